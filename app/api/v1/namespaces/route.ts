@@ -1,0 +1,9 @@
+import { z } from "zod";
+import { route } from "@/lib/http/route";
+import { listNamespaces } from "@/lib/services/repositories";
+
+export const dynamic = "force-dynamic";
+
+export const GET = route({ query: z.object({ prefix: z.string().max(255).default("") }) }, ({ query }) =>
+  listNamespaces(query.prefix),
+);

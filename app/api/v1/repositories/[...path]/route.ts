@@ -1,0 +1,18 @@
+import { AppError } from "@/lib/http/errors";
+import { pathSegments, route } from "@/lib/http/route";
+import { splitRepositoryPath } from "@/lib/oci/reference";
+import { tagListQuery } from "@/lib/services/api-types";
+import { getManifestDetail, listTags } from "@/lib/services/repositories";
+
+export const dynamic = "force-dynamic";
+
+// Repository names contain slashes, so the path is resolved from the right as in the
+// registry's own API: /repositories/<name>/tags, /repositories/<name>/manifests/<reference>.
+const SUFFIXES = { tags: 0, manifests: 1 };
+
+export const GET = route({ params: pathSegments }, async ({ req, params }) => {
+  const { name, marker, rest } = splitRepositoryPath(params.path, SUFFIXES);
+  if (marker === "tags") return listTags(name, tagListQuery.parse(Object.fromEntries(req.nextUrl.searchParams)));
+  if (marker === "manifests" && rest[0]) return getManifestDetail(name, rest[0]);
+  throw new AppError("not_found", "unknown endpoint: use /repositories/<name>/tags or /repositories/<name>/manifests/<reference>");
+});

@@ -1,0 +1,7 @@
+import { route } from "@/lib/http/route";
+import { repositoryListQuery } from "@/lib/services/api-types";
+import { listRepositories } from "@/lib/services/repositories";
+
+export const dynamic = "force-dynamic";
+
+export const GET = route({ query: repositoryListQuery }, ({ query }) => listRepositories(query));

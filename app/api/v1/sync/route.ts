@@ -1,0 +1,9 @@
+import { json, route } from "@/lib/http/route";
+import { getSyncStatus, requestSync } from "@/lib/services/sync";
+
+export const dynamic = "force-dynamic";
+
+export const GET = route({}, () => getSyncStatus());
+
+// 202 either way: a run was queued, or one is already running (then `started` is false).
+export const POST = route({}, async () => json(await requestSync(), 202));

@@ -1,0 +1,79 @@
+import { dehydrate, HydrationBoundary } from "@tanstack/react-query";
+import type { Metadata } from "next";
+import localFont from "next/font/local";
+import Link from "next/link";
+import { connection } from "next/server";
+import type { ReactNode } from "react";
+import { NavLink } from "@/components/app-shell/nav-link";
+import { RegistryBanner } from "@/components/registry-banner/registry-banner";
+import { SyncIndicator } from "@/components/sync-indicator/sync-indicator";
+import { themeInitScript } from "@/components/theme-toggle/theme";
+import { ThemeToggle } from "@/components/theme-toggle/theme-toggle";
+import { focusRing } from "@/components/ui/cn";
+import { BoxIcon } from "@/components/ui/icons";
+import { makeServerQueryClient, prefetchSyncStatus } from "@/lib/queries/server";
+import { Providers } from "./providers";
+import "./globals.css";
+
+// Offline builds: the variable Inter shipped in node_modules, not Google Fonts.
+const inter = localFont({
+  src: "../node_modules/@fontsource-variable/inter/files/inter-latin-wght-normal.woff2",
+  variable: "--font-inter",
+  weight: "100 900",
+  display: "swap",
+});
+
+export const metadata: Metadata = {
+  title: { default: "Layerscope", template: "%s · Layerscope" },
+  description: "Browse the repositories, tags and manifests of a private Docker/OCI registry.",
+};
+
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  // Every page reads live data; the sync status in the header is rendered with it, not after it.
+  await connection();
+  const queryClient = makeServerQueryClient();
+  await prefetchSyncStatus(queryClient);
+
+  return (
+    <html lang="en" className={inter.variable} suppressHydrationWarning>
+      <head>
+        {/* biome-ignore lint/security/noDangerouslySetInnerHtml: a constant script that sets the theme class before paint */}
+        <script dangerouslySetInnerHTML={{ __html: themeInitScript }} />
+      </head>
+      <body className="min-h-dvh font-sans">
+        <Providers>
+          <HydrationBoundary state={dehydrate(queryClient)}>
+            <a
+              href="#main"
+              className="sr-only z-50 rounded-md bg-indigo-600 px-3 py-2 font-medium text-sm text-white focus:not-sr-only focus:fixed focus:top-2 focus:left-2"
+            >
+              Skip to content
+            </a>
+            <header className="sticky top-0 z-20 border-zinc-200 border-b bg-white/90 backdrop-blur dark:border-zinc-800 dark:bg-zinc-950/90">
+              <div className="mx-auto flex max-w-7xl flex-wrap items-center gap-x-4 gap-y-2 px-4 py-2.5 sm:px-6">
+                <Link
+                  href="/"
+                  className={`flex items-center gap-2 rounded-md font-semibold text-base text-zinc-900 dark:text-white ${focusRing}`}
+                >
+                  <BoxIcon className="size-5 text-indigo-600 dark:text-indigo-400" />
+                  Layerscope
+                </Link>
+                <nav aria-label="Main" className="flex items-center gap-1">
+                  <NavLink href="/repositories">Repositories</NavLink>
+                </nav>
+                <div className="ml-auto flex items-center gap-3">
+                  <SyncIndicator />
+                  <ThemeToggle />
+                </div>
+              </div>
+            </header>
+            <RegistryBanner />
+            <main id="main" tabIndex={-1} className="mx-auto w-full max-w-7xl px-4 py-6 outline-none sm:px-6">
+              {children}
+            </main>
+          </HydrationBoundary>
+        </Providers>
+      </body>
+    </html>
+  );
+}

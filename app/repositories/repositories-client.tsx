@@ -1,0 +1,134 @@
+"use client";
+
+import { keepPreviousData, useInfiniteQuery, useQuery } from "@tanstack/react-query";
+import { useSearchParams } from "next/navigation";
+import { useCallback } from "react";
+import { NamespaceTree } from "@/components/namespace-tree/namespace-tree";
+import { RepositoryTable } from "@/components/repository-list/repository-table";
+import { Button } from "@/components/ui/button";
+import { EmptyState } from "@/components/ui/empty-state";
+import { ErrorState } from "@/components/ui/error-state";
+import { formatCount, pluralize } from "@/components/ui/format";
+import { PageHeader } from "@/components/ui/page-header";
+import { SearchInput } from "@/components/ui/search-input";
+import { Select, type SelectOption } from "@/components/ui/select";
+import { TableSkeleton } from "@/components/ui/skeleton";
+import { useSearchParamsUpdate } from "@/components/ui/use-search-params-update";
+import {
+  defaultRepositoryOrder,
+  flattenPages,
+  namespaceOptions,
+  type RepositorySort,
+  repositoryListOptions,
+  repositoryListParamsFromSearch,
+  type SortOrder,
+} from "@/lib/queries";
+
+const SORTS: SelectOption<RepositorySort>[] = [
+  { value: "name", label: "Name" },
+  { value: "updated", label: "Last updated" },
+  { value: "size", label: "Size" },
+  { value: "tags", label: "Tag count" },
+];
+
+const ORDERS: SelectOption<SortOrder>[] = [
+  { value: "asc", label: "Ascending" },
+  { value: "desc", label: "Descending" },
+];
+
+export function RepositoriesClient() {
+  const searchParams = useSearchParams();
+  const params = repositoryListParamsFromSearch(searchParams);
+  const update = useSearchParamsUpdate();
+
+  const list = useInfiniteQuery({ ...repositoryListOptions(params), placeholderData: keepPreviousData });
+  // The tree's "All repositories" count: the unfiltered total when it's cached, else the root level's sum.
+  const root = useQuery(namespaceOptions(""));
+  const allCount = root.data?.items.reduce((n, item) => n + item.repositoryCount, 0);
+
+  const repositories = flattenPages(list.data);
+  const total = list.data?.pages[0]?.total ?? 0;
+  const filtered = params.q !== undefined || params.namespace !== undefined;
+
+  const { hasNextPage, isFetchingNextPage, fetchNextPage } = list;
+  const loadMore = useCallback(() => {
+    if (hasNextPage && !isFetchingNextPage) void fetchNextPage();
+  }, [hasNextPage, isFetchingNextPage, fetchNextPage]);
+
+  const setSort = (sort: RepositorySort) =>
+    // the order resets to the new column's natural direction
+    update({ sort: sort === "name" ? undefined : sort, order: undefined }, "push");
+  const setOrder = (order: SortOrder) =>
+    update({ order: order === defaultRepositoryOrder(params.sort) ? undefined : order }, "push");
+
+  return (
+    <>
+      <PageHeader
+        title="Repositories"
+        description={
+          list.data ? (
+            <span aria-live="polite">
+              {filtered ? `${pluralize(total, "repository", "repositories")} match` : pluralize(total, "repository", "repositories")}
+              {params.namespace ? ` in ${params.namespace}/` : ""}
+            </span>
+          ) : null
+        }
+      />
+      <div className="grid gap-6 lg:grid-cols-[16rem_minmax(0,1fr)]">
+        <aside className="lg:sticky lg:top-20 lg:max-h-[calc(100dvh-7rem)] lg:self-start lg:overflow-y-auto">
+          <NamespaceTree
+            selected={params.namespace}
+            onSelect={(namespace) => update({ namespace }, "push")}
+            total={allCount}
+          />
+        </aside>
+        <section aria-label="Repository list" className="min-w-0 space-y-3">
+          <div className="flex flex-wrap items-center gap-3">
+            <SearchInput
+              label="Search repositories"
+              placeholder="Search repositories…"
+              value={params.q ?? ""}
+              onDebouncedChange={(q) => update({ q })}
+              className="min-w-48 flex-1"
+            />
+            <Select label="Sort by" value={params.sort} options={SORTS} onChange={setSort} />
+            <Select label="Order" hideLabel value={params.order} options={ORDERS} onChange={setOrder} />
+          </div>
+          {params.namespace ? (
+            <p className="flex items-center gap-2 text-sm text-zinc-600 dark:text-zinc-400">
+              Namespace <code className="font-mono text-zinc-900 dark:text-zinc-100">{params.namespace}/</code>
+              <Button size="sm" variant="ghost" onClick={() => update({ namespace: undefined }, "push")}>
+                Clear
+              </Button>
+            </p>
+          ) : null}
+          {list.isPending ? (
+            <TableSkeleton columns={4} />
+          ) : list.isError && !list.data ? (
+            <ErrorState title="Couldn't load repositories" error={list.error} onRetry={() => void list.refetch()} />
+          ) : repositories.length === 0 ? (
+            <div className="rounded-xl border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
+              {filtered ? (
+                <EmptyState title="No repositories match">Try a shorter search or another namespace.</EmptyState>
+              ) : (
+                <EmptyState title="No repositories yet">
+                  Push an image to the registry, then press “Sync now” to load it here.
+                </EmptyState>
+              )}
+            </div>
+          ) : (
+            <>
+              <RepositoryTable repositories={repositories} total={total} params={params} onNearEnd={loadMore} />
+              <p className="text-xs text-zinc-600 dark:text-zinc-400" aria-live="polite">
+                {repositories.length < total
+                  ? `Showing ${formatCount(repositories.length)} of ${formatCount(total)}${isFetchingNextPage ? " — loading more…" : ""}`
+                  : `${pluralize(total, "repository", "repositories")}`}
+                {list.isError ? ` — ${list.error.message}` : ""}
+              </p>
+            </>
+          )}
+        </section>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,76 @@
+"use client";
+
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { linkClass } from "@/components/ui/cn";
+import { formatCount } from "@/components/ui/format";
+import { RelativeTime } from "@/components/ui/relative-time";
+import { type VirtualColumn, VirtualTable } from "@/components/ui/virtual-table";
+import { pageHrefs, type RepositoryListParams, type RepositorySort } from "@/lib/queries";
+import { formatBytes } from "@/lib/oci/size";
+import type { RepositoryItem } from "@/lib/services/api-types";
+
+function ariaSort(params: RepositoryListParams, sort: RepositorySort) {
+  if (params.sort !== sort) return undefined;
+  return params.order === "asc" ? ("ascending" as const) : ("descending" as const);
+}
+
+export function RepositoryTable({
+  repositories,
+  total,
+  params,
+  onNearEnd,
+}: {
+  repositories: readonly RepositoryItem[];
+  total: number;
+  params: RepositoryListParams;
+  onNearEnd: () => void;
+}) {
+  const router = useRouter();
+  const columns: VirtualColumn<RepositoryItem>[] = [
+    {
+      id: "name",
+      header: "Repository",
+      ariaSort: ariaSort(params, "name"),
+      cell: (r) => (
+        <Link href={pageHrefs.repository(r.name)} className={`block truncate ${linkClass}`} title={r.name}>
+          {r.name}
+        </Link>
+      ),
+    },
+    {
+      id: "tags",
+      header: "Tags",
+      className: "text-right",
+      ariaSort: ariaSort(params, "tags"),
+      cell: (r) => formatCount(r.tagCount),
+    },
+    {
+      id: "size",
+      header: "Size",
+      className: "text-right",
+      ariaSort: ariaSort(params, "size"),
+      cell: (r) => formatBytes(r.sizeBytes),
+    },
+    {
+      id: "updated",
+      header: "Last updated",
+      className: "text-right text-zinc-600 dark:text-zinc-400",
+      ariaSort: ariaSort(params, "updated"),
+      cell: (r) => <RelativeTime iso={r.updatedAt} />,
+    },
+  ];
+  return (
+    <VirtualTable
+      label="Repositories"
+      columns={columns}
+      rows={repositories}
+      rowKey={(r) => r.name}
+      totalRows={total}
+      gridTemplateColumns="minmax(12rem, 1fr) 5rem 6.5rem 8.5rem"
+      minWidth={560}
+      onNearEnd={onNearEnd}
+      onRowClick={(r) => router.push(pageHrefs.repository(r.name))}
+    />
+  );
+}

@@ -1,0 +1,124 @@
+"use client";
+
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { CopyButton } from "@/components/ui/copy-button";
+import { linkClass } from "@/components/ui/cn";
+import { RelativeTime } from "@/components/ui/relative-time";
+import { type VirtualColumn, VirtualTable } from "@/components/ui/virtual-table";
+import { pageHrefs, type TagListParams, type TagSort } from "@/lib/queries";
+import { shortDigest } from "@/lib/oci/reference";
+import { formatBytes } from "@/lib/oci/size";
+import type { TagItem } from "@/lib/services/api-types";
+import { PlatformBadges } from "./platform-badges";
+import { SharedDigestMarker } from "./shared-digest-marker";
+
+function ariaSort(params: TagListParams, sort: TagSort) {
+  // semver and name both order the tag column
+  const active = params.sort === sort || (sort === "name" && params.sort === "semver");
+  if (!active) return undefined;
+  return params.order === "asc" ? ("ascending" as const) : ("descending" as const);
+}
+
+export function pullByTag(host: string, repository: string, tag: string): string {
+  return `docker pull ${host}/${repository}:${tag}`;
+}
+
+export function pullByDigest(host: string, repository: string, digest: string): string {
+  return `docker pull ${host}/${repository}@${digest}`;
+}
+
+export function TagTable({
+  repository,
+  tags,
+  total,
+  params,
+  pullHost,
+}: {
+  repository: string;
+  tags: readonly TagItem[];
+  total: number;
+  params: TagListParams;
+  pullHost: string;
+}) {
+  const router = useRouter();
+  const columns: VirtualColumn<TagItem>[] = [
+    {
+      id: "tag",
+      header: "Tag",
+      ariaSort: ariaSort(params, "name"),
+      cell: (t) => (
+        <span className="flex min-w-0 items-center gap-2">
+          <Link href={pageHrefs.manifest(repository, t.name)} className={`truncate font-mono ${linkClass}`} title={t.name}>
+            {t.name}
+          </Link>
+          <SharedDigestMarker tag={t.name} sharedWith={t.sharedWith} />
+        </span>
+      ),
+    },
+    {
+      id: "digest",
+      header: "Digest",
+      cell: (t) => (
+        <span className="flex items-center gap-1">
+          <code className="truncate font-mono text-xs text-zinc-700 dark:text-zinc-300" title={t.digest}>
+            {shortDigest(t.digest)}
+          </code>
+          <CopyButton value={t.digest} label={`Copy digest of ${t.name}`} />
+        </span>
+      ),
+    },
+    {
+      id: "platforms",
+      header: "Platforms",
+      cell: (t) => <PlatformBadges kind={t.kind} platforms={t.platforms} />,
+    },
+    {
+      id: "size",
+      header: "Size",
+      className: "text-right",
+      ariaSort: ariaSort(params, "size"),
+      cell: (t) => formatBytes(t.sizeBytes),
+    },
+    {
+      id: "created",
+      header: "Created",
+      className: "text-right text-zinc-600 dark:text-zinc-400",
+      ariaSort: ariaSort(params, "created"),
+      cell: (t) => <RelativeTime iso={t.createdAt} />,
+    },
+    {
+      id: "actions",
+      header: "docker pull",
+      className: "flex justify-end gap-1",
+      cell: (t) => (
+        <>
+          <CopyButton
+            value={pullByTag(pullHost, repository, t.name)}
+            label={`Copy pull by tag: docker pull ${repository}:${t.name}`}
+          >
+            tag
+          </CopyButton>
+          <CopyButton
+            value={pullByDigest(pullHost, repository, t.digest)}
+            label={`Copy pull by digest: docker pull ${repository}@${shortDigest(t.digest)}`}
+          >
+            digest
+          </CopyButton>
+        </>
+      ),
+    },
+  ];
+  return (
+    <VirtualTable
+      label={`Tags of ${repository}`}
+      columns={columns}
+      rows={tags}
+      rowKey={(t) => t.name}
+      totalRows={total}
+      gridTemplateColumns="minmax(10rem, 1.3fr) 11.5rem minmax(9rem, 1fr) 5.5rem 7.5rem 9.5rem"
+      minWidth={900}
+      onRowClick={(t) => router.push(pageHrefs.manifest(repository, t.name))}
+    />
+  );
+}

@@ -1,0 +1,31 @@
+import type { ReactNode } from "react";
+import { cn } from "./cn";
+
+export function Skeleton({ className }: { className?: string }) {
+  return <div aria-hidden="true" className={cn("animate-pulse rounded-md bg-zinc-200 dark:bg-zinc-800", className)} />;
+}
+
+/** Wraps a loading layout: one announcement instead of many empty boxes. */
+export function LoadingRegion({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <div role="status" aria-live="polite" aria-busy="true">
+      <span className="sr-only">{label}</span>
+      {children}
+    </div>
+  );
+}
+
+export function TableSkeleton({ rows = 8, columns = 4 }: { rows?: number; columns?: number }) {
+  return (
+    <div className="space-y-2" aria-hidden="true">
+      <Skeleton className="h-9 w-full" />
+      {Array.from({ length: rows }, (_, r) => (
+        <div key={r} className="flex gap-4">
+          {Array.from({ length: columns }, (_, c) => (
+            <Skeleton key={c} className={cn("h-6", c === 0 ? "flex-[3]" : "flex-1")} />
+          ))}
+        </div>
+      ))}
+    </div>
+  );
+}

@@ -1,0 +1,132 @@
+"use client";
+
+import { useVirtualizer } from "@tanstack/react-virtual";
+import { type CSSProperties, type MouseEvent, type ReactNode, useEffect, useRef } from "react";
+import { cn } from "./cn";
+
+export type VirtualColumn<T> = {
+  id: string;
+  header: ReactNode;
+  cell: (row: T) => ReactNode;
+  /** Extra classes for both header and cells (alignment, hiding on small screens). */
+  className?: string;
+  ariaSort?: "ascending" | "descending" | "none";
+};
+
+/**
+ * A table that renders only the rows in view, so thousands of rows scroll smoothly. Built from
+ * divs with ARIA table roles (a <table> can't hold absolutely positioned rows); aria-rowcount and
+ * aria-rowindex tell screen readers where they are in the full list.
+ */
+export function VirtualTable<T>({
+  label,
+  columns,
+  rows,
+  rowKey,
+  gridTemplateColumns,
+  totalRows,
+  rowHeight = 44,
+  minWidth = 640,
+  maxHeight = "calc(100dvh - 15rem)",
+  onNearEnd,
+  onRowClick,
+  className,
+}: {
+  label: string;
+  columns: readonly VirtualColumn<T>[];
+  rows: readonly T[];
+  rowKey: (row: T) => string;
+  gridTemplateColumns: string;
+  /** The full count when only part is loaded. */
+  totalRows?: number;
+  rowHeight?: number;
+  minWidth?: number;
+  maxHeight?: string;
+  /** Called when the last rendered row is near the end of what's loaded (load the next page). */
+  onNearEnd?: () => void;
+  onRowClick?: (row: T) => void;
+  className?: string;
+}) {
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const virtualizer = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => rowHeight,
+    overscan: 12,
+    // Lets the server render the first screen of rows instead of an empty body.
+    initialRect: { width: minWidth, height: 720 },
+  });
+  const items = virtualizer.getVirtualItems();
+  const lastIndex = items.at(-1)?.index ?? -1;
+
+  const nearEnd = useRef(onNearEnd);
+  useEffect(() => {
+    nearEnd.current = onNearEnd;
+  });
+  useEffect(() => {
+    if (rows.length > 0 && lastIndex >= rows.length - 25) nearEnd.current?.();
+  }, [lastIndex, rows.length]);
+
+  const grid: CSSProperties = { gridTemplateColumns };
+
+  function handleRowClick(e: MouseEvent<HTMLDivElement>, row: T) {
+    if (!onRowClick) return;
+    // Links, buttons and text selection inside the row keep their own behaviour.
+    if ((e.target as HTMLElement).closest("a, button, input, select, [role='tooltip']")) return;
+    if (window.getSelection()?.toString()) return;
+    onRowClick(row);
+  }
+
+  return (
+    <div
+      ref={scrollRef}
+      className={cn(
+        "overflow-auto rounded-xl border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900",
+        className,
+      )}
+      style={{ maxHeight }}
+    >
+      <div role="table" aria-label={label} aria-rowcount={(totalRows ?? rows.length) + 1} style={{ minWidth }}>
+        <div role="rowgroup" className="sticky top-0 z-10">
+          <div
+            role="row"
+            aria-rowindex={1}
+            className="grid items-center gap-3 border-zinc-200 border-b bg-zinc-50 px-4 font-medium text-xs text-zinc-600 uppercase tracking-wide dark:border-zinc-800 dark:bg-zinc-900 dark:text-zinc-400"
+            style={{ ...grid, height: 40 }}
+          >
+            {columns.map((c) => (
+              <div key={c.id} role="columnheader" aria-sort={c.ariaSort} className={cn("truncate", c.className)}>
+                {c.header}
+              </div>
+            ))}
+          </div>
+        </div>
+        <div role="rowgroup" className="relative" style={{ height: virtualizer.getTotalSize() }}>
+          {items.map((item) => {
+            const row = rows[item.index];
+            if (row === undefined) return null;
+            return (
+              <div
+                key={rowKey(row)}
+                role="row"
+                aria-rowindex={item.index + 2}
+                onClick={onRowClick ? (e) => handleRowClick(e, row) : undefined}
+                className={cn(
+                  "absolute top-0 left-0 grid w-full items-center gap-3 border-zinc-100 border-b px-4 text-sm dark:border-zinc-800/70",
+                  onRowClick && "cursor-pointer hover:bg-zinc-50 dark:hover:bg-zinc-800/50",
+                )}
+                style={{ ...grid, height: item.size, transform: `translateY(${item.start}px)` }}
+              >
+                {columns.map((c) => (
+                  <div key={c.id} role="cell" className={cn("min-w-0", c.className)}>
+                    {c.cell(row)}
+                  </div>
+                ))}
+              </div>
+            );
+          })}
+        </div>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,136 @@
+// `npm start`: build when the build is missing or stale, start an embedded Postgres under the
+// data dir when DATABASE_URL is unset, apply migrations, then run the Next.js server.
+// SIGINT/SIGTERM stop the server first and Postgres last.
+import { type ChildProcess, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { startEmbeddedPostgres } from "../db/embedded";
+import { applyMigrations } from "../db/migrate";
+import { EnvError, parseEnv } from "../env";
+
+const require = createRequire(import.meta.url);
+const root = process.cwd();
+const nextBin = require.resolve("next/dist/bin/next");
+const BUILD_STAMP = path.join(root, ".next", "layerscope-build.json");
+const SOURCES = ["app", "components", "lib", "public", "prisma/schema.prisma", "next.config.js", "postcss.config.mjs", "tsconfig.json", "package-lock.json", "instrumentation.ts"];
+const IGNORED = new Set(["node_modules", ".next", "generated"]);
+
+function log(msg: string) {
+  console.log(`[layerscope] ${msg}`);
+}
+
+/** A hash of every file the build depends on: a changed file means a stale build. */
+export function sourceHash(): string {
+  const hash = createHash("sha256");
+  const visit = (p: string) => {
+    if (!existsSync(p)) return;
+    const st = statSync(p);
+    if (st.isDirectory()) {
+      for (const entry of readdirSync(p).sort()) if (!IGNORED.has(entry)) visit(path.join(p, entry));
+    } else {
+      hash.update(path.relative(root, p));
+      hash.update(readFileSync(p));
+    }
+  };
+  for (const s of SOURCES) visit(path.join(root, s));
+  return hash.digest("hex");
+}
+
+function run(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [nextBin, ...args], { stdio: "inherit", env });
+    child.on("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
+
+async function ensureBuild(env: NodeJS.ProcessEnv): Promise<void> {
+  const hash = sourceHash();
+  if (existsSync(BUILD_STAMP)) {
+    try {
+      if ((JSON.parse(readFileSync(BUILD_STAMP, "utf8")) as { hash?: string }).hash === hash) return;
+    } catch {
+      // unreadable stamp: rebuild
+    }
+    log("sources changed since the last build: rebuilding");
+  } else {
+    log("no build yet: building (about a minute)");
+  }
+  const code = await run(["build"], { ...env, NEXT_TELEMETRY_DISABLED: "1" });
+  if (code !== 0) throw new Error(`next build failed with exit code ${code}`);
+  writeFileSync(BUILD_STAMP, JSON.stringify({ hash, builtAt: new Date().toISOString() }));
+}
+
+async function main() {
+  const dev = process.argv.includes("--dev");
+  let env;
+  try {
+    env = parseEnv(process.env);
+  } catch (e) {
+    if (e instanceof EnvError) {
+      console.error(e.message);
+      process.exit(1);
+    }
+    throw e;
+  }
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: "1" };
+  if (!dev) await ensureBuild(childEnv);
+
+  const dataDir = path.resolve(root, env.LAYERSCOPE_DATA_DIR);
+  mkdirSync(dataDir, { recursive: true });
+  let stopPostgres: (() => Promise<void>) | null = null;
+  let databaseUrl = env.DATABASE_URL;
+  if (!databaseUrl) {
+    log(`DATABASE_URL is unset: starting an embedded Postgres in ${path.join(dataDir, "postgres")}`);
+    const pg = await startEmbeddedPostgres(dataDir, { log });
+    databaseUrl = pg.connectionString;
+    stopPostgres = pg.stop;
+  }
+  childEnv.DATABASE_URL = databaseUrl;
+
+  let child: ChildProcess | null = null;
+  let stopping = false;
+  const shutdown = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    if (child && child.exitCode === null) {
+      child.kill("SIGTERM");
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(() => {
+          child?.kill("SIGKILL");
+          resolve();
+        }, 10_000);
+        child?.once("exit", () => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+    if (stopPostgres) {
+      log("stopping Postgres");
+      await stopPostgres().catch((e: unknown) => console.error(e));
+    }
+    process.exit(code);
+  };
+  process.on("SIGINT", () => void shutdown(0));
+  process.on("SIGTERM", () => void shutdown(0));
+
+  try {
+    const { applied } = await applyMigrations(databaseUrl, { log });
+    if (applied.length) log(`applied migrations: ${applied.join(", ")}`);
+  } catch (e) {
+    console.error(`[layerscope] migrations failed: ${e instanceof Error ? e.message : String(e)}`);
+    await shutdown(1);
+    return;
+  }
+
+  log(`registry: ${new URL(env.REGISTRY_URL).origin} · dashboard: http://localhost:${env.PORT}`);
+  child = spawn(process.execPath, [nextBin, dev ? "dev" : "start", "-p", String(env.PORT)], { stdio: "inherit", env: childEnv });
+  child.on("exit", (code) => void shutdown(code ?? 0));
+}
+
+main().catch((e: unknown) => {
+  console.error(`[layerscope] failed to start: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(1);
+});

@@ -1,0 +1,82 @@
+import "server-only";
+import PgBoss from "pg-boss";
+import type { z } from "zod";
+import { databaseUrl } from "../db/client";
+import { logger } from "../log";
+
+/**
+ * A background job: a queue name, the schema its payload must satisfy, and the handler.
+ * Jobs run on a Postgres-backed queue (pg-boss), so several app instances share one queue.
+ */
+export type JobDefinition<S extends z.ZodType> = {
+  name: string;
+  payload: S;
+  queue: Omit<PgBoss.Queue, "name">;
+  handler: (payload: z.infer<S>, job: { id: string }) => Promise<unknown>;
+};
+
+export function defineJob<S extends z.ZodType>(def: JobDefinition<S>): JobDefinition<S> {
+  return def;
+}
+
+const globalForBoss = globalThis as unknown as { layerscopeBoss?: Promise<PgBoss> };
+
+export function getBoss(): Promise<PgBoss> {
+  globalForBoss.layerscopeBoss ??= (async () => {
+    const boss = new PgBoss({ connectionString: databaseUrl(), schema: "pgboss", max: 4, application_name: "layerscope-jobs" });
+    boss.on("error", (err: unknown) => logger.error("job queue error", { error: String(err) }));
+    await boss.start();
+    return boss;
+  })();
+  return globalForBoss.layerscopeBoss;
+}
+
+export async function stopBoss(): Promise<void> {
+  const pending = globalForBoss.layerscopeBoss;
+  globalForBoss.layerscopeBoss = undefined;
+  if (pending) await (await pending).stop({ graceful: true, timeout: 5000 });
+}
+
+const ensured = new Set<string>();
+
+async function ensureQueue<S extends z.ZodType>(boss: PgBoss, job: JobDefinition<S>): Promise<void> {
+  if (ensured.has(job.name)) return;
+  if (!(await boss.getQueue(job.name))) {
+    try {
+      await boss.createQueue(job.name, { name: job.name, ...job.queue });
+    } catch (e) {
+      // another instance created it between our check and create
+      if (!(await boss.getQueue(job.name))) throw e;
+    }
+  }
+  ensured.add(job.name);
+}
+
+/** Enqueue a job; returns the job id, or null when the queue policy refused a duplicate. */
+export async function enqueue<S extends z.ZodType>(
+  job: JobDefinition<S>,
+  payload: z.infer<S>,
+  options: PgBoss.SendOptions = {},
+): Promise<string | null> {
+  const data = job.payload.parse(payload) as object;
+  const boss = await getBoss();
+  await ensureQueue(boss, job);
+  return boss.send(job.name, data, options);
+}
+
+/** Start consuming a job's queue in this process. */
+export async function work<S extends z.ZodType>(job: JobDefinition<S>): Promise<void> {
+  const boss = await getBoss();
+  await ensureQueue(boss, job);
+  await boss.work<unknown>(job.name, { batchSize: 1, pollingIntervalSeconds: 2 }, async (jobs) => {
+    for (const j of jobs) {
+      const parsed = job.payload.safeParse(j.data);
+      if (!parsed.success) {
+        // a malformed payload is dropped with a log line instead of being retried forever
+        logger.error("job payload rejected", { job: job.name, id: j.id, issues: parsed.error.issues.length });
+        continue;
+      }
+      await job.handler(parsed.data, { id: j.id });
+    }
+  });
+}

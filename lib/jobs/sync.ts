@@ -1,0 +1,34 @@
+import "server-only";
+import { z } from "zod";
+import { getEnv } from "../env";
+import { runSync } from "../services/sync";
+import { defineJob, enqueue } from "./queue";
+
+/**
+ * The registry sync. Queue policy "stately" keeps at most one waiting job per key (startup,
+ * manual, schedule); the advisory lock inside runSync keeps runs exclusive across instances.
+ * Each run schedules the next one, so the interval is kept by the queue, not by a timer.
+ */
+export const syncJob = defineJob({
+  name: "registry-sync",
+  payload: z.object({ trigger: z.enum(["startup", "schedule", "manual"]) }),
+  queue: { policy: "stately", retryLimit: 1, expireInSeconds: 3600 },
+  handler: async ({ trigger }) => {
+    try {
+      return await runSync(trigger);
+    } finally {
+      await scheduleNextSync();
+    }
+  },
+});
+
+/** Enqueue the next scheduled run (deduplicated: at most one waits). */
+export async function scheduleNextSync(): Promise<string | null> {
+  const interval = getEnv().SYNC_INTERVAL_SECONDS;
+  if (interval <= 0) return null;
+  return enqueue(syncJob, { trigger: "schedule" }, { singletonKey: "schedule", startAfter: interval });
+}
+
+export function enqueueSync(trigger: "startup" | "manual"): Promise<string | null> {
+  return enqueue(syncJob, { trigger }, { singletonKey: trigger });
+}

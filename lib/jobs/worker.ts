@@ -1,0 +1,21 @@
+import "server-only";
+import { logger } from "../log";
+import { work } from "./queue";
+import { enqueueSync, scheduleNextSync, syncJob } from "./sync";
+
+const globalForWorker = globalThis as unknown as { layerscopeWorker?: Promise<void> };
+
+/** Start this process's job workers and queue the start-up sync. Idempotent. */
+export function startWorkers(): Promise<void> {
+  globalForWorker.layerscopeWorker ??= (async () => {
+    await work(syncJob);
+    await enqueueSync("startup");
+    await scheduleNextSync();
+    logger.info("job workers started", { queues: [syncJob.name] });
+  })().catch((e: unknown) => {
+    globalForWorker.layerscopeWorker = undefined;
+    logger.error("job workers failed to start", { error: String(e) });
+    throw e;
+  });
+  return globalForWorker.layerscopeWorker;
+}

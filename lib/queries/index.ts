@@ -1,0 +1,360 @@
+// Query keys and query options: the one place where the client and the server agree on what a
+// cached query is. Client-safe (server pages pass the service function in as `load`, so both sides
+// fill the same key). Responses are parsed with the API contract's zod schemas.
+import {
+  type InfiniteData,
+  infiniteQueryOptions,
+  mutationOptions,
+  type QueryClient,
+  queryOptions,
+} from "@tanstack/react-query";
+import type { z } from "zod";
+import {
+  apiError,
+  type ManifestDetail,
+  manifestDetail,
+  type NamespaceList,
+  namespaceList,
+  type RepositoryList,
+  type RepositoryListQuery,
+  repositoryList,
+  repositorySort,
+  type SyncStatus,
+  sortOrder,
+  syncStatus,
+  type TagList,
+  type TagListQuery,
+  tagList,
+  tagSort,
+} from "@/lib/services/api-types";
+import { apiPaths } from "./paths";
+
+export { apiPaths, encodeReference, encodeRepositoryName, pageHrefs } from "./paths";
+
+export type RepositorySort = z.infer<typeof repositorySort>;
+export type TagSort = z.infer<typeof tagSort>;
+export type SortOrder = z.infer<typeof sortOrder>;
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+/** A failed API call: the HTTP status and the `{ error: { code, message } }` body (status 0: no response). */
+export class ApiRequestError extends Error {
+  override name = "ApiRequestError";
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function isApiRequestError(e: unknown): e is ApiRequestError {
+  return e instanceof ApiRequestError;
+}
+
+/** Client errors (4xx) won't change on retry; everything else gets two more tries. */
+export function shouldRetry(failureCount: number, error: unknown): boolean {
+  if (error instanceof ApiRequestError && error.status >= 400 && error.status < 500) return false;
+  return failureCount < 2;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fetching
+
+type SearchValue = string | number | undefined | null;
+
+function withSearch(path: string, search: Record<string, SearchValue>): string {
+  const sp = new URLSearchParams();
+  for (const [k, v] of Object.entries(search)) {
+    if (v !== undefined && v !== null && v !== "") sp.set(k, String(v));
+  }
+  const s = sp.toString();
+  return s ? `${path}?${s}` : path;
+}
+
+async function readError(res: Response): Promise<ApiRequestError> {
+  let body: unknown = null;
+  try {
+    body = await res.json();
+  } catch {
+    // not JSON (a proxy's error page, say): fall back to the status line
+  }
+  const parsed = apiError.safeParse(body);
+  if (parsed.success) return new ApiRequestError(res.status, parsed.data.error.code, parsed.data.error.message);
+  return new ApiRequestError(res.status, `http_${res.status}`, `${res.status} ${res.statusText || "request failed"}`);
+}
+
+async function request(path: string, init: RequestInit): Promise<Response> {
+  let res: Response;
+  try {
+    res = await fetch(path, { ...init, headers: { accept: "application/json", ...init.headers } });
+  } catch (e) {
+    if (e instanceof DOMException && e.name === "AbortError") throw e;
+    throw new ApiRequestError(0, "network_error", "Could not reach the Layerscope server");
+  }
+  if (!res.ok) throw await readError(res);
+  return res;
+}
+
+async function getJson<S extends z.ZodType>(path: string, schema: S, signal?: AbortSignal): Promise<z.output<S>> {
+  const res = await request(path, { signal, cache: "no-store" });
+  const parsed = schema.safeParse(await res.json());
+  if (!parsed.success) {
+    throw new ApiRequestError(res.status, "invalid_response", `Unexpected response from ${path.split("?")[0]}`);
+  }
+  return parsed.data;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parameters: normalized so that the server page and the client build identical keys.
+
+export const REPOSITORY_PAGE_SIZE = 500;
+export const TAG_PAGE_SIZE = 1000;
+
+export type RepositoryListParams = {
+  q: string | undefined;
+  namespace: string | undefined;
+  sort: RepositorySort;
+  order: SortOrder;
+};
+
+export type TagListParams = {
+  q: string | undefined;
+  sort: TagSort;
+  order: SortOrder;
+};
+
+/** What a page's `searchParams` prop or a `URLSearchParams` looks like. */
+export type SearchParamsLike =
+  | Pick<URLSearchParams, "get">
+  | Record<string, string | string[] | undefined>
+  | undefined;
+
+function readParam(sp: SearchParamsLike, key: string): string | undefined {
+  if (!sp) return undefined;
+  if (typeof sp.get === "function") return (sp as Pick<URLSearchParams, "get">).get(key) ?? undefined;
+  const v = (sp as Record<string, string | string[] | undefined>)[key];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function nonEmpty(s: string | undefined): string | undefined {
+  const t = s?.trim();
+  return t ? t : undefined;
+}
+
+/** Names read naturally A→Z; sizes, dates and counts are most useful biggest/newest first. */
+export function defaultRepositoryOrder(sort: RepositorySort): SortOrder {
+  return sort === "name" ? "asc" : "desc";
+}
+
+export function defaultTagOrder(sort: TagSort): SortOrder {
+  return sort === "name" ? "asc" : "desc";
+}
+
+export function repositoryListParams(input: Partial<RepositoryListParams> = {}): RepositoryListParams {
+  const sort = input.sort ?? "name";
+  return {
+    q: nonEmpty(input.q),
+    namespace: nonEmpty(input.namespace)?.replace(/^\/+|\/+$/g, "") || undefined,
+    sort,
+    order: input.order ?? defaultRepositoryOrder(sort),
+  };
+}
+
+export function tagListParams(input: Partial<TagListParams> = {}): TagListParams {
+  const sort = input.sort ?? "semver";
+  return { q: nonEmpty(input.q), sort, order: input.order ?? defaultTagOrder(sort) };
+}
+
+export function repositoryListParamsFromSearch(sp: SearchParamsLike): RepositoryListParams {
+  return repositoryListParams({
+    q: readParam(sp, "q"),
+    namespace: readParam(sp, "namespace"),
+    sort: repositorySort.safeParse(readParam(sp, "sort")).data,
+    order: sortOrder.safeParse(readParam(sp, "order")).data,
+  });
+}
+
+export function tagListParamsFromSearch(sp: SearchParamsLike): TagListParams {
+  return tagListParams({
+    q: readParam(sp, "q"),
+    sort: tagSort.safeParse(readParam(sp, "sort")).data,
+    order: sortOrder.safeParse(readParam(sp, "order")).data,
+  });
+}
+
+/** The service-layer query for one page of a repository list. */
+export function repositoryListQueryFor(params: RepositoryListParams, cursor: string | null): RepositoryListQuery {
+  return { ...params, limit: REPOSITORY_PAGE_SIZE, cursor: cursor ?? undefined };
+}
+
+export function tagListQueryFor(params: TagListParams, cursor: string | null): TagListQuery {
+  return { ...params, limit: TAG_PAGE_SIZE, cursor: cursor ?? undefined };
+}
+
+/** "a/b/c" → ["", "a", "a/b"]: the prefixes whose children are listed to show namespace "a/b/c" in the tree. */
+export function namespaceAncestors(namespace: string | undefined): string[] {
+  if (!namespace) return [""];
+  const parts = namespace.split("/");
+  return parts.map((_, i) => parts.slice(0, i).join("/"));
+}
+
+/** A ":" only ever appears in a digest, never in a tag. */
+export function isDigestReference(reference: string): boolean {
+  return reference.includes(":");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Keys
+
+export const queryKeys = {
+  /** Prefixes, for invalidation. */
+  roots: {
+    repositories: ["repositories"] as const,
+    namespaces: ["namespaces"] as const,
+    tags: ["tags"] as const,
+    manifests: ["manifests"] as const,
+  },
+  repositories: (params: RepositoryListParams) => ["repositories", params] as const,
+  namespaces: (prefix: string) => ["namespaces", prefix] as const,
+  tags: (repository: string, params: TagListParams) => ["tags", repository, params] as const,
+  manifest: (repository: string, reference: string) => ["manifests", repository, reference] as const,
+  sync: () => ["sync"] as const,
+};
+
+// ---------------------------------------------------------------------------------------------
+// Loaders: the API by default; server pages pass the service function instead.
+
+export type RepositoryListLoader = (query: RepositoryListQuery, signal?: AbortSignal) => Promise<RepositoryList>;
+export type NamespaceLoader = (prefix: string, signal?: AbortSignal) => Promise<NamespaceList>;
+export type TagListLoader = (repository: string, query: TagListQuery, signal?: AbortSignal) => Promise<TagList>;
+export type ManifestLoader = (repository: string, reference: string, signal?: AbortSignal) => Promise<ManifestDetail>;
+export type SyncStatusLoader = (signal?: AbortSignal) => Promise<SyncStatus>;
+
+export const fetchRepositories: RepositoryListLoader = (query, signal) =>
+  getJson(withSearch(apiPaths.repositories, query), repositoryList, signal);
+
+export const fetchNamespaces: NamespaceLoader = (prefix, signal) =>
+  getJson(withSearch(apiPaths.namespaces, { prefix }), namespaceList, signal);
+
+export const fetchTags: TagListLoader = (repository, query, signal) =>
+  getJson(withSearch(apiPaths.tags(repository), query), tagList, signal);
+
+export const fetchManifest: ManifestLoader = (repository, reference, signal) =>
+  getJson(apiPaths.manifest(repository, reference), manifestDetail, signal);
+
+export const fetchSyncStatus: SyncStatusLoader = (signal) => getJson(apiPaths.sync, syncStatus, signal);
+
+/** Starts a sync run (202). A run already in progress answers 409, which is fine: it's running. */
+export async function triggerSync(): Promise<void> {
+  try {
+    await request(apiPaths.sync, { method: "POST" });
+  } catch (e) {
+    if (e instanceof ApiRequestError && e.code === "conflict") return;
+    throw e;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Options
+
+const TAG_POINTERS_STALE_MS = 30_000;
+
+export function repositoryListOptions(params: RepositoryListParams, load: RepositoryListLoader = fetchRepositories) {
+  return infiniteQueryOptions({
+    queryKey: queryKeys.repositories(params),
+    queryFn: ({ pageParam, signal }) => load(repositoryListQueryFor(params, pageParam), signal),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last: RepositoryList) => last.nextCursor,
+    staleTime: TAG_POINTERS_STALE_MS,
+  });
+}
+
+export function namespaceOptions(prefix: string, load: NamespaceLoader = fetchNamespaces) {
+  return queryOptions({
+    queryKey: queryKeys.namespaces(prefix),
+    queryFn: ({ signal }) => load(prefix, signal),
+    staleTime: 60_000,
+  });
+}
+
+export function tagListOptions(repository: string, params: TagListParams, load: TagListLoader = fetchTags) {
+  return infiniteQueryOptions({
+    queryKey: queryKeys.tags(repository, params),
+    queryFn: ({ pageParam, signal }) => load(repository, tagListQueryFor(params, pageParam), signal),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last: TagList) => last.nextCursor,
+    staleTime: TAG_POINTERS_STALE_MS,
+  });
+}
+
+export function manifestOptions(repository: string, reference: string, load: ManifestLoader = fetchManifest) {
+  return queryOptions({
+    queryKey: queryKeys.manifest(repository, reference),
+    queryFn: ({ signal }) => load(repository, reference, signal),
+    // A digest names immutable content; a tag may be moved to another digest at any time.
+    staleTime: isDigestReference(reference) ? Number.POSITIVE_INFINITY : TAG_POINTERS_STALE_MS,
+  });
+}
+
+export const SYNC_POLL_RUNNING_MS = 2_000;
+export const SYNC_POLL_IDLE_MS = 15_000;
+
+export function syncStatusOptions(load: SyncStatusLoader = fetchSyncStatus) {
+  return queryOptions({
+    queryKey: queryKeys.sync(),
+    queryFn: ({ signal }) => load(signal),
+    staleTime: 1_000,
+    refetchInterval: (query) => (query.state.data?.running ? SYNC_POLL_RUNNING_MS : SYNC_POLL_IDLE_MS),
+  });
+}
+
+export function triggerSyncOptions(queryClient: QueryClient) {
+  return mutationOptions({
+    mutationKey: ["sync", "trigger"],
+    mutationFn: triggerSync,
+    onSettled: () => queryClient.invalidateQueries({ queryKey: queryKeys.sync() }),
+  });
+}
+
+/**
+ * After a sync run finished, everything that points at digests may have moved. Manifests fetched
+ * by digest stay: their content cannot change.
+ */
+export function invalidateSyncedData(queryClient: QueryClient): Promise<void> {
+  return Promise.all([
+    queryClient.invalidateQueries({ queryKey: queryKeys.roots.repositories }),
+    queryClient.invalidateQueries({ queryKey: queryKeys.roots.namespaces }),
+    queryClient.invalidateQueries({ queryKey: queryKeys.roots.tags }),
+    queryClient.invalidateQueries({
+      queryKey: queryKeys.roots.manifests,
+      predicate: (q) => {
+        const reference = q.queryKey[2];
+        return typeof reference !== "string" || !isDigestReference(reference);
+      },
+    }),
+  ]).then(() => undefined);
+}
+
+/** All loaded pages of an infinite list, flattened. */
+export function flattenPages<T>(data: InfiniteData<{ items: T[] }, unknown> | undefined): T[] {
+  return data ? data.pages.flatMap((p) => p.items) : [];
+}
+
+// ---------------------------------------------------------------------------------------------
+// The QueryClient
+
+export const DEFAULT_STALE_MS = 30_000;
+
+export const queryClientConfig = {
+  defaultOptions: {
+    queries: {
+      // With SSR, a zero staleTime would refetch everything right after hydration.
+      staleTime: DEFAULT_STALE_MS,
+      retry: shouldRetry,
+      refetchOnWindowFocus: false,
+    },
+  },
+} as const;

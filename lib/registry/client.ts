@@ -1,0 +1,889 @@
+import "server-only";
+// The only code that speaks HTTP to the registry (Distribution API v2 / OCI distribution spec).
+//
+// Every request goes through `exchange`: per-attempt timeout, retries with backoff on network errors,
+// timeouts and 5xx (never 4xx), manual redirects (credentials stay on the registry's origin), and one
+// authentication round on 401. Bodies are read with a byte limit, digests are checked over the raw
+// bytes, JSON is validated with zod.
+//
+// Invalid input (a repository name, tag or digest that breaks the grammar) is the caller's mistake, not
+// the registry's: it throws lib/oci's InvalidReferenceError (field "name" | "tag" | "digest" |
+// "reference") before any request is made, so routes can answer 400 without telling it apart from
+// RegistryError.
+
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { Agent, fetch, type Response as UndiciResponse } from "undici";
+import { z } from "zod";
+import { ManifestParseError, type ParsedManifest, parseManifest } from "../oci/manifest";
+import { isSchema1MediaType, MANIFEST_ACCEPT_HEADER, normalizeMediaType } from "../oci/media-types";
+import {
+  assertRepositoryName,
+  InvalidReferenceError,
+  isValidDigest,
+  isValidRepositoryName,
+  isValidTag,
+  parseReference,
+} from "../oci/reference";
+import { type AuthChallenge, parseWwwAuthenticate } from "./challenge";
+import {
+  formatByteLimit,
+  formatRegistryErrorCodes,
+  parseRegistryErrorBody,
+  RegistryError,
+  type RegistryErrorKind,
+} from "./errors";
+import { nextLink, parseLinkHeader } from "./link";
+
+const MiB = 1024 * 1024;
+const DEFAULTS = {
+  timeoutMs: 15_000,
+  retries: 3,
+  maxManifestBytes: 4 * MiB,
+  maxBlobJsonBytes: 8 * MiB,
+  catalogPageSize: 1000,
+} as const;
+const RETRY_BASE_DELAY_MS = 200;
+const MAX_REDIRECTS = 5;
+/** Catalog and tag lists: 2.8 returns every tag at once, so this is generous. */
+const MAX_LIST_JSON_BYTES = 32 * MiB;
+/** Error bodies are read only to find `{"errors":[…]}`; the rest is dropped. */
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
+/** Catalog fallback: halve `n` down to this, then ask without `n`. */
+const MIN_CATALOG_PAGE_SIZE = 100;
+/** Stops a registry whose Link headers loop from paging forever. */
+const MAX_PAGES = 100_000;
+
+export type RegistryRequestEvent = { method: string; path: string; status: number | null; durationMs: number };
+
+/** Something the registry listed that Layerscope dropped because it breaks the reference grammar. */
+export type RegistryWarning = { kind: "invalid_repository_name" | "invalid_tag"; value: string; path: string };
+
+export type RegistryClientOptions = {
+  /** http(s)://host[:port]; only the origin is used (the API lives at /v2/). Userinfo, if any, is used as Basic credentials. */
+  baseUrl: string;
+  username?: string;
+  password?: string;
+  /** PEM bundle trusted for the registry's TLS certificate (read once, at creation). */
+  caFile?: string;
+  insecureTls?: boolean;
+  timeoutMs?: number;
+  retries?: number;
+  maxManifestBytes?: number;
+  maxBlobJsonBytes?: number;
+  catalogPageSize?: number;
+  /** Called once per HTTP exchange (each attempt and each redirect hop) when headers arrive or it fails. */
+  onRequest?: (e: RegistryRequestEvent) => void;
+  /** Called for each repository name or tag dropped from a listing. */
+  onWarning?: (w: RegistryWarning) => void;
+};
+
+export type ManifestHead = { digest: string; mediaType: string | null; size: number | null };
+
+export type FetchedManifest = {
+  /** The verified digest: the requested one, else the registry's Docker-Content-Digest, else the sha256 of the body. */
+  digest: string;
+  mediaType: string;
+  /** The manifest exactly as served (its bytes are what the digest covers). */
+  body: string;
+  size: number;
+  manifest: ParsedManifest;
+};
+
+export type ForwardRequest = {
+  method: "GET" | "HEAD";
+  /** Registry path, must start with /v2/. */
+  path: string;
+  /** Query string with its leading "?", or "". */
+  search: string;
+  accept: string | null;
+  /** Prepended to rewritten Link targets ("/api/registry" → "</api/registry/v2/_catalog?…>"). Default "". */
+  linkPrefix?: string;
+};
+
+export interface RegistryClient {
+  /** The registry's origin, e.g. "http://localhost:5000". */
+  readonly baseUrl: string;
+  ping(): Promise<{ apiVersion: string | null }>;
+  catalog(): Promise<string[]>;
+  listTags(name: string): Promise<string[]>;
+  headManifest(name: string, reference: string): Promise<ManifestHead | null>;
+  getManifest(name: string, reference: string): Promise<FetchedManifest>;
+  getBlobText(name: string, digest: string, maxBytes?: number): Promise<string>;
+  forward(request: ForwardRequest): Promise<Response>;
+  /** Closes pooled connections. */
+  close(): Promise<void>;
+}
+
+export function createRegistryClient(options: RegistryClientOptions): RegistryClient {
+  return new HttpRegistryClient(options);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Authentication
+
+type AuthOutcome = { retryWith: string } | { failure: string };
+type CachedCredential = { authorization: string; expiresAt: number | null };
+
+/**
+ * Decides the Authorization header per request scope ("repository:team/app:pull", "registry:catalog:*",
+ * or null for /v2/). Basic credentials go preemptively. `authenticate` runs on a 401: today it can only
+ * explain why the request failed; bearer token support fetches a token from the challenge's realm there,
+ * stores it in `byScope` and returns `{ retryWith: "Bearer …" }`, without changes elsewhere.
+ */
+class RegistryAuth {
+  private readonly basic: string | null;
+  private readonly byScope = new Map<string, CachedCredential>();
+
+  constructor(
+    private readonly origin: string,
+    private readonly username: string | null,
+    password: string | null,
+  ) {
+    this.basic =
+      username === null ? null : `Basic ${Buffer.from(`${username}:${password ?? ""}`, "utf8").toString("base64")}`;
+  }
+
+  authorizationFor(scope: string | null): string | null {
+    const cached = this.byScope.get(scope ?? "");
+    if (cached && (cached.expiresAt === null || cached.expiresAt > Date.now())) return cached.authorization;
+    return this.basic;
+  }
+
+  async authenticate(
+    wwwAuthenticate: string | null,
+    _scope: string | null,
+    sent: string | null,
+  ): Promise<AuthOutcome> {
+    const challenges: AuthChallenge[] = wwwAuthenticate === null ? [] : parseWwwAuthenticate(wwwAuthenticate);
+    const bearer = challenges.find((c) => c.scheme === "bearer");
+    if (bearer) {
+      const realm = bearer.params.realm ? ` (realm ${bearer.params.realm})` : "";
+      return {
+        failure: `registry at ${this.origin} requires token authentication${realm}; token authentication is not configured yet`,
+      };
+    }
+    const basic = challenges.find((c) => c.scheme === "basic");
+    if (this.basic === null) {
+      return {
+        failure: basic
+          ? `registry at ${this.origin} requires a username and password`
+          : `registry at ${this.origin} requires authentication`,
+      };
+    }
+    if (sent !== this.basic) return { retryWith: this.basic };
+    return { failure: `registry at ${this.origin} rejected the credentials of user "${this.username ?? ""}"` };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Exchange machinery
+
+type Exchange = {
+  method: "GET" | "HEAD";
+  url: URL;
+  accept: string | null;
+  /** Authorization scope of the request, see RegistryAuth. */
+  scope: string | null;
+  /** Blob downloads may be redirected to storage on another origin; API calls only on the registry's. */
+  redirects: "same-origin" | "any";
+  /** false for streamed pass-through: the timeout then covers the wait for headers only. */
+  timeoutCoversBody: boolean;
+};
+
+type ExchangeContext = {
+  /** Where the response finally came from, after redirects. */
+  url: URL;
+  /** Why authentication failed, when the response is a 401 that `authenticate` could not resolve. */
+  authFailure: string | null;
+};
+
+/** Abort reason for our own per-attempt timeout, to tell it apart from other aborts. */
+class AttemptTimeout extends Error {}
+
+/** Network failures that retrying cannot fix (certificate problems). */
+const permanentFailures = new WeakSet<RegistryError>();
+
+const TLS_ERROR = /CERT|SELF_SIGNED|ERR_TLS|ERR_SSL|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/;
+
+class HttpRegistryClient implements RegistryClient {
+  readonly baseUrl: string;
+  private readonly origin: string;
+  private readonly auth: RegistryAuth;
+  private readonly agent: Agent;
+  private readonly timeoutMs: number;
+  private readonly retries: number;
+  private readonly maxManifestBytes: number;
+  private readonly maxBlobJsonBytes: number;
+  private readonly catalogPageSize: number;
+  private readonly onRequest: ((e: RegistryRequestEvent) => void) | undefined;
+  private readonly onWarning: ((w: RegistryWarning) => void) | undefined;
+
+  constructor(options: RegistryClientOptions) {
+    let base: URL;
+    try {
+      base = new URL(options.baseUrl);
+    } catch {
+      throw new Error(`registry URL ${JSON.stringify(options.baseUrl)} is not a valid URL`);
+    }
+    if (base.protocol !== "http:" && base.protocol !== "https:") {
+      throw new Error(`registry URL must start with http:// or https://, got ${base.protocol}`);
+    }
+    const username = options.username ?? (base.username === "" ? null : decodeURIComponent(base.username));
+    const password = options.password ?? (base.password === "" ? null : decodeURIComponent(base.password));
+    this.origin = base.origin;
+    this.baseUrl = base.origin;
+    this.auth = new RegistryAuth(this.origin, username, password);
+
+    let ca: string | undefined;
+    if (options.caFile !== undefined) {
+      try {
+        ca = readFileSync(options.caFile, "utf8");
+      } catch (e) {
+        throw new Error(`cannot read registry CA file ${options.caFile}: ${errorMessage(e)}`);
+      }
+    }
+    this.agent = new Agent({
+      connect: {
+        ...(ca === undefined ? {} : { ca }),
+        ...(options.insecureTls ? { rejectUnauthorized: false } : {}),
+      },
+    });
+
+    this.timeoutMs = positiveInt(options.timeoutMs, DEFAULTS.timeoutMs);
+    this.retries = Math.max(0, Math.floor(options.retries ?? DEFAULTS.retries));
+    this.maxManifestBytes = positiveInt(options.maxManifestBytes, DEFAULTS.maxManifestBytes);
+    this.maxBlobJsonBytes = positiveInt(options.maxBlobJsonBytes, DEFAULTS.maxBlobJsonBytes);
+    this.catalogPageSize = positiveInt(options.catalogPageSize, DEFAULTS.catalogPageSize);
+    this.onRequest = options.onRequest;
+    this.onWarning = options.onWarning;
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+
+  // -- API -----------------------------------------------------------------------------------------
+
+  async ping(): Promise<{ apiVersion: string | null }> {
+    return this.exchange(this.request("GET", "/v2/", null, null), async (res, ctx) => {
+      if (!res.ok) throw await this.statusError(res, ctx, "GET");
+      await discard(res);
+      return { apiVersion: res.headers.get("docker-distribution-api-version") };
+    });
+  }
+
+  async catalog(): Promise<string[]> {
+    const names = new Set<string>();
+    let url: URL | null = this.url("/v2/_catalog");
+    url.searchParams.set("n", String(this.catalogPageSize));
+    let pages = 0;
+    while (url !== null) {
+      if (++pages > MAX_PAGES) throw this.error("invalid_response", "registry catalog paging did not end", url);
+      let page: { data: z.infer<typeof catalogSchema>; link: string | null };
+      try {
+        page = await this.getJson(url, catalogSchema, "registry:catalog:*", "catalog");
+      } catch (e) {
+        const smaller: URL | null = e instanceof RegistryError ? smallerCatalogPage(e, url) : null;
+        if (smaller === null) throw e;
+        url = smaller;
+        continue;
+      }
+      for (const name of page.data.repositories ?? []) {
+        if (isValidRepositoryName(name)) names.add(name);
+        else this.onWarning?.({ kind: "invalid_repository_name", value: name, path: describePath(url, this.origin) });
+      }
+      url = this.nextPage(page.link, url);
+    }
+    return [...names];
+  }
+
+  async listTags(name: string): Promise<string[]> {
+    assertRepositoryName(name);
+    const tags = new Set<string>();
+    let url: URL | null = this.url(`/v2/${name}/tags/list`);
+    let pages = 0;
+    while (url !== null) {
+      if (++pages > MAX_PAGES) throw this.error("invalid_response", "registry tag list paging did not end", url);
+      const page = await this.getJson(url, tagListSchema, pullScope(name), `tag list of ${name}`);
+      for (const tag of page.data.tags ?? []) {
+        if (isValidTag(tag)) tags.add(tag);
+        else this.onWarning?.({ kind: "invalid_tag", value: tag, path: describePath(url, this.origin) });
+      }
+      url = this.nextPage(page.link, url);
+    }
+    return [...tags];
+  }
+
+  async headManifest(name: string, reference: string): Promise<ManifestHead | null> {
+    assertRepositoryName(name);
+    const ref = parseReference(reference);
+    const req = this.request("HEAD", `/v2/${name}/manifests/${reference}`, MANIFEST_ACCEPT_HEADER, pullScope(name));
+    return this.exchange(req, async (res, ctx) => {
+      await discard(res);
+      if (res.status === 404) return null;
+      if (!res.ok) throw await this.statusError(res, ctx, "HEAD");
+      const digest = res.headers.get("docker-content-digest");
+      if (digest === null || !isValidDigest(digest.trim())) {
+        throw this.error(
+          "invalid_response",
+          digest === null
+            ? `registry answered HEAD ${name}:${reference} without a Docker-Content-Digest header`
+            : `registry answered HEAD ${name}:${reference} with an invalid Docker-Content-Digest ${JSON.stringify(digest)}`,
+          ctx.url,
+          res.status,
+        );
+      }
+      if (ref.kind === "digest" && digest.trim() !== ref.digest) {
+        throw this.error(
+          "digest_mismatch",
+          `registry answered HEAD ${name}@${ref.digest} with digest ${digest.trim()}`,
+          ctx.url,
+          res.status,
+        );
+      }
+      const contentType = res.headers.get("content-type");
+      return {
+        digest: digest.trim(),
+        mediaType: contentType === null ? null : normalizeMediaType(contentType),
+        size: parseContentLength(res.headers.get("content-length")),
+      };
+    });
+  }
+
+  async getManifest(name: string, reference: string): Promise<FetchedManifest> {
+    assertRepositoryName(name);
+    const ref = parseReference(reference);
+    const shown = ref.kind === "digest" ? `${name}@${ref.digest}` : `${name}:${ref.tag}`;
+    const req = this.request("GET", `/v2/${name}/manifests/${reference}`, MANIFEST_ACCEPT_HEADER, pullScope(name));
+    return this.exchange(req, async (res, ctx) => {
+      if (!res.ok) throw await this.statusError(res, ctx, "GET");
+      const contentType = res.headers.get("content-type");
+      if (contentType !== null && isSchema1MediaType(contentType)) {
+        await discard(res);
+        throw this.error(
+          "unsupported",
+          `registry served ${shown} as a Docker schema 1 manifest (${normalizeMediaType(contentType)}), which is deprecated and not supported`,
+          ctx.url,
+          res.status,
+        );
+      }
+      const bytes = await readLimited(res, this.maxManifestBytes, () =>
+        this.error("too_large", `manifest exceeds ${formatByteLimit(this.maxManifestBytes)} limit`, ctx.url, res.status),
+      );
+
+      const headerDigest = res.headers.get("docker-content-digest")?.trim() ?? null;
+      if (headerDigest !== null && !isValidDigest(headerDigest)) {
+        throw this.error(
+          "invalid_response",
+          `registry sent an invalid Docker-Content-Digest ${JSON.stringify(headerDigest)} for ${shown}`,
+          ctx.url,
+          res.status,
+        );
+      }
+      if (ref.kind === "digest") this.verifyDigest(bytes, ref.digest, `manifest ${shown}`, ctx.url);
+      if (headerDigest === "never") {
+        this.verifyDigest(bytes, headerDigest, `manifest ${shown} (Docker-Content-Digest)`, ctx.url);
+      }
+      const digest = ref.kind === "digest" ? ref.digest : (headerDigest ?? computeDigest(bytes, "sha256"));
+
+      const body = this.decodeUtf8(bytes, `manifest ${shown}`, ctx.url);
+      let manifest: ParsedManifest;
+      try {
+        manifest = parseManifest(body, contentType);
+      } catch (e) {
+        if (e instanceof ManifestParseError) {
+          throw this.error("invalid_response", `invalid manifest ${shown}: ${e.message}`, ctx.url, res.status, e);
+        }
+        throw e;
+      }
+      return { digest, mediaType: manifest.mediaType, body, size: bytes.byteLength, manifest };
+    });
+  }
+
+  async getBlobText(name: string, digest: string, maxBytes?: number): Promise<string> {
+    assertRepositoryName(name);
+    if (!isValidDigest(digest)) {
+      throw new InvalidReferenceError("digest", `invalid digest ${JSON.stringify(digest)}: expected algorithm:hex`);
+    }
+    const limit = positiveInt(maxBytes, this.maxBlobJsonBytes);
+    const req = this.request("GET", `/v2/${name}/blobs/${digest}`, null, pullScope(name), "any");
+    return this.exchange(req, async (res, ctx) => {
+      if (!res.ok) throw await this.statusError(res, ctx, "GET");
+      const bytes = await readLimited(res, limit, () =>
+        this.error("too_large", `blob ${digest} exceeds ${formatByteLimit(limit)} limit`, ctx.url, res.status),
+      );
+      this.verifyDigest(bytes, digest, `blob ${name}@${digest}`, ctx.url);
+      return this.decodeUtf8(bytes, `blob ${name}@${digest}`, ctx.url);
+    });
+  }
+
+  async forward(request: ForwardRequest): Promise<Response> {
+    if (request.method !== "GET" && request.method !== "HEAD") {
+      throw this.error("unsupported", `method ${String(request.method)} cannot be forwarded (read-only proxy)`, null);
+    }
+    const url = this.forwardUrl(request.path, request.search);
+    const isManifest = /^\/v2\/.+\/manifests\/[^/]+$/.test(url.pathname);
+    const accept = request.accept ?? (isManifest ? MANIFEST_ACCEPT_HEADER : null);
+    const exchange: Exchange = {
+      method: request.method,
+      url,
+      accept,
+      scope: scopeForPath(url.pathname),
+      redirects: "same-origin",
+      timeoutCoversBody: false,
+    };
+    const linkPrefix = request.linkPrefix ?? "";
+    // Upstream statuses (404, 401, a final 5xx) pass through: the caller proxies them as they are.
+    return this.exchange(exchange, async (res, ctx) => {
+      const headers = new Headers();
+      for (const name of FORWARDED_HEADERS) {
+        const value = res.headers.get(name);
+        if (value !== null) headers.set(name, value);
+      }
+      if (res.headers.get("content-encoding") !== null) headers.delete("content-length");
+      const link = rewriteLink(res.headers.get("link"), ctx.url, this.origin, linkPrefix);
+      if (link !== null) headers.set("link", link);
+
+      const noBody = request.method === "HEAD" || res.status === 204 || res.status === 304;
+      if (noBody) await discard(res);
+      // undici's stream is a node:stream/web ReadableStream, the class global Response consumes.
+      const body = noBody ? null : (res.body as ReadableStream<Uint8Array> | null);
+      return new Response(body, { status: res.status, statusText: res.statusText, headers });
+    });
+  }
+
+  // -- helpers -------------------------------------------------------------------------------------
+
+  private url(path: string): URL {
+    return new URL(path, this.origin);
+  }
+
+  private request(
+    method: "GET" | "HEAD",
+    path: string,
+    accept: string | null,
+    scope: string | null,
+    redirects: Exchange["redirects"] = "same-origin",
+  ): Exchange {
+    return { method, url: this.url(path), accept, scope, redirects, timeoutCoversBody: true };
+  }
+
+  private forwardUrl(path: string, search: string): URL {
+    if (!path.startsWith("/v2/") && path !== "/v2") {
+      throw this.error("unsupported", `only /v2/ paths can be forwarded, not ${JSON.stringify(path)}`, null);
+    }
+    if (search !== "" && !search.startsWith("?")) {
+      throw this.error("unsupported", `query string must start with "?", got ${JSON.stringify(search)}`, null);
+    }
+    let url: URL;
+    try {
+      url = new URL(`${path}${search}`, this.origin);
+    } catch {
+      throw this.error("unsupported", `cannot forward ${JSON.stringify(path)}: not a valid path`, null);
+    }
+    // "/v2/../admin" and "/v2/%2e%2e/x" normalise out of /v2/; "//host/…" would change origin.
+    if (url.origin !== this.origin || !(url.pathname.startsWith("/v2/") || url.pathname === "/v2")) {
+      throw this.error("unsupported", `cannot forward ${JSON.stringify(path)}: it leaves the registry API`, null);
+    }
+    return url;
+  }
+
+  private nextPage(link: string | null, current: URL): URL | null {
+    const next = nextLink(link, current);
+    if (next === null) return null;
+    if (next.origin !== this.origin) {
+      throw this.error("invalid_response", `registry Link header points to another origin (${next.origin})`, current);
+    }
+    return next;
+  }
+
+  private async getJson<S extends z.ZodType>(
+    url: URL,
+    schema: S,
+    scope: string | null,
+    what: string,
+  ): Promise<{ data: z.output<S>; link: string | null }> {
+    const exchange: Exchange = {
+      method: "GET",
+      url,
+      accept: "application/json",
+      scope,
+      redirects: "same-origin",
+      timeoutCoversBody: true,
+    };
+    return this.exchange(exchange, async (res, ctx) => {
+      if (!res.ok) throw await this.statusError(res, ctx, "GET");
+      const bytes = await readLimited(res, MAX_LIST_JSON_BYTES, () =>
+        this.error("too_large", `${what} exceeds ${formatByteLimit(MAX_LIST_JSON_BYTES)} limit`, ctx.url, res.status),
+      );
+      const text = this.decodeUtf8(bytes, what, ctx.url);
+      let doc: unknown;
+      try {
+        doc = JSON.parse(text);
+      } catch (e) {
+        throw this.error("invalid_response", `registry sent invalid JSON for ${what}: ${errorMessage(e)}`, ctx.url, res.status);
+      }
+      const parsed = schema.safeParse(doc);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        const where = issue && issue.path.length > 0 ? ` at ${issue.path.map(String).join(".")}` : "";
+        throw this.error(
+          "invalid_response",
+          `registry sent an unexpected ${what}${where}: ${issue?.message ?? "invalid"}`,
+          ctx.url,
+          res.status,
+        );
+      }
+      return { data: parsed.data, link: res.headers.get("link") };
+    });
+  }
+
+  private verifyDigest(bytes: Uint8Array, expected: string, what: string, url: URL): void {
+    const algorithm = expected.slice(0, expected.indexOf(":"));
+    if (algorithm !== "sha256" && algorithm !== "sha512") {
+      throw this.error("unsupported", `cannot verify ${what}: digest algorithm ${algorithm} is not supported`, url);
+    }
+    const actual = computeDigest(bytes, algorithm);
+    if (actual !== expected) {
+      throw this.error("digest_mismatch", `${what} has digest ${actual}, expected ${expected}`, url);
+    }
+  }
+
+  private decodeUtf8(bytes: Uint8Array, what: string, url: URL): string {
+    try {
+      return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
+    } catch {
+      throw this.error("invalid_response", `${what} is not valid UTF-8`, url);
+    }
+  }
+
+  private error(
+    kind: RegistryErrorKind,
+    message: string,
+    url: URL | null,
+    status: number | null = null,
+    cause?: unknown,
+  ): RegistryError {
+    return new RegistryError({
+      kind,
+      message,
+      status,
+      url: url === null ? null : describePath(url, this.origin),
+      cause,
+    });
+  }
+
+  /** A non-2xx answer as a RegistryError, with the registry's error codes when the body has them. */
+  private async statusError(res: UndiciResponse, ctx: ExchangeContext, method: string): Promise<RegistryError> {
+    const text = method === "HEAD" ? "" : await readErrorText(res);
+    const codes = parseRegistryErrorBody(text);
+    const status = res.status;
+    const kind: RegistryErrorKind =
+      status === 401 || status === 403 ? "unauthorized" : status === 404 ? "not_found" : "http";
+    const path = describePath(ctx.url, this.origin);
+    const detail = codes.length > 0 ? formatRegistryErrorCodes(codes) : `${res.statusText || "error"} for ${method} ${path}`;
+    let message = `registry answered ${status} ${detail}`;
+    if (status === 401 && ctx.authFailure !== null) message = `${ctx.authFailure} (${message})`;
+    else if (status === 403) message = `registry at ${this.origin} denied access: ${message}`;
+    return new RegistryError({ kind, message, status, codes, url: path });
+  }
+
+  /**
+   * Runs one logical request: attempts with timeout, retries with backoff, one authentication round on
+   * 401, redirects. `consume` turns the final response into a result; while it runs (reading the body)
+   * the attempt's timeout is still armed unless `timeoutCoversBody` is false.
+   */
+  private async exchange<T>(ex: Exchange, consume: (res: UndiciResponse, ctx: ExchangeContext) => Promise<T>): Promise<T> {
+    let retry = 0;
+    let authenticated = false;
+    for (;;) {
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(new AttemptTimeout()), this.timeoutMs);
+      try {
+        const { res, url, authorization } = await this.send(ex, controller.signal);
+        if (!ex.timeoutCoversBody) clearTimeout(timer);
+        const ctx: ExchangeContext = { url, authFailure: null };
+
+        if (res.status === 401 && url.origin === this.origin) {
+          const outcome = await this.auth.authenticate(res.headers.get("www-authenticate"), ex.scope, authorization);
+          if ("retryWith" in outcome && !authenticated) {
+            authenticated = true;
+            await discard(res);
+            continue;
+          }
+          ctx.authFailure =
+            "failure" in outcome ? outcome.failure : `registry at ${this.origin} rejected the credentials it asked for`;
+        }
+
+        if (res.status >= 400 && retry < this.retries) {
+          await discard(res);
+          await backoff(retry++);
+          continue;
+        }
+        return await consume(res, ctx);
+      } catch (err) {
+        const failure = this.classify(err, controller.signal, ex);
+        if (retry < this.retries && isRetryable(failure)) {
+          await backoff(retry++);
+          continue;
+        }
+        throw failure;
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+  }
+
+  /** One attempt: the request plus manual redirects. Authorization goes to the registry's origin only. */
+  private async send(
+    ex: Exchange,
+    signal: AbortSignal,
+  ): Promise<{ res: UndiciResponse; url: URL; authorization: string | null }> {
+    let url = ex.url;
+    for (let hop = 0; ; hop++) {
+      const headers: Record<string, string> = { "accept-encoding": "identity", "user-agent": "layerscope" };
+      if (ex.accept !== null) headers.accept = ex.accept;
+      const authorization = url.origin === this.origin ? this.auth.authorizationFor(ex.scope) : null;
+      if (authorization !== null) headers.authorization = authorization;
+
+      const started = performance.now();
+      let res: UndiciResponse;
+      try {
+        res = await fetch(url, { method: ex.method, headers, redirect: "manual", signal, dispatcher: this.agent });
+      } catch (e) {
+        this.emit(ex.method, url, null, started);
+        throw e;
+      }
+      this.emit(ex.method, url, res.status, started);
+
+      const location = isRedirect(res.status) ? res.headers.get("location") : null;
+      if (location === null) return { res, url, authorization };
+      await discard(res);
+
+      let next: URL;
+      try {
+        next = new URL(location, url);
+      } catch {
+        throw this.error("invalid_response", `registry redirected to an invalid location ${JSON.stringify(location)}`, url, res.status);
+      }
+      if (next.protocol !== "http:" && next.protocol !== "https:") {
+        throw this.error("invalid_response", `registry redirected to a non-HTTP location (${next.protocol})`, url, res.status);
+      }
+      if (ex.redirects === "same-origin" && next.origin !== this.origin) {
+        throw this.error(
+          "unsupported",
+          `registry redirected ${ex.method} ${describePath(url, this.origin)} to another origin (${next.origin}); only same-origin redirects are followed`,
+          url,
+          res.status,
+        );
+      }
+      if (hop + 1 > MAX_REDIRECTS) {
+        throw this.error("invalid_response", `registry redirected more than ${MAX_REDIRECTS} times`, url, res.status);
+      }
+      url = next;
+    }
+  }
+
+  private emit(method: string, url: URL, status: number | null, started: number): void {
+    if (!this.onRequest) return;
+    try {
+      this.onRequest({
+        method,
+        path: describePath(url, this.origin),
+        status,
+        durationMs: Math.round(performance.now() - started),
+      });
+    } catch {
+      // A logging hook must not break registry access.
+    }
+  }
+
+  /** Any failure of an attempt as a RegistryError; programming errors pass through unchanged. */
+  private classify(err: unknown, signal: AbortSignal, ex: Exchange): unknown {
+    if (err instanceof RegistryError) return err;
+    const path = describePath(ex.url, this.origin);
+    if (signal.aborted && signal.reason instanceof AttemptTimeout) {
+      return new RegistryError({
+        kind: "timeout",
+        message: `registry at ${this.origin} did not answer ${ex.method} ${path} within ${this.timeoutMs} ms`,
+        url: path,
+      });
+    }
+    if (err instanceof TypeError && err.cause !== undefined) {
+      const cause = err.cause;
+      const code = errorCode(cause);
+      const reason = errorMessage(cause) || code || err.message;
+      const broken = err.message === "terminated";
+      const tls = code !== null && TLS_ERROR.test(code);
+      const failure = new RegistryError({
+        kind: "unreachable",
+        message: broken
+          ? `connection to registry at ${this.origin} broke during ${ex.method} ${path}: ${reason}`
+          : `registry at ${this.origin} is unreachable: ${reason}${tls ? " (configure its CA file, or allow insecure TLS)" : ""}`,
+        url: path,
+        cause,
+      });
+      if (tls) permanentFailures.add(failure);
+      return failure;
+    }
+    return err;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Schemas and small helpers
+
+const catalogSchema = z.object({ repositories: z.array(z.string()).nullable() });
+const tagListSchema = z.object({ name: z.string().optional(), tags: z.array(z.string()).nullable() });
+
+const FORWARDED_HEADERS = [
+  "content-type",
+  "content-length",
+  "docker-content-digest",
+  "docker-distribution-api-version",
+  "etag",
+] as const;
+
+function pullScope(name: string): string {
+  return `repository:${name}:pull`;
+}
+
+/** The authorization scope a forwarded path needs, read from the API's URL layout. */
+function scopeForPath(pathname: string): string | null {
+  if (pathname === "/v2/_catalog") return "registry:catalog:*";
+  const m = /^\/v2\/(.+)\/(?:manifests|blobs|tags)\//.exec(pathname);
+  if (m?.[1] && isValidRepositoryName(m[1])) return pullScope(m[1]);
+  return null;
+}
+
+/** The catalog URL to retry with after PAGINATION_NUMBER_INVALID, or null when that is not the failure. */
+function smallerCatalogPage(e: RegistryError, url: URL): URL | null {
+  if (e.status !== 400 || !e.hasCode("PAGINATION_NUMBER_INVALID")) return null;
+  const n = Number(url.searchParams.get("n"));
+  if (!url.searchParams.has("n")) return null;
+  const next = new URL(url);
+  if (Number.isFinite(n) && n > MIN_CATALOG_PAGE_SIZE) {
+    next.searchParams.set("n", String(Math.max(MIN_CATALOG_PAGE_SIZE, Math.floor(n / 2))));
+  } else {
+    next.searchParams.delete("n");
+  }
+  return next;
+}
+
+function rewriteLink(header: string | null, base: URL, origin: string, prefix: string): string | null {
+  if (header === null) return null;
+  const parts: string[] = [];
+  for (const [rel, target] of Object.entries(parseLinkHeader(header))) {
+    let url: URL;
+    try {
+      url = new URL(target, base);
+    } catch {
+      continue;
+    }
+    if (url.origin !== origin) continue;
+    parts.push(`<${prefix}${url.pathname}${url.search}>; rel="${rel}"`);
+  }
+  return parts.length > 0 ? parts.join(", ") : null;
+}
+
+/** Registry-origin URLs as path+query; elsewhere (blob storage) origin+path, since queries carry signatures. */
+function describePath(url: URL, origin: string): string {
+  return url.origin === origin ? `${url.pathname}${url.search}` : `${url.origin}${url.pathname}`;
+}
+
+function isRedirect(status: number): boolean {
+  return status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
+}
+
+function isRetryable(e: unknown): boolean {
+  if (!(e instanceof RegistryError)) return false;
+  if (e.kind === "timeout") return true;
+  return e.kind === "unreachable" && !permanentFailures.has(e);
+}
+
+/** Exponential backoff with jitter: ~200–300 ms, 400–600 ms, 800–1200 ms… */
+function backoff(retry: number): Promise<void> {
+  const base = RETRY_BASE_DELAY_MS * 2 ** retry;
+  const delay = base + Math.random() * (base / 2);
+  return new Promise((resolve) => setTimeout(resolve, delay));
+}
+
+async function discard(res: UndiciResponse): Promise<void> {
+  if (res.body === null || res.bodyUsed) return;
+  try {
+    await res.body.cancel();
+  } catch {
+    // Already errored or closed: nothing left to release.
+  }
+}
+
+/**
+ * Reads the body into memory, failing as soon as Content-Length or the bytes streamed so far pass
+ * `limit`; the connection is then cancelled, so a huge body is never downloaded in full.
+ */
+async function readLimited(res: UndiciResponse, limit: number, tooLarge: () => RegistryError): Promise<Uint8Array> {
+  const declared = parseContentLength(res.headers.get("content-length"));
+  if (declared !== null && declared > limit) {
+    await discard(res);
+    throw tooLarge();
+  }
+  const { bytes, truncated } = await readUpTo(res, limit);
+  if (truncated) throw tooLarge();
+  return bytes;
+}
+
+async function readUpTo(res: UndiciResponse, limit: number): Promise<{ bytes: Uint8Array; truncated: boolean }> {
+  if (res.body === null) return { bytes: new Uint8Array(0), truncated: false };
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    const chunk: Uint8Array = value;
+    if (total + chunk.byteLength > limit) {
+      chunks.push(chunk.subarray(0, limit - total));
+      total = limit;
+      await reader.cancel().catch(() => undefined);
+      return { bytes: Buffer.concat(chunks, total), truncated: true };
+    }
+    chunks.push(chunk);
+    total += chunk.byteLength;
+  }
+  return { bytes: Buffer.concat(chunks, total), truncated: false };
+}
+
+async function readErrorText(res: UndiciResponse): Promise<string> {
+  try {
+    const { bytes } = await readUpTo(res, MAX_ERROR_BODY_BYTES);
+    return new TextDecoder().decode(bytes);
+  } catch {
+    return "";
+  }
+}
+
+function computeDigest(bytes: Uint8Array, algorithm: "sha256" | "sha512"): string {
+  return `${algorithm}:${createHash(algorithm).update(bytes).digest("hex")}`;
+}
+
+function parseContentLength(value: string | null): number | null {
+  if (value === null || !/^\d+$/.test(value.trim())) return null;
+  const n = Number(value.trim());
+  return Number.isSafeInteger(n) ? n : null;
+}
+
+function positiveInt(value: number | undefined, fallback: number): number {
+  return value !== undefined && Number.isFinite(value) && value > 0 ? Math.floor(value) : fallback;
+}
+
+function errorCode(e: unknown): string | null {
+  if (typeof e === "object" && e !== null && "code" in e && typeof e.code === "string") return e.code;
+  return null;
+}
+
+function errorMessage(e: unknown): string {
+  if (e instanceof AggregateError && e.errors.length > 0) return errorMessage(e.errors[0]);
+  if (e instanceof Error) return e.message;
+  return String(e);
+}

@@ -1,0 +1,168 @@
+// The JSON API v1 contract (docs in README "API"). Pages, route handlers and services share
+// these shapes; the schemas double as the client-side parsers.
+import { z } from "zod";
+
+export const manifestKind = z.enum(["image", "index", "artifact", "legacy"]);
+export type ManifestKind = z.infer<typeof manifestKind>;
+
+export const repositorySort = z.enum(["name", "updated", "size", "tags"]);
+export const tagSort = z.enum(["name", "semver", "created", "size"]);
+export const sortOrder = z.enum(["asc", "desc"]);
+
+export const repositoryItem = z.object({
+  name: z.string(),
+  tagCount: z.number().int(),
+  sizeBytes: z.number(),
+  updatedAt: z.string().nullable(),
+});
+export type RepositoryItem = z.infer<typeof repositoryItem>;
+
+export const repositoryList = z.object({
+  items: z.array(repositoryItem),
+  nextCursor: z.string().nullable(),
+  total: z.number().int(),
+});
+export type RepositoryList = z.infer<typeof repositoryList>;
+
+export const platform = z.object({
+  os: z.string(),
+  architecture: z.string(),
+  variant: z.string().nullable(),
+  digest: z.string(),
+  sizeBytes: z.number(),
+});
+export type Platform = z.infer<typeof platform>;
+
+export const tagItem = z.object({
+  name: z.string(),
+  digest: z.string(),
+  mediaType: z.string(),
+  kind: manifestKind,
+  sizeBytes: z.number(),
+  createdAt: z.string().nullable(),
+  platforms: z.array(platform),
+  // other tags of this repository that point at the same digest (deleting one by digest deletes them all on registry 2.x)
+  sharedWith: z.array(z.string()),
+});
+export type TagItem = z.infer<typeof tagItem>;
+
+export const tagList = z.object({
+  items: z.array(tagItem),
+  nextCursor: z.string().nullable(),
+  total: z.number().int(),
+});
+export type TagList = z.infer<typeof tagList>;
+
+export const layer = z.object({ digest: z.string(), mediaType: z.string(), sizeBytes: z.number() });
+
+export const configSummary = z.object({
+  digest: z.string(),
+  mediaType: z.string(),
+  created: z.string().nullable(),
+  os: z.string().nullable(),
+  architecture: z.string().nullable(),
+  variant: z.string().nullable(),
+  author: z.string().nullable(),
+  entrypoint: z.array(z.string()).nullable(),
+  cmd: z.array(z.string()).nullable(),
+  workingDir: z.string().nullable(),
+  user: z.string().nullable(),
+  env: z.array(z.string()),
+  exposedPorts: z.array(z.string()),
+  labels: z.record(z.string(), z.string()),
+  historyLength: z.number().int(),
+});
+
+export const manifestDetail = z.object({
+  repository: z.string(),
+  reference: z.string(),
+  digest: z.string(),
+  mediaType: z.string(),
+  kind: manifestKind,
+  sizeBytes: z.number(),
+  createdAt: z.string().nullable(),
+  tags: z.array(z.string()),
+  platforms: z.array(platform),
+  attestations: z.array(z.object({ digest: z.string(), sizeBytes: z.number(), refersTo: z.string().nullable() })),
+  config: configSummary.nullable(),
+  layers: z.array(layer),
+  artifactType: z.string().nullable(),
+  subject: z.string().nullable(),
+  annotations: z.record(z.string(), z.string()),
+});
+export type ManifestDetail = z.infer<typeof manifestDetail>;
+
+export const syncRunSummary = z.object({
+  id: z.number().int(),
+  trigger: z.string(),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+  status: z.enum(["running", "succeeded", "partial", "failed"]),
+  repositories: z.number().int(),
+  repositoriesTotal: z.number().int(),
+  tags: z.number().int(),
+  manifestsFetched: z.number().int(),
+  configsFetched: z.number().int(),
+  manifestHeads: z.number().int(),
+  requests: z.number().int(),
+  errors: z.array(z.object({ repository: z.string().nullable(), code: z.string(), message: z.string() })),
+});
+export type SyncRunSummary = z.infer<typeof syncRunSummary>;
+
+export const registryState = z.object({
+  reachable: z.boolean().nullable(),
+  checkedAt: z.string().nullable(),
+  lastSuccessAt: z.string().nullable(),
+  error: z.string().nullable(),
+});
+
+export const syncStatus = z.object({
+  running: z.boolean(),
+  // the run in progress, if any (progress bar)
+  current: syncRunSummary.nullable(),
+  // the last finished run
+  lastRun: syncRunSummary.nullable(),
+  // when the cache was last filled by a run that reached the registry
+  lastSuccessAt: z.string().nullable(),
+  registry: registryState,
+  registryUrl: z.string(),
+});
+export type SyncStatus = z.infer<typeof syncStatus>;
+
+export const health = z.object({
+  status: z.enum(["ok", "degraded", "down"]),
+  database: z.enum(["up", "down"]),
+  registry: z.enum(["up", "down"]),
+});
+export type Health = z.infer<typeof health>;
+
+export const apiError = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+export type ApiError = z.infer<typeof apiError>;
+
+const limit = (max: number, dflt: number) => z.coerce.number().int().min(1).max(max).default(dflt);
+const emptyToUndefined = (v: unknown) => (v === "" || v === null ? undefined : v);
+
+export const repositoryListQuery = z.object({
+  q: z.preprocess(emptyToUndefined, z.string().max(255).optional()),
+  // list only repositories under this namespace prefix ("team/app" → "team/app/…")
+  namespace: z.preprocess(emptyToUndefined, z.string().max(255).optional()),
+  sort: z.preprocess(emptyToUndefined, repositorySort.default("name")),
+  order: z.preprocess(emptyToUndefined, sortOrder.optional()),
+  limit: z.preprocess(emptyToUndefined, limit(5000, 100)),
+  cursor: z.preprocess(emptyToUndefined, z.string().max(200).optional()),
+});
+export type RepositoryListQuery = z.infer<typeof repositoryListQuery>;
+
+export const tagListQuery = z.object({
+  q: z.preprocess(emptyToUndefined, z.string().max(128).optional()),
+  sort: z.preprocess(emptyToUndefined, tagSort.default("semver")),
+  order: z.preprocess(emptyToUndefined, sortOrder.optional()),
+  limit: z.preprocess(emptyToUndefined, limit(5000, 100)),
+  cursor: z.preprocess(emptyToUndefined, z.string().max(200).optional()),
+});
+export type TagListQuery = z.infer<typeof tagListQuery>;
+
+// Namespace tree for the repositories page: the direct children of a namespace prefix.
+export const namespaceNode = z.object({ path: z.string(), repositoryCount: z.number().int(), isRepository: z.boolean() });
+export const namespaceList = z.object({ prefix: z.string(), items: z.array(namespaceNode) });
+export type NamespaceList = z.infer<typeof namespaceList>;

@@ -1,0 +1,23 @@
+import { AppError } from "../http/errors";
+
+// Opaque page cursors: base64url of the offset into a stable sort (name breaks ties).
+export function encodeCursor(offset: number): string {
+  return Buffer.from(JSON.stringify({ o: offset })).toString("base64url");
+}
+
+export function decodeCursor(cursor: string | undefined): number {
+  if (!cursor) return 0;
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+    if (parsed && typeof parsed === "object" && "o" in parsed && Number.isSafeInteger(parsed.o) && (parsed.o as number) >= 0) {
+      return parsed.o as number;
+    }
+  } catch {
+    // fall through to the error below
+  }
+  throw new AppError("bad_request", "cursor is not valid: use the nextCursor value of a previous page");
+}
+
+export function nextCursorFor(offset: number, pageLength: number, total: number): string | null {
+  return offset + pageLength < total ? encodeCursor(offset + pageLength) : null;
+}

@@ -1,0 +1,150 @@
+import "server-only";
+import type { Db } from "../../db/client";
+import { Prisma } from "../../db/generated/client";
+import { parseHelmChartConfig, parseImageConfig } from "../../oci/config";
+import type { ParsedManifest } from "../../oci/manifest";
+import { imageSizeBytes } from "../../oci/size";
+
+// Writing digest-keyed rows. They are immutable, so every write is "insert if absent":
+// two repositories (or two instances) storing the same digest at once is harmless.
+
+export type FetchedManifest = { digest: string; mediaType: string; body: string; size: number; manifest: ParsedManifest };
+
+export async function cachedManifestDigests(db: Db, digests: string[]): Promise<Set<string>> {
+  if (digests.length === 0) return new Set();
+  const rows = await db.manifest.findMany({ where: { digest: { in: digests } }, select: { digest: true } });
+  return new Set(rows.map((r) => r.digest));
+}
+
+export async function hasConfig(db: Db, digest: string): Promise<boolean> {
+  return (await db.imageConfig.count({ where: { digest } })) > 0;
+}
+
+export async function storeConfig(db: Db, digest: string, mediaType: string, body: string): Promise<void> {
+  let created: Date | null = null;
+  let os: string | null = null;
+  let architecture: string | null = null;
+  let variant: string | null = null;
+  let author: string | null = null;
+  if (mediaType.includes("helm")) {
+    parseHelmChartConfig(body); // validates; details are read from `raw` by the pages
+  } else {
+    const info = parseImageConfig(body);
+    created = info.created ? new Date(info.created) : null;
+    os = info.os;
+    architecture = info.architecture;
+    variant = info.variant;
+    author = info.author;
+  }
+  await db.imageConfig.createMany({
+    data: [{ digest, mediaType, created, os, architecture, variant, author, raw: body }],
+    skipDuplicates: true,
+  });
+}
+
+/**
+ * Store a manifest and its layer/child references. For an index, `childSizes` gives the size of
+ * each platform child already stored (attestations never count).
+ */
+export async function storeManifest(db: Db, fetched: FetchedManifest, childSizes: Map<string, bigint>): Promise<void> {
+  const m = fetched.manifest;
+  let sizeBytes = 0n;
+  let configDigest: string | null = null;
+  let configMediaType: string | null = null;
+  let artifactType: string | null = null;
+  let subjectDigest: string | null = null;
+  let annotations: Record<string, string> | null = null;
+  const layers: Prisma.ManifestLayerCreateManyInput[] = [];
+  const blobs: Prisma.BlobCreateManyInput[] = [];
+  const children: Prisma.IndexChildCreateManyInput[] = [];
+
+  if (m.kind === "image" || m.kind === "artifact") {
+    sizeBytes = BigInt(imageSizeBytes(m.layers));
+    configDigest = m.config.digest;
+    configMediaType = m.config.mediaType;
+    artifactType = m.artifactType;
+    subjectDigest = m.subject?.digest ?? null;
+    annotations = m.annotations;
+    m.layers.forEach((l, position) => {
+      blobs.push({ digest: l.digest, mediaType: l.mediaType, sizeBytes: BigInt(l.size) });
+      layers.push({
+        manifestDigest: fetched.digest,
+        position,
+        blobDigest: l.digest,
+        mediaType: l.mediaType,
+        sizeBytes: BigInt(l.size),
+        annotations: Object.keys(l.annotations).length ? l.annotations : Prisma.JsonNull,
+      });
+    });
+  } else if (m.kind === "index") {
+    artifactType = m.artifactType;
+    subjectDigest = m.subject?.digest ?? null;
+    annotations = m.annotations;
+    m.manifests.forEach((c, position) => {
+      if (!c.attestation) sizeBytes += childSizes.get(c.digest) ?? 0n;
+      children.push({
+        indexDigest: fetched.digest,
+        position,
+        childDigest: c.digest,
+        mediaType: c.mediaType,
+        sizeBytes: BigInt(c.size),
+        os: c.platform?.os ?? null,
+        architecture: c.platform?.architecture ?? null,
+        variant: c.platform?.variant ?? null,
+        osVersion: c.platform?.osVersion ?? null,
+        attestation: c.attestation,
+        annotations: Object.keys(c.annotations).length ? c.annotations : Prisma.JsonNull,
+      });
+    });
+  }
+
+  await db.$transaction(async (tx) => {
+    if (blobs.length) await tx.blob.createMany({ data: blobs, skipDuplicates: true });
+    await tx.manifest.createMany({
+      data: [
+        {
+          digest: fetched.digest,
+          mediaType: fetched.mediaType,
+          kind: m.kind,
+          raw: fetched.body,
+          manifestBytes: fetched.size,
+          sizeBytes,
+          configDigest,
+          configMediaType,
+          artifactType,
+          subjectDigest,
+          annotations: annotations && Object.keys(annotations).length ? annotations : Prisma.JsonNull,
+        },
+      ],
+      skipDuplicates: true,
+    });
+    if (layers.length) await tx.manifestLayer.createMany({ data: layers, skipDuplicates: true });
+    if (children.length) await tx.indexChild.createMany({ data: children, skipDuplicates: true });
+  });
+}
+
+/** Recompute a repository's denormalised tag count, size (distinct blobs) and last update. */
+export async function refreshRepositoryAggregates(db: Db, repositoryId: number): Promise<void> {
+  await db.$executeRaw`
+    WITH RECURSIVE reachable(digest) AS (
+      SELECT digest FROM tags WHERE repository_id = ${repositoryId}
+      UNION
+      SELECT ic.child_digest FROM index_children ic JOIN reachable r ON ic.index_digest = r.digest
+    ),
+    sized AS (
+      SELECT COALESCE(SUM(b.size_bytes), 0)::bigint AS size_bytes FROM blobs b
+      WHERE b.digest IN (SELECT ml.blob_digest FROM manifest_layers ml JOIN reachable r ON ml.manifest_digest = r.digest)
+    ),
+    created AS (
+      SELECT MAX(c.created) AS created FROM reachable r
+      JOIN manifests m ON m.digest = r.digest
+      JOIN image_configs c ON c.digest = m.config_digest
+    )
+    UPDATE repositories SET
+      tag_count = (SELECT COUNT(*) FROM tags WHERE repository_id = ${repositoryId}),
+      size_bytes = (SELECT size_bytes FROM sized),
+      updated_at = COALESCE((SELECT created FROM created), (SELECT MAX(changed_at) FROM tags WHERE repository_id = ${repositoryId})),
+      last_synced_at = now(),
+      last_error = NULL
+    WHERE id = ${repositoryId}`;
+}

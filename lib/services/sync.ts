@@ -1,0 +1,134 @@
+import "server-only";
+import { getDb } from "../db/client";
+import { isLockHeld, withAdvisoryLock } from "../db/locks";
+import { getEnv } from "../env";
+import { logger } from "../log";
+import type { SyncRunSummary, SyncStatus } from "./api-types";
+import { probeRegistry, recordRegistryStatus, registryClient } from "./registry";
+import { type SyncCounters, syncRegistry } from "./sync-engine/engine";
+
+export type SyncTrigger = "startup" | "schedule" | "manual";
+
+type RunRow = Awaited<ReturnType<typeof loadRun>>;
+
+function loadRun(id: number) {
+  return getDb().syncRun.findUniqueOrThrow({ where: { id }, include: { errors: { take: 100, orderBy: { id: "asc" } } } });
+}
+
+function toSummary(run: NonNullable<RunRow>): SyncRunSummary {
+  return {
+    id: run.id,
+    trigger: run.trigger,
+    startedAt: run.startedAt.toISOString(),
+    finishedAt: run.finishedAt?.toISOString() ?? null,
+    status: run.status as SyncRunSummary["status"],
+    repositories: run.repositoriesDone,
+    repositoriesTotal: run.repositoriesTotal,
+    tags: run.tags,
+    manifestsFetched: run.manifestsFetched,
+    configsFetched: run.configsFetched,
+    manifestHeads: run.manifestHeads,
+    requests: run.requests,
+    errors: run.errors.map((e) => ({ repository: e.repository, code: e.code, message: e.message })),
+  };
+}
+
+/**
+ * Run one sync now, unless another process or job already runs one (Postgres advisory lock).
+ * Returns null when another run holds the lock.
+ */
+export async function runSync(trigger: SyncTrigger): Promise<SyncRunSummary | null> {
+  const outcome = await withAdvisoryLock("sync", async () => {
+    const db = getDb();
+    // a run that was "running" when its process died never finished
+    await db.syncRun.updateMany({
+      where: { status: "running" },
+      data: { status: "failed", finishedAt: new Date(), message: "interrupted (the process running it stopped)" },
+    });
+    const run = await db.syncRun.create({ data: { trigger, status: "running" } });
+    let requests = 0;
+    let reachedRegistry = false;
+    const registry = registryClient({
+      onRequest: (e) => {
+        requests++;
+        if (e.status !== null) reachedRegistry = true;
+      },
+    });
+    let lastSaved = 0;
+    const save = async (c: SyncCounters, force = false) => {
+      if (!force && Date.now() - lastSaved < 500) return;
+      lastSaved = Date.now();
+      await db.syncRun.update({ where: { id: run.id }, data: { ...c, requests } });
+    };
+    try {
+      const result = await syncRegistry({
+        db,
+        registry,
+        concurrency: getEnv().SYNC_CONCURRENCY,
+        onProgress: (c) => save(c),
+      });
+      await db.syncRun.update({
+        where: { id: run.id },
+        data: {
+          ...result.counters,
+          requests,
+          status: result.status,
+          finishedAt: new Date(),
+          errors: { createMany: { data: result.errors.slice(0, 1000) } },
+        },
+      });
+      const catalogFailed = result.errors.some((e) => e.repository === null);
+      await recordRegistryStatus({
+        reachable: reachedRegistry && !catalogFailed,
+        checkedAt: new Date(),
+        error: catalogFailed ? (result.errors.find((e) => e.repository === null)?.message ?? null) : null,
+      });
+      logger.info("sync finished", { run: run.id, status: result.status, ...result.counters, requests });
+    } catch (e) {
+      await db.syncRun.update({
+        where: { id: run.id },
+        data: { status: "failed", finishedAt: new Date(), requests, message: e instanceof Error ? e.message : String(e) },
+      });
+      logger.error("sync failed", { run: run.id, error: String(e) });
+    }
+    return toSummary(await loadRun(run.id));
+  });
+  return outcome.acquired ? outcome.result : null;
+}
+
+export async function isSyncRunning(): Promise<boolean> {
+  return isLockHeld("sync");
+}
+
+export async function getSyncStatus(): Promise<SyncStatus> {
+  const db = getDb();
+  const [running, current, lastRun, lastSuccess, probe] = await Promise.all([
+    isSyncRunning(),
+    db.syncRun.findFirst({ where: { status: "running" }, orderBy: { id: "desc" }, include: { errors: { take: 100 } } }),
+    db.syncRun.findFirst({ where: { status: { not: "running" } }, orderBy: { id: "desc" }, include: { errors: { take: 100 } } }),
+    db.syncRun.findFirst({ where: { status: { in: ["succeeded", "partial"] } }, orderBy: { id: "desc" } }),
+    probeRegistry(),
+  ]);
+  const status = await db.registryStatus.findUnique({ where: { id: 1 } });
+  return {
+    running,
+    current: running && current ? toSummary(current) : null,
+    lastRun: lastRun ? toSummary(lastRun) : null,
+    lastSuccessAt: (lastSuccess?.finishedAt ?? null)?.toISOString() ?? null,
+    registry: {
+      reachable: probe.reachable,
+      checkedAt: probe.checkedAt.toISOString(),
+      lastSuccessAt: status?.lastSuccessAt?.toISOString() ?? null,
+      error: probe.error,
+    },
+    registryUrl: new URL(getEnv().REGISTRY_URL).origin,
+  };
+}
+
+/** Ask for a sync now. Starts nothing when one is already running (the caller shows it instead). */
+export async function requestSync(): Promise<{ started: boolean; running: boolean; jobId: string | null }> {
+  if (await isSyncRunning()) return { started: false, running: true, jobId: null };
+  const { enqueueSync } = await import("../jobs/sync");
+  const jobId = await enqueueSync("manual");
+  return { started: jobId !== null, running: false, jobId };
+}

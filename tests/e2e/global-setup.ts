@@ -1,0 +1,69 @@
+// Starts what the e2e run drives: a real registry filled with the demo images, and the
+// dashboard through the README's own start command (build once, embedded Postgres).
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdirSync, rmSync } from "node:fs";
+import path from "node:path";
+import { startRegistry } from "../fixtures/registry";
+import { seedDemo } from "../fixtures/scenarios";
+
+const ROOT = path.resolve(__dirname, "../..");
+
+async function waitFor<T>(what: string, probe: () => Promise<T | null>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const v = await probe().catch(() => null);
+    if (v !== null) return v;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+export default async function globalSetup(): Promise<() => Promise<void>> {
+  const port = Number(process.env.E2E_PORT ?? 3107);
+  const registry = await startRegistry();
+  await seedDemo(registry.url);
+  process.env.E2E_REGISTRY_URL = registry.url;
+
+  const dataDir = path.join(ROOT, ".tmp", "e2e-data");
+  rmSync(dataDir, { recursive: true, force: true });
+  mkdirSync(dataDir, { recursive: true });
+  const app: ChildProcess = spawn(process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), "lib/cli/start.ts"], {
+    cwd: ROOT,
+    stdio: ["ignore", "inherit", "inherit"],
+    env: {
+      ...process.env,
+      PORT: String(port),
+      REGISTRY_URL: registry.url,
+      LAYERSCOPE_DATA_DIR: dataDir,
+      DATABASE_URL: "",
+      SYNC_INTERVAL_SECONDS: "0",
+      LOG_LEVEL: "warn",
+    },
+  });
+  const base = `http://127.0.0.1:${port}`;
+  // the first start may build the app (a minute or two on 2 cores)
+  await waitFor("the dashboard to answer", async () => ((await fetch(`${base}/api/v1/health`)).ok ? true : null), 600_000);
+  await waitFor(
+    "the start-up sync to finish",
+    async () => {
+      const s = (await (await fetch(`${base}/api/v1/sync`)).json()) as { running: boolean; lastRun: { status: string } | null };
+      return !s.running && s.lastRun ? s.lastRun : null;
+    },
+    120_000,
+  );
+
+  return async () => {
+    app.kill("SIGTERM");
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(() => {
+        app.kill("SIGKILL");
+        resolve();
+      }, 15_000);
+      app.once("exit", () => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+    await registry.destroy();
+  };
+}

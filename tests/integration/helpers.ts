@@ -1,0 +1,22 @@
+// Shared pieces of the integration tests: a fresh migrated database per test file, and
+// process env set before any service reads it (lib/env parses once).
+import pg from "pg";
+import { applyMigrations } from "../../lib/db/migrate";
+
+/** Create a new database on the run's Postgres, migrate it, and return its URL. */
+export async function freshDatabase(serverUrl: string, name: string): Promise<string> {
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  const db = `${name}_${process.pid}_${Date.now().toString(36)}`.replace(/[^a-z0-9_]/g, "_");
+  await admin.query(`CREATE DATABASE "${db}"`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${db}`;
+  await applyMigrations(url.toString());
+  return url.toString();
+}
+
+/** Point lib/env at this test file's registry and database (must run before the first getEnv()). */
+export function configureEnv(vars: Record<string, string>): void {
+  for (const [k, v] of Object.entries(vars)) process.env[k] = v;
+}

@@ -1,0 +1,62 @@
+// `npm test`: every check in one command — system packages, lint+format, typecheck, unit,
+// integration (real registry + real Postgres), e2e (Playwright in Debian's Chromium).
+// `.ci/run` calls exactly this. Steps can be skipped for local loops: `npm test -- --only=unit,e2e`.
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+
+type Step = { name: string; cmd: string[] };
+
+const steps: Step[] = [
+  { name: "lint", cmd: ["npx", "biome", "ci", "."] },
+  { name: "typecheck", cmd: ["npx", "tsc", "--noEmit", "-p", "."] },
+  { name: "unit", cmd: ["npx", "vitest", "run", "--project", "unit"] },
+  { name: "integration", cmd: ["npx", "vitest", "run", "--project", "integration"] },
+  { name: "e2e", cmd: ["npx", "playwright", "test"] },
+];
+
+const SYSTEM_PACKAGES: { bin: string; pkg: string }[] = [
+  { bin: "/usr/bin/chromium", pkg: "chromium" },
+  { bin: "/usr/bin/docker-registry", pkg: "docker-registry" },
+  { bin: "/usr/bin/htpasswd", pkg: "apache2-utils" },
+];
+
+function ensureSystemPackages(): void {
+  const missing = SYSTEM_PACKAGES.filter((p) => !existsSync(p.bin));
+  if (missing.length === 0) return;
+  const pkgs = missing.map((p) => p.pkg);
+  const isRoot = process.getuid?.() === 0;
+  if (isRoot && existsSync("/usr/bin/apt-get")) {
+    console.log(`[test] installing ${pkgs.join(", ")} with apt-get`);
+    const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+    const update = spawnSync("apt-get", ["update", "-qq"], { stdio: "inherit", env });
+    const install = spawnSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...pkgs, "fonts-dejavu-core"], {
+      stdio: "inherit",
+      env,
+    });
+    if (update.status === 0 && install.status === 0) return;
+    console.error("[test] apt-get failed");
+  }
+  console.error(
+    `[test] missing system packages: ${pkgs.join(", ")}.\n` +
+      `  On Debian/Ubuntu: sudo apt-get install -y ${pkgs.join(" ")}\n` +
+      "  Elsewhere: install Chromium (set CHROMIUM_PATH), the Docker Distribution registry binary (registry 2.8+, as `docker-registry` or `registry` on PATH) and htpasswd.",
+  );
+  process.exit(1);
+}
+
+const only = process.argv.find((a) => a.startsWith("--only="))?.slice("--only=".length).split(",");
+ensureSystemPackages();
+const results: { name: string; ok: boolean; seconds: number }[] = [];
+for (const step of steps) {
+  if (only && !only.includes(step.name)) continue;
+  const started = Date.now();
+  console.log(`\n[test] ── ${step.name}: ${step.cmd.join(" ")}`);
+  const [cmd, ...args] = step.cmd as [string, ...string[]];
+  const res = spawnSync(cmd, args, { stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
+  results.push({ name: step.name, ok: res.status === 0, seconds: Math.round((Date.now() - started) / 1000) });
+  if (res.status !== 0) break;
+}
+console.log("\n[test] summary");
+for (const r of results) console.log(`  ${r.ok ? "✓" : "✗"} ${r.name} (${r.seconds}s)`);
+const failed = results.filter((r) => !r.ok).length;
+process.exit(failed === 0 && results.length > 0 ? 0 : 1);
