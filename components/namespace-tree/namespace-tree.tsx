@@ -155,7 +155,7 @@ function NamespaceLevel({
                   <Count n={node.repositoryCount - (node.isRepository ? 1 : 0)} />
                 </button>
               ) : (
-                <Link href={pageHrefs.repository(node.path)} className={cn(rowButton, idleRow)} title={node.path}>
+                <Link href={pageHrefs.repository(node.path)} prefetch={false} className={cn(rowButton, idleRow)} title={node.path}>
                   <span className="flex min-w-0 items-center gap-1.5">
                     <BoxIcon className="size-3.5 shrink-0 text-zinc-500 dark:text-zinc-400" />
                     <span className="truncate">{name}</span>
@@ -165,6 +165,7 @@ function NamespaceLevel({
               {expandable && node.isRepository ? (
                 <Link
                   href={pageHrefs.repository(node.path)}
+                  prefetch={false}
                   aria-label={`Open repository ${node.path}`}
                   title={`Open repository ${node.path}`}
                   className={cn(

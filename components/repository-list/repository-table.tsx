@@ -33,7 +33,11 @@ export function RepositoryTable({
       header: "Repository",
       ariaSort: ariaSort(params, "name"),
       cell: (r) => (
-        <Link href={pageHrefs.repository(r.name)} className={`block truncate ${linkClass}`} title={r.name}>
+        <Link
+          href={pageHrefs.repository(r.name)}
+          // hundreds of rows scroll past: prefetching each would render each page on the server
+          prefetch={false}
+          className={`block truncate ${linkClass}`} title={r.name}>
           {r.name}
         </Link>
       ),

@@ -49,7 +49,10 @@ export function TagTable({
       ariaSort: ariaSort(params, "name"),
       cell: (t) => (
         <span className="flex min-w-0 items-center gap-2">
-          <Link href={pageHrefs.manifest(repository, t.name)} className={`truncate font-mono ${linkClass}`} title={t.name}>
+          <Link
+            href={pageHrefs.manifest(repository, t.name)}
+            prefetch={false}
+            className={`truncate font-mono ${linkClass}`} title={t.name}>
             {t.name}
           </Link>
           <SharedDigestMarker tag={t.name} sharedWith={t.sharedWith} />
@@ -71,7 +74,7 @@ export function TagTable({
     {
       id: "platforms",
       header: "Platforms",
-      cell: (t) => <PlatformBadges kind={t.kind} platforms={t.platforms} />,
+      cell: (t) => <PlatformBadges kind={t.kind} platforms={t.platforms} max={2} />,
     },
     {
       id: "size",

@@ -9,8 +9,12 @@ import { getSyncStatus } from "@/lib/services/sync";
 import {
   type ManifestLoader,
   type NamespaceLoader,
+  namespaceAncestors,
+  namespaceOptions,
   queryClientConfig,
   type RepositoryListLoader,
+  type RepositoryListParams,
+  repositoryListOptions,
   type SyncStatusLoader,
   syncStatusOptions,
   type TagListLoader,
@@ -26,7 +30,12 @@ export const serviceLoaders = {
 
 /** One QueryClient per request: never share server caches between users. */
 export function makeServerQueryClient(): QueryClient {
-  return new QueryClient(queryClientConfig);
+  return new QueryClient({
+    defaultOptions: {
+      // no retries while a request waits: a failed prefetch is left to the client, which retries
+      queries: { ...queryClientConfig.defaultOptions.queries, retry: false },
+    },
+  });
 }
 
 /** The header's sync indicator and registry banner read this key on every page. */
@@ -41,4 +50,14 @@ export function prefetchSyncStatus(qc: QueryClient): Promise<void> {
  */
 export function notFoundIfMissing(e: unknown): void {
   if (e instanceof AppError && e.code === "not_found") notFound();
+}
+
+/** What the repositories view shows first: the list for these params and the tree down to the selected namespace. */
+export async function prefetchRepositoriesView(qc: QueryClient, params: RepositoryListParams): Promise<void> {
+  await Promise.all([
+    qc.prefetchInfiniteQuery(repositoryListOptions(params, serviceLoaders.repositories)),
+    ...namespaceAncestors(params.namespace).map((prefix) =>
+      qc.prefetchQuery(namespaceOptions(prefix, serviceLoaders.namespaces)),
+    ),
+  ]);
 }

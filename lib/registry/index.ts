@@ -1,4 +1,5 @@
 import "server-only";
+
 // lib/registry: the only code that speaks HTTP to the registry.
 export type { AuthChallenge } from "./challenge";
 export { parseWwwAuthenticate } from "./challenge";

@@ -359,7 +359,8 @@ describe("registry client: catalog and tags", () => {
     const base = await serve((req, res) => {
       const n = new URL(req.url ?? "/", "http://x").searchParams.get("n");
       asked.push(n);
-      if (n !== null && Number(n) > 120) return json(res, 400, registryErrorBody("PAGINATION_NUMBER_INVALID", "invalid number of results requested"));
+      if (n !== null && Number(n) > 120)
+        return json(res, 400, registryErrorBody("PAGINATION_NUMBER_INVALID", "invalid number of results requested"));
       json(res, 200, { repositories: ["only"] });
     });
     expect(await client({ baseUrl: base }).catalog()).toEqual(["only"]);
@@ -402,7 +403,8 @@ describe("registry client: catalog and tags", () => {
 
   it("follows Link paging on tag lists when the registry pages them", async () => {
     const base = await serve((req, res) => {
-      if (req.url === "/v2/app/tags/list") return json(res, 200, { name: "app", tags: ["a", "b"] }, { link: '</v2/app/tags/list?last=b&n=2>; rel="next"' });
+      if (req.url === "/v2/app/tags/list")
+        return json(res, 200, { name: "app", tags: ["a", "b"] }, { link: '</v2/app/tags/list?last=b&n=2>; rel="next"' });
       json(res, 200, { name: "app", tags: ["c"] });
     });
     expect(await client({ baseUrl: base }).listTags("app")).toEqual(["a", "b", "c"]);
@@ -466,11 +468,16 @@ describe("registry client: forward", () => {
   it("passes through status, body and a safe subset of headers, rewriting Link to a relative path", async () => {
     const base = await serve((req, res) => {
       if (req.url?.startsWith("/v2/_catalog")) {
-        return json(res, 200, { repositories: ["a"] }, {
-          link: `<http://127.0.0.1:${req.socket.localPort}/v2/_catalog?last=a&n=1>; rel="next"`,
-          "set-cookie": "session=1",
-          "docker-distribution-api-version": "registry/2.0",
-        });
+        return json(
+          res,
+          200,
+          { repositories: ["a"] },
+          {
+            link: `<http://127.0.0.1:${req.socket.localPort}/v2/_catalog?last=a&n=1>; rel="next"`,
+            "set-cookie": "session=1",
+            "docker-distribution-api-version": "registry/2.0",
+          },
+        );
       }
       json(res, 401, registryErrorBody("UNAUTHORIZED", "authentication required"), { "www-authenticate": 'Basic realm="r"' });
     });
@@ -538,7 +545,8 @@ describe.skipIf(!existsSync(REGISTRY_BIN))("registry client against docker-regis
   let logs = "";
 
   async function api(method: string, url: string, body?: string | Buffer, headers: Record<string, string> = {}): Promise<Response> {
-    const res = await fetch(new URL(url, base), { method, body, headers });
+    const payload = body === undefined || typeof body === "string" ? body : new Uint8Array(body);
+    const res = await fetch(new URL(url, base), { method, body: payload, headers });
     if (res.status >= 400) throw new Error(`${method} ${url} → ${res.status} ${await res.text()}`);
     return res;
   }
@@ -556,7 +564,12 @@ describe.skipIf(!existsSync(REGISTRY_BIN))("registry client against docker-regis
 
   async function pushImage(name: string, tag: string, layerText: string): Promise<{ digest: string; manifest: string; config: string }> {
     const layer = Buffer.from(layerText); // the registry does not look inside layers
-    const config = JSON.stringify({ architecture: "amd64", os: "linux", rootfs: { type: "layers", diff_ids: [sha256(layer)] }, config: {} });
+    const config = JSON.stringify({
+      architecture: "amd64",
+      os: "linux",
+      rootfs: { type: "layers", diff_ids: [sha256(layer)] },
+      config: {},
+    });
     const configDigest = await pushBlob(name, config);
     const layerDigest = await pushBlob(name, layer);
     const manifest = JSON.stringify({

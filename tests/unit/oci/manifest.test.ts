@@ -68,7 +68,7 @@ describe("parseManifest: image manifests", () => {
     expect(m.layers[0]?.urls).toEqual([]);
   });
 
-  it("accepts a manifest without layers array entries", () => {
+  it("accepts an image manifest with an empty layers array", () => {
     const m = expectKind(parseManifest(json({ ...ociImageManifest, layers: [] }), null), "image");
     expect(m.layers).toEqual([]);
   });

@@ -1,0 +1,5 @@
+import { RepositoryPageSkeleton } from "@/components/tag-table/tags-skeleton";
+
+export default function Loading() {
+  return <RepositoryPageSkeleton />;
+}

@@ -1,0 +1,47 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
+import { ConfigDetails, AnnotationsList } from "@/components/manifest-summary/config-details";
+import { KindBadge } from "@/components/manifest-summary/kind-badge";
+import { LayersTable } from "@/components/manifest-summary/layers-table";
+import { LegacyNotice, ManifestSummary } from "@/components/manifest-summary/manifest-summary";
+import { AttestationsTable, PlatformsTable } from "@/components/manifest-summary/platforms-table";
+import { RepositoryBreadcrumbs } from "@/components/repository-list/repository-breadcrumbs";
+import { PageHeader } from "@/components/ui/page-header";
+import { isDigestReference, manifestOptions } from "@/lib/queries";
+import { shortDigest } from "@/lib/oci/reference";
+import { ManifestSkeleton } from "./manifest-skeleton";
+
+export function ManifestClient({
+  repository,
+  reference,
+  pullHost,
+}: {
+  repository: string;
+  reference: string;
+  pullHost: string;
+}) {
+  const { data: manifest, error, isPending } = useQuery(manifestOptions(repository, reference));
+  if (error && !manifest) throw error;
+  if (isPending) return <ManifestSkeleton />;
+
+  const title = isDigestReference(reference) ? `${repository}@${shortDigest(reference)}` : `${repository}:${reference}`;
+  return (
+    <>
+      <PageHeader
+        eyebrow={<RepositoryBreadcrumbs name={repository} linkRepository />}
+        title={<span className="font-mono">{title}</span>}
+        description={<KindBadge kind={manifest.kind} />}
+      />
+      <div className="space-y-6">
+        {manifest.kind === "legacy" ? <LegacyNotice /> : null}
+        <ManifestSummary manifest={manifest} pullHost={pullHost} />
+        {manifest.kind === "index" || manifest.platforms.length > 1 ? <PlatformsTable manifest={manifest} /> : null}
+        {manifest.attestations.length > 0 ? <AttestationsTable manifest={manifest} /> : null}
+        {manifest.layers.length > 0 ? <LayersTable manifest={manifest} /> : null}
+        {manifest.config ? <ConfigDetails config={manifest.config} /> : null}
+        {manifest.kind !== "legacy" ? <AnnotationsList annotations={manifest.annotations} /> : null}
+      </div>
+    </>
+  );
+}

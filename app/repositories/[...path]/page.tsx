@@ -1,0 +1,80 @@
+import { dehydrate, HydrationBoundary } from "@tanstack/react-query";
+import type { Metadata } from "next";
+import { notFound } from "next/navigation";
+import { pullHost } from "@/lib/env";
+import { manifestOptions, tagListOptions, tagListParamsFromSearch } from "@/lib/queries";
+import { makeServerQueryClient, notFoundIfMissing, serviceLoaders } from "@/lib/queries/server";
+import { InvalidReferenceError, isValidRepositoryName, parseReference, splitRepositoryPath } from "@/lib/oci/reference";
+import { ManifestClient } from "./manifest-client";
+import { RepositoryClient } from "./repository-client";
+
+export const dynamic = "force-dynamic";
+
+type Params = Promise<{ path: string[] }>;
+type SearchParams = Promise<Record<string, string | string[] | undefined>>;
+
+type Target = { kind: "repository"; name: string } | { kind: "manifest"; name: string; reference: string };
+
+function safeDecode(segment: string): string | null {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return null;
+  }
+}
+
+/** `/repositories/<name…>` or `/repositories/<name…>/manifests/<tag-or-digest>`; null when neither. */
+function parseTarget(rawSegments: string[]): Target | null {
+  const segments = rawSegments.map(safeDecode);
+  if (segments.some((s) => s === null)) return null;
+  let split: ReturnType<typeof splitRepositoryPath>;
+  try {
+    split = splitRepositoryPath(segments as string[], { manifests: 1 });
+  } catch (e) {
+    if (e instanceof InvalidReferenceError) return null;
+    throw e;
+  }
+  if (!isValidRepositoryName(split.name)) return null;
+  const reference = split.marker === "manifests" ? split.rest[0] : undefined;
+  if (reference === undefined) return { kind: "repository", name: split.name };
+  try {
+    parseReference(reference);
+  } catch {
+    return null;
+  }
+  return { kind: "manifest", name: split.name, reference };
+}
+
+export async function generateMetadata({ params }: { params: Params }): Promise<Metadata> {
+  const target = parseTarget((await params).path);
+  if (!target) return { title: "Not found" };
+  return { title: target.kind === "manifest" ? `${target.name}:${target.reference}` : target.name };
+}
+
+export default async function RepositoryPathPage({ params, searchParams }: { params: Params; searchParams: SearchParams }) {
+  const target = parseTarget((await params).path);
+  if (!target) notFound();
+  const queryClient = makeServerQueryClient();
+  const host = pullHost();
+
+  if (target.kind === "manifest") {
+    await queryClient
+      .fetchQuery(manifestOptions(target.name, target.reference, serviceLoaders.manifest))
+      .catch(notFoundIfMissing);
+    return (
+      <HydrationBoundary state={dehydrate(queryClient)}>
+        <ManifestClient repository={target.name} reference={target.reference} pullHost={host} />
+      </HydrationBoundary>
+    );
+  }
+
+  const tagParams = tagListParamsFromSearch(await searchParams);
+  await queryClient
+    .fetchInfiniteQuery(tagListOptions(target.name, tagParams, serviceLoaders.tags))
+    .catch(notFoundIfMissing);
+  return (
+    <HydrationBoundary state={dehydrate(queryClient)}>
+      <RepositoryClient name={target.name} pullHost={host} />
+    </HydrationBoundary>
+  );
+}

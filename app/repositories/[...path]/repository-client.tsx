@@ -1,0 +1,140 @@
+"use client";
+
+import { keepPreviousData, useInfiniteQuery } from "@tanstack/react-query";
+import { useSearchParams } from "next/navigation";
+import { useEffect } from "react";
+import { RepositoryBreadcrumbs } from "@/components/repository-list/repository-breadcrumbs";
+import { TagTable } from "@/components/tag-table/tag-table";
+import { CopyButton } from "@/components/ui/copy-button";
+import { EmptyState } from "@/components/ui/empty-state";
+import { ErrorState } from "@/components/ui/error-state";
+import { formatCount, pluralize } from "@/components/ui/format";
+import { PageHeader } from "@/components/ui/page-header";
+import { SearchInput } from "@/components/ui/search-input";
+import { Select, type SelectOption } from "@/components/ui/select";
+import { TableSkeleton } from "@/components/ui/skeleton";
+import { useSearchParamsUpdate } from "@/components/ui/use-search-params-update";
+import {
+  defaultTagOrder,
+  flattenPages,
+  type SortOrder,
+  type TagSort,
+  tagListOptions,
+  tagListParamsFromSearch,
+} from "@/lib/queries";
+import { formatBytes } from "@/lib/oci/size";
+import type { TagItem } from "@/lib/services/api-types";
+
+const SORTS: SelectOption<TagSort>[] = [
+  { value: "semver", label: "Version" },
+  { value: "created", label: "Created" },
+  { value: "size", label: "Size" },
+  { value: "name", label: "Name" },
+];
+
+const ORDERS: SelectOption<SortOrder>[] = [
+  { value: "asc", label: "Ascending" },
+  { value: "desc", label: "Descending" },
+];
+
+/** Sum over distinct images: tags sharing a digest are one image. */
+function distinctImageBytes(tags: readonly TagItem[]): number {
+  const seen = new Map<string, number>();
+  for (const t of tags) seen.set(t.digest, t.sizeBytes);
+  let sum = 0;
+  for (const size of seen.values()) sum += size;
+  return sum;
+}
+
+export function RepositoryClient({ name, pullHost }: { name: string; pullHost: string }) {
+  const searchParams = useSearchParams();
+  const params = tagListParamsFromSearch(searchParams);
+  const update = useSearchParamsUpdate();
+  const list = useInfiniteQuery({ ...tagListOptions(name, params), placeholderData: keepPreviousData });
+
+  // Sorting happens on the server over all tags, so pages are fetched back to back until complete.
+  const { hasNextPage, isFetchingNextPage, isError, fetchNextPage, isPlaceholderData } = list;
+  useEffect(() => {
+    if (hasNextPage && !isFetchingNextPage && !isError && !isPlaceholderData) void fetchNextPage();
+  }, [hasNextPage, isFetchingNextPage, isError, isPlaceholderData, fetchNextPage]);
+
+  if (list.isError && !list.data) throw list.error;
+
+  const tags = flattenPages(list.data);
+  const total = list.data?.pages[0]?.total ?? 0;
+  const complete = !hasNextPage;
+  const filtered = params.q !== undefined;
+
+  const setSort = (sort: TagSort) => update({ sort: sort === "semver" ? undefined : sort, order: undefined }, "push");
+  const setOrder = (order: SortOrder) =>
+    update({ order: order === defaultTagOrder(params.sort) ? undefined : order }, "push");
+
+  return (
+    <>
+      <PageHeader
+        eyebrow={<RepositoryBreadcrumbs name={name} />}
+        title={
+          <span className="inline-flex items-center gap-2">
+            <span className="font-mono">{name}</span>
+            <CopyButton value={name} label="Copy repository name" />
+          </span>
+        }
+        description={
+          list.data ? (
+            <span className="flex flex-wrap gap-x-4 gap-y-1">
+              <span>{filtered ? `${pluralize(total, "tag")} match` : pluralize(total, "tag")}</span>
+              {complete && !filtered ? (
+                <span title="Sum of the distinct images its tags point to">
+                  {formatBytes(distinctImageBytes(tags))} in {pluralize(new Set(tags.map((t) => t.digest)).size, "image")}
+                </span>
+              ) : null}
+            </span>
+          ) : null
+        }
+        actions={
+          <CopyButton value={`docker pull ${pullHost}/${name}`} label="Copy docker pull command" variant="secondary" size="md">
+            Copy docker pull command
+          </CopyButton>
+        }
+      />
+      <section aria-label="Tags" className="space-y-3">
+        <div className="flex flex-wrap items-center gap-3">
+          <SearchInput
+            label="Filter tags"
+            placeholder="Filter tags…"
+            value={params.q ?? ""}
+            onDebouncedChange={(q) => update({ q })}
+            className="min-w-48 flex-1"
+          />
+          <Select label="Sort by" value={params.sort} options={SORTS} onChange={setSort} />
+          <Select label="Order" hideLabel value={params.order} options={ORDERS} onChange={setOrder} />
+        </div>
+        {list.isPending ? (
+          <TableSkeleton columns={6} />
+        ) : tags.length === 0 ? (
+          <div className="rounded-xl border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
+            {filtered ? (
+              <EmptyState title="No tags match">No tag of {name} contains “{params.q}”.</EmptyState>
+            ) : (
+              <EmptyState title="No tags">
+                This repository has no tags. Untagged manifests can still be pulled by digest.
+              </EmptyState>
+            )}
+          </div>
+        ) : (
+          <>
+            <TagTable repository={name} tags={tags} total={total} params={params} pullHost={pullHost} />
+            <p className="text-xs text-zinc-600 dark:text-zinc-400" aria-live="polite">
+              {complete
+                ? pluralize(total, "tag")
+                : `Loaded ${formatCount(tags.length)} of ${formatCount(total)} tags…`}
+            </p>
+            {list.isError ? (
+              <ErrorState title="Couldn't load all tags" error={list.error} onRetry={() => void fetchNextPage()} />
+            ) : null}
+          </>
+        )}
+      </section>
+    </>
+  );
+}
