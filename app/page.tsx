@@ -17,12 +17,9 @@ export default async function HomePage({ searchParams }: { searchParams: SearchP
     prefetchRepositoriesView(queryClient, params),
   ]);
   const firstPage = queryClient.getQueryData(repositoryListOptions(params).queryKey)?.pages[0];
-  const neverSynced =
-    sync !== null && sync.lastRun === null && !sync.running && firstPage !== undefined && firstPage.total === 0;
+  const neverSynced = sync !== null && sync.lastRun === null && !sync.running && firstPage !== undefined && firstPage.total === 0;
 
   return (
-    <HydrationBoundary state={dehydrate(queryClient)}>
-      {neverSynced ? <OnboardingClient /> : <RepositoriesClient />}
-    </HydrationBoundary>
+    <HydrationBoundary state={dehydrate(queryClient)}>{neverSynced ? <OnboardingClient /> : <RepositoriesClient />}</HydrationBoundary>
   );
 }

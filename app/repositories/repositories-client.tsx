@@ -58,8 +58,7 @@ export function RepositoriesClient() {
   const setSort = (sort: RepositorySort) =>
     // the order resets to the new column's natural direction
     update({ sort: sort === "name" ? undefined : sort, order: undefined }, "push");
-  const setOrder = (order: SortOrder) =>
-    update({ order: order === defaultRepositoryOrder(params.sort) ? undefined : order }, "push");
+  const setOrder = (order: SortOrder) => update({ order: order === defaultRepositoryOrder(params.sort) ? undefined : order }, "push");
 
   return (
     <>
@@ -76,11 +75,7 @@ export function RepositoriesClient() {
       />
       <div className="grid gap-6 lg:grid-cols-[16rem_minmax(0,1fr)]">
         <aside className="lg:sticky lg:top-20 lg:max-h-[calc(100dvh-7rem)] lg:self-start lg:overflow-y-auto">
-          <NamespaceTree
-            selected={params.namespace}
-            onSelect={(namespace) => update({ namespace }, "push")}
-            total={allCount}
-          />
+          <NamespaceTree selected={params.namespace} onSelect={(namespace) => update({ namespace }, "push")} total={allCount} />
         </aside>
         <section aria-label="Repository list" className="min-w-0 space-y-3">
           <div className="flex flex-wrap items-center gap-3">
@@ -111,9 +106,7 @@ export function RepositoriesClient() {
               {filtered ? (
                 <EmptyState title="No repositories match">Try a shorter search or another namespace.</EmptyState>
               ) : (
-                <EmptyState title="No repositories yet">
-                  Push an image to the registry, then press “Sync now” to load it here.
-                </EmptyState>
+                <EmptyState title="No repositories yet">Push an image to the registry, then press “Sync now” to load it here.</EmptyState>
               )}
             </div>
           ) : (

@@ -2,7 +2,7 @@ import { Badge } from "@/components/ui/badge";
 import { TitledCard } from "@/components/ui/card";
 import { ExternalText } from "@/components/ui/external-text";
 import { formatExact } from "@/components/ui/format";
-import { KeyValueList, type KeyValue } from "@/components/ui/key-value-list";
+import { type KeyValue, KeyValueList } from "@/components/ui/key-value-list";
 import { platformLabel } from "@/lib/oci/size";
 import type { ManifestDetail } from "@/lib/services/api-types";
 import { DigestText } from "./digest-text";
@@ -30,9 +30,7 @@ export function ConfigDetails({ config }: { config: ConfigSummary }) {
       label: "Platform",
       value:
         config.os && config.architecture ? (
-          <span className="font-mono">
-            {platformLabel({ os: config.os, architecture: config.architecture, variant: config.variant })}
-          </span>
+          <span className="font-mono">{platformLabel({ os: config.os, architecture: config.architecture, variant: config.variant })}</span>
         ) : (
           <span className={muted}>Unknown</span>
         ),
@@ -68,7 +66,7 @@ export function ConfigDetails({ config }: { config: ConfigSummary }) {
         config.env.length > 0 ? (
           <ul className="space-y-0.5 font-mono text-xs">
             {config.env.map((e, i) => (
-              // the same variable can be set twice; the later one wins at run time
+              // biome-ignore lint/suspicious/noArrayIndexKey: a variable can be set twice (the later wins), so the position is part of the key
               <li key={`${i}-${e}`} className="break-all">
                 {e}
               </li>

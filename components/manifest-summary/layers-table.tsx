@@ -49,7 +49,7 @@ export function LayersTable({ manifest }: { manifest: ManifestDetail }) {
               const share = total > 0 ? layer.sizeBytes / total : 0;
               const percent = share * 100;
               return (
-                // the same blob can appear twice in one image, so the position is part of the key
+                // biome-ignore lint/suspicious/noArrayIndexKey: the same blob can appear twice in one image, so the position is part of the key
                 <tr key={`${i}-${layer.digest}`}>
                   <td className={`${tdClass} text-zinc-600 dark:text-zinc-400`}>{i + 1}</td>
                   <td className={tdClass}>

@@ -3,11 +3,11 @@ import { TitledCard } from "@/components/ui/card";
 import { linkClass } from "@/components/ui/cn";
 import { CopyButton } from "@/components/ui/copy-button";
 import { formatExact } from "@/components/ui/format";
-import { KeyValueList, type KeyValue } from "@/components/ui/key-value-list";
+import { type KeyValue, KeyValueList } from "@/components/ui/key-value-list";
 import { RelativeTime } from "@/components/ui/relative-time";
-import { pageHrefs } from "@/lib/queries";
 import { describeMediaType } from "@/lib/oci/media-types";
 import { formatBytes } from "@/lib/oci/size";
+import { pageHrefs } from "@/lib/queries";
 import type { ManifestDetail } from "@/lib/services/api-types";
 import { DigestText } from "./digest-text";
 import { KindBadge } from "./kind-badge";
@@ -30,9 +30,7 @@ export function ManifestSummary({ manifest, pullHost }: { manifest: ManifestDeta
     {
       key: "size",
       label: "Size",
-      value: (
-        <span title={`${manifest.sizeBytes.toLocaleString("en")} bytes`}>{formatBytes(manifest.sizeBytes)}</span>
-      ),
+      value: <span title={`${manifest.sizeBytes.toLocaleString("en")} bytes`}>{formatBytes(manifest.sizeBytes)}</span>,
     },
     {
       key: "created",
@@ -68,9 +66,7 @@ export function ManifestSummary({ manifest, pullHost }: { manifest: ManifestDeta
       label: "Pull",
       value: (
         <span className="flex min-w-0 items-center gap-1">
-          <code className="min-w-0 break-all rounded bg-zinc-100 px-1.5 py-0.5 font-mono text-xs dark:bg-zinc-800">
-            {pull}
-          </code>
+          <code className="min-w-0 break-all rounded bg-zinc-100 px-1.5 py-0.5 font-mono text-xs dark:bg-zinc-800">{pull}</code>
           <CopyButton value={pull} label="Copy docker pull command by digest" />
         </span>
       ),
@@ -88,10 +84,7 @@ export function ManifestSummary({ manifest, pullHost }: { manifest: ManifestDeta
       key: "subject",
       label: "Subject",
       value: (
-        <Link
-          href={pageHrefs.manifest(manifest.repository, manifest.subject)}
-          className={`break-all font-mono text-xs ${linkClass}`}
-        >
+        <Link href={pageHrefs.manifest(manifest.repository, manifest.subject)} className={`break-all font-mono text-xs ${linkClass}`}>
           {manifest.subject}
         </Link>
       ),
@@ -115,9 +108,8 @@ export function LegacyNotice() {
         Legacy schema1 manifest
       </p>
       <p className="mt-1">
-        This image was pushed in Docker's deprecated schema1 format. Its layer sizes, platforms and configuration
-        aren't available, and current Docker and containerd versions refuse to pull it. Rebuild and push the image to
-        store it as a schema2 or OCI manifest.
+        This image was pushed in Docker's deprecated schema1 format. Its layer sizes, platforms and configuration aren't available, and
+        current Docker and containerd versions refuse to pull it. Rebuild and push the image to store it as a schema2 or OCI manifest.
       </p>
     </div>
   );

@@ -1,9 +1,9 @@
 import Link from "next/link";
 import { TitledCard } from "@/components/ui/card";
 import { linkClass } from "@/components/ui/cn";
-import { pageHrefs } from "@/lib/queries";
 import { shortDigest } from "@/lib/oci/reference";
 import { formatBytes, platformLabel } from "@/lib/oci/size";
+import { pageHrefs } from "@/lib/queries";
 import type { ManifestDetail } from "@/lib/services/api-types";
 import { DigestText } from "./digest-text";
 import { tableClass, tdClass, thClass } from "./table-styles";

@@ -61,10 +61,7 @@ export function NamespaceTree({
   );
 }
 
-const rowButton = cn(
-  "flex min-w-0 flex-1 items-center justify-between gap-2 rounded-md px-2 py-1 text-left transition-colors",
-  focusRing,
-);
+const rowButton = cn("flex min-w-0 flex-1 items-center justify-between gap-2 rounded-md px-2 py-1 text-left transition-colors", focusRing);
 const selectedRow = "bg-indigo-50 font-medium text-indigo-900 dark:bg-indigo-950 dark:text-indigo-100";
 const idleRow = "text-zinc-700 hover:bg-zinc-100 dark:text-zinc-300 dark:hover:bg-zinc-800";
 

@@ -7,11 +7,7 @@ export function CodeBlock({ code, label }: { code: string; label: string }) {
         <code>{code}</code>
       </pre>
       <div className="absolute top-1.5 right-1.5">
-        <CopyButton
-          value={code}
-          label={label}
-          className="text-zinc-300 hover:bg-zinc-700 hover:text-white dark:text-zinc-300"
-        />
+        <CopyButton value={code} label={label} className="text-zinc-200 hover:bg-zinc-700 hover:text-white dark:text-zinc-200" />
       </div>
     </div>
   );

@@ -61,6 +61,7 @@ function RegistryState({ sync }: { sync: SyncStatus | undefined }) {
       {errors.length > 0 ? (
         <ul className="space-y-1 text-red-800 text-sm dark:text-red-300">
           {errors.slice(0, 5).map((e, i) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: errors have no id and may repeat
             <li key={`${i}-${e.code}`}>
               {e.repository ? <code className="font-mono">{e.repository}: </code> : null}
               {e.message}
@@ -78,9 +79,9 @@ export function OnboardingView({ sync }: { sync: SyncStatus | undefined }) {
       <div>
         <h1 className="font-semibold text-3xl text-zinc-900 tracking-tight dark:text-white">Welcome to Layerscope</h1>
         <p className="mt-2 text-zinc-700 dark:text-zinc-300">
-          Layerscope is a dashboard for your private Docker/OCI registry. It keeps a local index of the registry’s
-          repositories, tags and manifests, so you can search thousands of tags, compare digests, inspect platforms,
-          layers and image configs — and keep browsing when the registry is down.
+          Layerscope is a dashboard for your private Docker/OCI registry. It keeps a local index of the registry’s repositories, tags and
+          manifests, so you can search thousands of tags, compare digests, inspect platforms, layers and image configs — and keep browsing
+          when the registry is down.
         </p>
       </div>
 
@@ -94,23 +95,22 @@ export function OnboardingView({ sync }: { sync: SyncStatus | undefined }) {
           <li>
             <p>
               <strong className="text-zinc-900 dark:text-white">Point Layerscope at your registry.</strong> Set{" "}
-              <code className="font-mono">REGISTRY_URL</code> (and <code className="font-mono">REGISTRY_USERNAME</code>{" "}
-              / <code className="font-mono">REGISTRY_PASSWORD</code> if it needs a login), then start:
+              <code className="font-mono">REGISTRY_URL</code> (and <code className="font-mono">REGISTRY_USERNAME</code> /{" "}
+              <code className="font-mono">REGISTRY_PASSWORD</code> if it needs a login), then start:
             </p>
             <CodeBlock code="REGISTRY_URL=http://registry:5000 npm start" label="Copy start command" />
           </li>
           <li>
             <p>
-              <strong className="text-zinc-900 dark:text-white">Allow deletes in the registry</strong> (optional, for
-              cleaning up tags): in the registry’s <code className="font-mono">config.yml</code>, or with{" "}
+              <strong className="text-zinc-900 dark:text-white">Allow deletes in the registry</strong> (optional, for cleaning up tags): in
+              the registry’s <code className="font-mono">config.yml</code>, or with{" "}
               <code className="font-mono">REGISTRY_STORAGE_DELETE_ENABLED=true</code>:
             </p>
             <CodeBlock code={"storage:\n  delete:\n    enabled: true"} label="Copy registry config snippet" />
           </li>
           <li>
             <p>
-              <strong className="text-zinc-900 dark:text-white">No registry at hand?</strong> Start a local one filled
-              with sample images:
+              <strong className="text-zinc-900 dark:text-white">No registry at hand?</strong> Start a local one filled with sample images:
             </p>
             <CodeBlock code="npm run demo" label="Copy demo command" />
           </li>

@@ -1,6 +1,7 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
+import { formatExact } from "@/components/ui/format";
 import { AlertIcon } from "@/components/ui/icons";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { syncStatusOptions } from "@/lib/queries";
@@ -8,7 +9,7 @@ import { syncStatusOptions } from "@/lib/queries";
 /** Shown while the last check of the registry failed: the pages keep working from the cache. */
 export function RegistryBanner() {
   const { data: sync } = useQuery(syncStatusOptions());
-  if (!sync || sync.registry.reachable !== false) return null;
+  if (sync?.registry.reachable !== false) return null;
   const since = sync.registry.lastSuccessAt ?? sync.lastSuccessAt;
   return (
     <div
@@ -22,7 +23,7 @@ export function RegistryBanner() {
           {" — "}
           {since ? (
             <>
-              showing data from <RelativeTime iso={since} />
+              showing data from <span className="font-medium">{formatExact(since)}</span> (<RelativeTime iso={since} />)
             </>
           ) : (
             "no data has been synced from it yet"

@@ -7,8 +7,8 @@ export function RepositoriesSkeleton() {
       <Skeleton className="mb-6 h-4 w-32" />
       <div className="grid gap-6 lg:grid-cols-[16rem_minmax(0,1fr)]">
         <div className="space-y-2">
-          {Array.from({ length: 7 }, (_, i) => (
-            <Skeleton key={i} className="h-6" />
+          {["a", "b", "c", "d", "e", "f", "g"].map((id) => (
+            <Skeleton key={id} className="h-6" />
           ))}
         </div>
         <div className="space-y-3">

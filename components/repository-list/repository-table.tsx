@@ -6,8 +6,8 @@ import { linkClass } from "@/components/ui/cn";
 import { formatCount } from "@/components/ui/format";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { type VirtualColumn, VirtualTable } from "@/components/ui/virtual-table";
-import { pageHrefs, type RepositoryListParams, type RepositorySort } from "@/lib/queries";
 import { formatBytes } from "@/lib/oci/size";
+import { pageHrefs, type RepositoryListParams, type RepositorySort } from "@/lib/queries";
 import type { RepositoryItem } from "@/lib/services/api-types";
 
 function ariaSort(params: RepositoryListParams, sort: RepositorySort) {
@@ -37,7 +37,9 @@ export function RepositoryTable({
           href={pageHrefs.repository(r.name)}
           // hundreds of rows scroll past: prefetching each would render each page on the server
           prefetch={false}
-          className={`block truncate ${linkClass}`} title={r.name}>
+          className={`block truncate ${linkClass}`}
+          title={r.name}
+        >
           {r.name}
         </Link>
       ),

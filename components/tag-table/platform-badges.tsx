@@ -3,15 +3,7 @@ import { platformLabel } from "@/lib/oci/size";
 import type { ManifestKind, Platform } from "@/lib/services/api-types";
 
 /** os/arch badges; long lists collapse to the first few plus "+N" (full list in the title). */
-export function PlatformBadges({
-  kind,
-  platforms,
-  max = 3,
-}: {
-  kind: ManifestKind;
-  platforms: readonly Platform[];
-  max?: number;
-}) {
+export function PlatformBadges({ kind, platforms, max = 3 }: { kind: ManifestKind; platforms: readonly Platform[]; max?: number }) {
   if (kind === "artifact") return <Badge tone="accent">artifact</Badge>;
   if (kind === "legacy") return <Badge tone="warning">schema1</Badge>;
   if (platforms.length === 0) return <span className="text-zinc-500 dark:text-zinc-400">—</span>;

@@ -21,7 +21,8 @@ export function SharedDigestMarker({ tag, sharedWith }: { tag: string; sharedWit
         </Badge>
       }
     >
-      <span className="block font-medium">Same digest as: {listed.join(", ")}
+      <span className="block font-medium">
+        Same digest as: {listed.join(", ")}
         {more > 0 ? ` and ${more} more` : ""}
       </span>
       <span className="mt-1 block">Deleting by digest removes these too.</span>

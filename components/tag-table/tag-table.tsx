@@ -2,13 +2,13 @@
 
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { CopyButton } from "@/components/ui/copy-button";
 import { linkClass } from "@/components/ui/cn";
+import { CopyButton } from "@/components/ui/copy-button";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { type VirtualColumn, VirtualTable } from "@/components/ui/virtual-table";
-import { pageHrefs, type TagListParams, type TagSort } from "@/lib/queries";
 import { shortDigest } from "@/lib/oci/reference";
 import { formatBytes } from "@/lib/oci/size";
+import { pageHrefs, type TagListParams, type TagSort } from "@/lib/queries";
 import type { TagItem } from "@/lib/services/api-types";
 import { PlatformBadges } from "./platform-badges";
 import { SharedDigestMarker } from "./shared-digest-marker";
@@ -49,10 +49,7 @@ export function TagTable({
       ariaSort: ariaSort(params, "name"),
       cell: (t) => (
         <span className="flex min-w-0 items-center gap-2">
-          <Link
-            href={pageHrefs.manifest(repository, t.name)}
-            prefetch={false}
-            className={`truncate font-mono ${linkClass}`} title={t.name}>
+          <Link href={pageHrefs.manifest(repository, t.name)} prefetch={false} className={`truncate font-mono ${linkClass}`} title={t.name}>
             {t.name}
           </Link>
           <SharedDigestMarker tag={t.name} sharedWith={t.sharedWith} />
@@ -96,10 +93,7 @@ export function TagTable({
       className: "flex justify-end gap-1",
       cell: (t) => (
         <>
-          <CopyButton
-            value={pullByTag(pullHost, repository, t.name)}
-            label={`Copy pull by tag: docker pull ${repository}:${t.name}`}
-          >
+          <CopyButton value={pullByTag(pullHost, repository, t.name)} label={`Copy pull by tag: docker pull ${repository}:${t.name}`}>
             tag
           </CopyButton>
           <CopyButton

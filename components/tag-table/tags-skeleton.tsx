@@ -3,7 +3,7 @@ import { LoadingRegion, Skeleton, TableSkeleton } from "@/components/ui/skeleton
 /** Shown for both the repository page and the manifest page while the server prepares them. */
 export function RepositoryPageSkeleton() {
   return (
-    <LoadingRegion label="Loading">
+    <LoadingRegion label="Loading repository">
       <Skeleton className="mb-2 h-4 w-56" />
       <Skeleton className="mb-2 h-8 w-80 max-w-full" />
       <Skeleton className="mb-6 h-4 w-40" />

@@ -14,11 +14,8 @@ const OPTIONS: { value: Theme; label: string; Icon: typeof SunIcon }[] = [
 export function ThemeToggle() {
   const { theme, setTheme } = useTheme();
   return (
-    <div
-      role="group"
-      aria-label="Color theme"
-      className="inline-flex items-center rounded-lg border border-zinc-200 bg-zinc-50 p-0.5 dark:border-zinc-800 dark:bg-zinc-900"
-    >
+    <fieldset className="m-0 inline-flex min-w-0 items-center rounded-lg border border-zinc-200 bg-zinc-50 p-0.5 dark:border-zinc-800 dark:bg-zinc-900">
+      <legend className="sr-only">Color theme</legend>
       {OPTIONS.map(({ value, label, Icon }) => {
         const active = theme === value;
         return (
@@ -41,6 +38,6 @@ export function ThemeToggle() {
           </button>
         );
       })}
-    </div>
+    </fieldset>
   );
 }

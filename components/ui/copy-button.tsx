@@ -71,11 +71,7 @@ export function CopyButton({
         onClick={onClick}
         className={cn(!children && "w-7 px-0", className)}
       >
-        {state === "copied" ? (
-          <CheckIcon className="size-3.5 text-emerald-600 dark:text-emerald-400" />
-        ) : (
-          <CopyIcon className="size-3.5" />
-        )}
+        {state === "copied" ? <CheckIcon className="size-3.5 text-emerald-600 dark:text-emerald-400" /> : <CopyIcon className="size-3.5" />}
         {children}
       </Button>
       <span role="status" aria-live="polite" className="sr-only">

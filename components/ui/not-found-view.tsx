@@ -1,8 +1,13 @@
-import type { ReactNode } from "react";
 import Link from "next/link";
+import type { ReactNode } from "react";
 import { buttonClass } from "./button";
 
-export function NotFoundView({ title, children, backHref, backLabel }: {
+export function NotFoundView({
+  title,
+  children,
+  backHref,
+  backLabel,
+}: {
   title: string;
   children?: ReactNode;
   backHref: string;

@@ -7,7 +7,7 @@ import { isApiRequestError } from "@/lib/queries";
 import { Button, buttonClass } from "./button";
 import { AlertIcon } from "./icons";
 
-function describe(error: unknown): { message: string; digest: string | undefined } {
+function describeError(error: unknown): { message: string; digest: string | undefined } {
   if (error instanceof Error) {
     const digest = "digest" in error && typeof error.digest === "string" ? error.digest : undefined;
     return { message: error.message || "Unknown error", digest };
@@ -21,7 +21,7 @@ export function RouteError({ title, error, retry }: { title: string; error: unkn
   useEffect(() => {
     console.error(error);
   }, [error]);
-  const { message, digest } = describe(error);
+  const { message, digest } = describeError(error);
   const status = isApiRequestError(error) && error.status > 0 ? ` (${error.status} ${error.code})` : "";
   return (
     <div role="alert" className="mx-auto max-w-2xl rounded-xl border border-red-200 bg-white p-6 dark:border-red-900 dark:bg-zinc-900">

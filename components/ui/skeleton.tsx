@@ -9,20 +9,26 @@ export function Skeleton({ className }: { className?: string }) {
 export function LoadingRegion({ label, children }: { label: string; children: ReactNode }) {
   return (
     <div role="status" aria-live="polite" aria-busy="true">
-      <span className="sr-only">{label}</span>
+      {/* the page's heading until the real one arrives */}
+      <h1 className="sr-only">{label}</h1>
       {children}
     </div>
   );
+}
+
+/** Stable keys for a fixed number of identical placeholders. */
+function placeholderIds(n: number): string[] {
+  return Array.from({ length: n }, (_, i) => `placeholder-${i}`);
 }
 
 export function TableSkeleton({ rows = 8, columns = 4 }: { rows?: number; columns?: number }) {
   return (
     <div className="space-y-2" aria-hidden="true">
       <Skeleton className="h-9 w-full" />
-      {Array.from({ length: rows }, (_, r) => (
-        <div key={r} className="flex gap-4">
-          {Array.from({ length: columns }, (_, c) => (
-            <Skeleton key={c} className={cn("h-6", c === 0 ? "flex-[3]" : "flex-1")} />
+      {placeholderIds(rows).map((rowId) => (
+        <div key={rowId} className="flex gap-4">
+          {placeholderIds(columns).map((cellId, c) => (
+            <Skeleton key={cellId} className={cn("h-6", c === 0 ? "flex-[3]" : "flex-1")} />
           ))}
         </div>
       ))}

@@ -22,18 +22,13 @@ export function Tooltip({
   const id = useId();
   return (
     <span className={cn("group relative inline-flex", className)}>
-      <button
-        type="button"
-        aria-label={label}
-        aria-describedby={id}
-        className={cn("inline-flex cursor-help rounded-md", focusRing)}
-      >
+      <button type="button" aria-label={label} aria-describedby={id} className={cn("inline-flex cursor-help rounded-md", focusRing)}>
         {trigger}
       </button>
       <span
         id={id}
         role="tooltip"
-        className="invisible absolute top-full left-1/2 z-30 mt-1 w-max max-w-72 -translate-x-1/2 rounded-md bg-zinc-900 px-2.5 py-1.5 text-left text-white text-xs opacity-0 shadow-lg transition-opacity group-focus-within:visible group-focus-within:opacity-100 group-hover:visible group-hover:opacity-100 dark:bg-zinc-100 dark:text-zinc-900"
+        className="invisible absolute top-full left-0 z-30 mt-1 w-max max-w-72 rounded-md bg-zinc-900 px-2.5 py-1.5 text-left text-white text-xs opacity-0 shadow-lg transition-opacity group-focus-within:visible group-focus-within:opacity-100 group-hover:visible group-hover:opacity-100 dark:bg-zinc-100 dark:text-zinc-900"
       >
         {children}
       </span>

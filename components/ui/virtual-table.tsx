@@ -1,3 +1,6 @@
+// biome-ignore-all lint/a11y/useSemanticElements: a <table> cannot hold absolutely positioned (virtualized) rows
+// biome-ignore-all lint/a11y/useFocusableInteractive: rows and cells are not widgets; their links and buttons are focusable
+// biome-ignore-all lint/a11y/useKeyWithClickEvents: row click is a mouse shortcut; the row's first link does the same by keyboard
 "use client";
 
 import { useVirtualizer } from "@tanstack/react-virtual";
@@ -80,10 +83,7 @@ export function VirtualTable<T>({
   return (
     <div
       ref={scrollRef}
-      className={cn(
-        "overflow-auto rounded-xl border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900",
-        className,
-      )}
+      className={cn("overflow-auto rounded-xl border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900", className)}
       style={{ maxHeight }}
     >
       <div role="table" aria-label={label} aria-rowcount={(totalRows ?? rows.length) + 1} style={{ minWidth }}>
@@ -112,8 +112,9 @@ export function VirtualTable<T>({
                 aria-rowindex={item.index + 2}
                 onClick={onRowClick ? (e) => handleRowClick(e, row) : undefined}
                 className={cn(
-                  "absolute top-0 left-0 grid w-full items-center gap-3 border-zinc-100 border-b px-4 text-sm dark:border-zinc-800/70",
-                  onRowClick && "cursor-pointer hover:bg-zinc-50 dark:hover:bg-zinc-800/50",
+                  // raised while hovered/focused so a tooltip can overlap the rows below
+                  "absolute top-0 left-0 grid w-full items-center gap-3 border-zinc-100 border-b bg-white px-4 text-sm focus-within:z-10 hover:z-10 dark:border-zinc-800/70 dark:bg-zinc-900",
+                  onRowClick && "cursor-pointer hover:bg-zinc-50 dark:hover:bg-zinc-800",
                 )}
                 style={{ ...grid, height: item.size, transform: `translateY(${item.start}px)` }}
               >

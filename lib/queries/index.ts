@@ -1,13 +1,7 @@
 // Query keys and query options: the one place where the client and the server agree on what a
 // cached query is. Client-safe (server pages pass the service function in as `load`, so both sides
 // fill the same key). Responses are parsed with the API contract's zod schemas.
-import {
-  type InfiniteData,
-  infiniteQueryOptions,
-  mutationOptions,
-  type QueryClient,
-  queryOptions,
-} from "@tanstack/react-query";
+import { type InfiniteData, infiniteQueryOptions, mutationOptions, type QueryClient, queryOptions } from "@tanstack/react-query";
 import type { z } from "zod";
 import {
   apiError,
@@ -127,10 +121,7 @@ export type TagListParams = {
 };
 
 /** What a page's `searchParams` prop or a `URLSearchParams` looks like. */
-export type SearchParamsLike =
-  | Pick<URLSearchParams, "get">
-  | Record<string, string | string[] | undefined>
-  | undefined;
+export type SearchParamsLike = Pick<URLSearchParams, "get"> | Record<string, string | string[] | undefined> | undefined;
 
 function readParam(sp: SearchParamsLike, key: string): string | undefined {
   if (!sp) return undefined;

@@ -56,8 +56,6 @@ export function notFoundIfMissing(e: unknown): void {
 export async function prefetchRepositoriesView(qc: QueryClient, params: RepositoryListParams): Promise<void> {
   await Promise.all([
     qc.prefetchInfiniteQuery(repositoryListOptions(params, serviceLoaders.repositories)),
-    ...namespaceAncestors(params.namespace).map((prefix) =>
-      qc.prefetchQuery(namespaceOptions(prefix, serviceLoaders.namespaces)),
-    ),
+    ...namespaceAncestors(params.namespace).map((prefix) => qc.prefetchQuery(namespaceOptions(prefix, serviceLoaders.namespaces))),
   ]);
 }

@@ -14,6 +14,7 @@ import { configureEnv, freshDatabase } from "./helpers";
 let registry: RunningRegistry;
 let expected: FoundationExpectation;
 let pusher: RegistryPusher;
+let brokenDigest: string;
 
 beforeAll(async () => {
   registry = await startRegistry();
@@ -21,11 +22,11 @@ beforeAll(async () => {
   pusher = new RegistryPusher(registry.url);
   // a repository whose image config is not JSON: its sync fails, the others must not
   const layer = await makeLayer([{ path: "x.txt", content: "x" }]);
-  await pusher.pushParts("bad/config", ["broken"], {
+  ({ digest: brokenDigest } = await pusher.pushParts("bad/config", ["broken"], {
     format: "oci",
     config: { blob: Buffer.from("this is not json"), mediaType: MediaType.ociConfig },
     layers: [{ blob: layer.blob, mediaType: layer.mediaType }],
-  });
+  }));
   const databaseUrl = await freshDatabase(inject("databaseUrl"), "sync");
   configureEnv({ REGISTRY_URL: registry.url, DATABASE_URL: databaseUrl, SYNC_CONCURRENCY: "8", LOG_LEVEL: "error" });
 }, 300_000);
@@ -117,7 +118,10 @@ describe("sync from a real registry", () => {
 
   it("a second sync fetches no manifest or config it already has: one HEAD per tag", async () => {
     const { runSync } = await import("../../lib/services/sync");
+    // the broken repository is retried by every sync (it never reached the cache): remove it first
+    await pusher.deleteManifest("bad/config", brokenDigest);
     const run = await runSync("manual");
+    expect(run?.status).toBe("succeeded");
     expect(run?.manifestsFetched).toBe(0);
     expect(run?.configsFetched).toBe(0);
     expect(run?.manifestHeads).toBe(expected.tagCount);
@@ -159,7 +163,7 @@ describe("API routes over the cache", () => {
     const segments = url.pathname.split("/").slice(4).map(decodeURIComponent);
     if (url.pathname.startsWith("/api/v1/repositories/")) {
       const mod = await import("../../app/api/v1/repositories/[...path]/route");
-      return mod.GET(req, { params: Promise.resolve({ path: segments.slice(1) }) });
+      return mod.GET(req, { params: Promise.resolve({ path: segments }) });
     }
     if (url.pathname === "/api/v1/repositories") {
       const mod = await import("../../app/api/v1/repositories/route");
@@ -212,7 +216,8 @@ describe("API routes over the cache", () => {
     expect(ok.status).toBe(200);
     expect(((await ok.json()) as { name: string }).name).toBe("demo/app");
     expect((await call("/api/registry/v2/demo/app/manifests/latest", { method: "DELETE" })).status).toBe(405);
-    expect((await call("/api/registry/v2/demo/%2e%2e/app/tags/list")).status).toBe(400);
+    // dot segments are resolved by URL parsing before routing; encoded separators must be refused
+    expect((await call("/api/registry/v2/demo%2F..%2Fapp/tags/list")).status).toBe(400);
     expect((await call("/api/registry/v2/demo/app/uploads")).status).toBe(404);
   });
 });

@@ -1,26 +1,18 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import { ConfigDetails, AnnotationsList } from "@/components/manifest-summary/config-details";
+import { AnnotationsList, ConfigDetails } from "@/components/manifest-summary/config-details";
 import { KindBadge } from "@/components/manifest-summary/kind-badge";
 import { LayersTable } from "@/components/manifest-summary/layers-table";
+import { ManifestSkeleton } from "@/components/manifest-summary/manifest-skeleton";
 import { LegacyNotice, ManifestSummary } from "@/components/manifest-summary/manifest-summary";
 import { AttestationsTable, PlatformsTable } from "@/components/manifest-summary/platforms-table";
 import { RepositoryBreadcrumbs } from "@/components/repository-list/repository-breadcrumbs";
 import { PageHeader } from "@/components/ui/page-header";
-import { isDigestReference, manifestOptions } from "@/lib/queries";
 import { shortDigest } from "@/lib/oci/reference";
-import { ManifestSkeleton } from "./manifest-skeleton";
+import { isDigestReference, manifestOptions } from "@/lib/queries";
 
-export function ManifestClient({
-  repository,
-  reference,
-  pullHost,
-}: {
-  repository: string;
-  reference: string;
-  pullHost: string;
-}) {
+export function ManifestClient({ repository, reference, pullHost }: { repository: string; reference: string; pullHost: string }) {
   const { data: manifest, error, isPending } = useQuery(manifestOptions(repository, reference));
   if (error && !manifest) throw error;
   if (isPending) return <ManifestSkeleton />;

@@ -2,9 +2,9 @@ import { dehydrate, HydrationBoundary } from "@tanstack/react-query";
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { pullHost } from "@/lib/env";
+import { InvalidReferenceError, isValidRepositoryName, parseReference, splitRepositoryPath } from "@/lib/oci/reference";
 import { manifestOptions, tagListOptions, tagListParamsFromSearch } from "@/lib/queries";
 import { makeServerQueryClient, notFoundIfMissing, serviceLoaders } from "@/lib/queries/server";
-import { InvalidReferenceError, isValidRepositoryName, parseReference, splitRepositoryPath } from "@/lib/oci/reference";
 import { ManifestClient } from "./manifest-client";
 import { RepositoryClient } from "./repository-client";
 
@@ -58,9 +58,7 @@ export default async function RepositoryPathPage({ params, searchParams }: { par
   const host = pullHost();
 
   if (target.kind === "manifest") {
-    await queryClient
-      .fetchQuery(manifestOptions(target.name, target.reference, serviceLoaders.manifest))
-      .catch(notFoundIfMissing);
+    await queryClient.fetchQuery(manifestOptions(target.name, target.reference, serviceLoaders.manifest)).catch(notFoundIfMissing);
     return (
       <HydrationBoundary state={dehydrate(queryClient)}>
         <ManifestClient repository={target.name} reference={target.reference} pullHost={host} />
@@ -69,9 +67,7 @@ export default async function RepositoryPathPage({ params, searchParams }: { par
   }
 
   const tagParams = tagListParamsFromSearch(await searchParams);
-  await queryClient
-    .fetchInfiniteQuery(tagListOptions(target.name, tagParams, serviceLoaders.tags))
-    .catch(notFoundIfMissing);
+  await queryClient.fetchInfiniteQuery(tagListOptions(target.name, tagParams, serviceLoaders.tags)).catch(notFoundIfMissing);
   return (
     <HydrationBoundary state={dehydrate(queryClient)}>
       <RepositoryClient name={target.name} pullHost={host} />

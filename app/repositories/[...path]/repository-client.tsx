@@ -14,15 +14,8 @@ import { SearchInput } from "@/components/ui/search-input";
 import { Select, type SelectOption } from "@/components/ui/select";
 import { TableSkeleton } from "@/components/ui/skeleton";
 import { useSearchParamsUpdate } from "@/components/ui/use-search-params-update";
-import {
-  defaultTagOrder,
-  flattenPages,
-  type SortOrder,
-  type TagSort,
-  tagListOptions,
-  tagListParamsFromSearch,
-} from "@/lib/queries";
 import { formatBytes } from "@/lib/oci/size";
+import { defaultTagOrder, flattenPages, type SortOrder, type TagSort, tagListOptions, tagListParamsFromSearch } from "@/lib/queries";
 import type { TagItem } from "@/lib/services/api-types";
 
 const SORTS: SelectOption<TagSort>[] = [
@@ -66,8 +59,7 @@ export function RepositoryClient({ name, pullHost }: { name: string; pullHost: s
   const filtered = params.q !== undefined;
 
   const setSort = (sort: TagSort) => update({ sort: sort === "semver" ? undefined : sort, order: undefined }, "push");
-  const setOrder = (order: SortOrder) =>
-    update({ order: order === defaultTagOrder(params.sort) ? undefined : order }, "push");
+  const setOrder = (order: SortOrder) => update({ order: order === defaultTagOrder(params.sort) ? undefined : order }, "push");
 
   return (
     <>
@@ -114,24 +106,20 @@ export function RepositoryClient({ name, pullHost }: { name: string; pullHost: s
         ) : tags.length === 0 ? (
           <div className="rounded-xl border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
             {filtered ? (
-              <EmptyState title="No tags match">No tag of {name} contains “{params.q}”.</EmptyState>
-            ) : (
-              <EmptyState title="No tags">
-                This repository has no tags. Untagged manifests can still be pulled by digest.
+              <EmptyState title="No tags match">
+                No tag of {name} contains “{params.q}”.
               </EmptyState>
+            ) : (
+              <EmptyState title="No tags">This repository has no tags. Untagged manifests can still be pulled by digest.</EmptyState>
             )}
           </div>
         ) : (
           <>
             <TagTable repository={name} tags={tags} total={total} params={params} pullHost={pullHost} />
             <p className="text-xs text-zinc-600 dark:text-zinc-400" aria-live="polite">
-              {complete
-                ? pluralize(total, "tag")
-                : `Loaded ${formatCount(tags.length)} of ${formatCount(total)} tags…`}
+              {complete ? pluralize(total, "tag") : `Loaded ${formatCount(tags.length)} of ${formatCount(total)} tags…`}
             </p>
-            {list.isError ? (
-              <ErrorState title="Couldn't load all tags" error={list.error} onRetry={() => void fetchNextPage()} />
-            ) : null}
+            {list.isError ? <ErrorState title="Couldn't load all tags" error={list.error} onRetry={() => void fetchNextPage()} /> : null}
           </>
         )}
       </section>

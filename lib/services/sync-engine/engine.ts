@@ -103,19 +103,21 @@ export async function syncRegistry(opts: SyncOptions): Promise<SyncOutcome> {
       }),
     );
 
-    await db.$transaction(async (tx) => {
-      const gone = [...known.keys()].filter((t) => !current.has(t));
-      if (gone.length) await tx.tag.deleteMany({ where: { repositoryId: repo.id, name: { in: gone } } });
-      for (const [name, digest] of current) {
-        const previous = known.get(name);
-        if (previous === digest) continue;
-        await tx.tag.upsert({
-          where: { repositoryId_name: { repositoryId: repo.id, name } },
-          create: { repositoryId: repo.id, name, digest },
-          update: { digest, changedAt: new Date() },
-        });
-      }
-    });
+    // A fixed number of statements however many tags moved (a repository can have thousands).
+    const gone = [...known.keys()].filter((t) => !current.has(t));
+    const created = [...current].filter(([name]) => !known.has(name));
+    const moved = new Map<string, string[]>();
+    for (const [name, digest] of current) {
+      const previous = known.get(name);
+      if (previous !== undefined && previous !== digest) moved.set(digest, [...(moved.get(digest) ?? []), name]);
+    }
+    await db.$transaction([
+      db.tag.deleteMany({ where: { repositoryId: repo.id, name: { in: gone } } }),
+      db.tag.createMany({ data: created.map(([name, digest]) => ({ repositoryId: repo.id, name, digest })), skipDuplicates: true }),
+      ...[...moved].map(([digest, names]) =>
+        db.tag.updateMany({ where: { repositoryId: repo.id, name: { in: names } }, data: { digest, changedAt: new Date() } }),
+      ),
+    ]);
     await refreshRepositoryAggregates(db, repo.id);
     counters.tags += current.size;
   }

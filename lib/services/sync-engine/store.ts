@@ -98,9 +98,10 @@ export async function storeManifest(db: Db, fetched: FetchedManifest, childSizes
     });
   }
 
-  await db.$transaction(async (tx) => {
-    if (blobs.length) await tx.blob.createMany({ data: blobs, skipDuplicates: true });
-    await tx.manifest.createMany({
+  // one batch: blobs before the layers that reference them, all or nothing
+  await db.$transaction([
+    db.blob.createMany({ data: blobs, skipDuplicates: true }),
+    db.manifest.createMany({
       data: [
         {
           digest: fetched.digest,
@@ -117,10 +118,10 @@ export async function storeManifest(db: Db, fetched: FetchedManifest, childSizes
         },
       ],
       skipDuplicates: true,
-    });
-    if (layers.length) await tx.manifestLayer.createMany({ data: layers, skipDuplicates: true });
-    if (children.length) await tx.indexChild.createMany({ data: children, skipDuplicates: true });
-  });
+    }),
+    db.manifestLayer.createMany({ data: layers, skipDuplicates: true }),
+    db.indexChild.createMany({ data: children, skipDuplicates: true }),
+  ]);
 }
 
 /** Recompute a repository's denormalised tag count, size (distinct blobs) and last update. */

@@ -2,7 +2,7 @@ import { AppError } from "@/lib/http/errors";
 import { pathSegments, route } from "@/lib/http/route";
 import { splitRepositoryPath } from "@/lib/oci/reference";
 import { tagListQuery } from "@/lib/services/api-types";
-import { getManifestDetail, listTags } from "@/lib/services/repositories";
+import { assertRepository, getManifestDetail, listTags } from "@/lib/services/repositories";
 
 export const dynamic = "force-dynamic";
 
@@ -14,5 +14,6 @@ export const GET = route({ params: pathSegments }, async ({ req, params }) => {
   const { name, marker, rest } = splitRepositoryPath(params.path, SUFFIXES);
   if (marker === "tags") return listTags(name, tagListQuery.parse(Object.fromEntries(req.nextUrl.searchParams)));
   if (marker === "manifests" && rest[0]) return getManifestDetail(name, rest[0]);
+  assertRepository(name); // a name that breaks the grammar is a 400 whatever follows it
   throw new AppError("not_found", "unknown endpoint: use /repositories/<name>/tags or /repositories/<name>/manifests/<reference>");
 });
