@@ -15,7 +15,8 @@ const root = process.cwd();
 const nextBin = require.resolve("next/dist/bin/next");
 const BUILD_STAMP = path.join(root, ".next", "layerscope-build.json");
 const SOURCES = ["app", "components", "lib", "public", "prisma/schema.prisma", "next.config.js", "postcss.config.mjs", "tsconfig.json", "package-lock.json", "instrumentation.ts"];
-const IGNORED = new Set(["node_modules", ".next", "generated"]);
+// screenshots are written by the e2e run: they must not make the build look stale
+const IGNORED = new Set(["node_modules", ".next", "generated", "screenshots"]);
 
 function log(msg: string) {
   console.log(`[layerscope] ${msg}`);
@@ -59,7 +60,8 @@ async function ensureBuild(env: NodeJS.ProcessEnv): Promise<void> {
   }
   const code = await run(["build"], { ...env, NEXT_TELEMETRY_DISABLED: "1" });
   if (code !== 0) throw new Error(`next build failed with exit code ${code}`);
-  writeFileSync(BUILD_STAMP, JSON.stringify({ hash, builtAt: new Date().toISOString() }));
+  // hashed again: `next build` may rewrite tsconfig.json
+  writeFileSync(BUILD_STAMP, JSON.stringify({ hash: sourceHash(), builtAt: new Date().toISOString() }));
 }
 
 async function main() {

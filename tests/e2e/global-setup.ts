@@ -23,6 +23,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   const registry = await startRegistry();
   await seedDemo(registry.url);
   process.env.E2E_REGISTRY_URL = registry.url;
+  // the outage spec stops the registry by pid (it runs last)
+  process.env.E2E_REGISTRY_PID = String(registry.pid);
 
   const dataDir = path.join(ROOT, ".tmp", "e2e-data");
   rmSync(dataDir, { recursive: true, force: true });

@@ -1,0 +1,64 @@
+import { expect, test } from "@playwright/test";
+import { expectAccessible, screenshot, watchServerErrors } from "./helpers";
+
+test.describe.configure({ mode: "serial" });
+
+test("repositories page lists the registry, searches, and keeps the search in the URL", async ({ page }) => {
+  const errors = watchServerErrors(page);
+  await page.goto("/repositories");
+  await expect(page.getByRole("link", { name: "platform/api", exact: true })).toBeVisible();
+  await expect(page.getByRole("link", { name: "charts/ingress", exact: true })).toBeVisible();
+  await expectAccessible(page);
+  await screenshot(page, "repositories");
+
+  await page.getByLabel("Search repositories").fill("platform");
+  await expect(page).toHaveURL(/q=platform/);
+  await expect(page.getByRole("link", { name: "charts/ingress", exact: true })).toHaveCount(0);
+  await expect(page.getByRole("link", { name: "platform/web", exact: true })).toBeVisible();
+
+  await page.reload();
+  await expect(page.getByLabel("Search repositories")).toHaveValue("platform");
+  await expect(page.getByRole("link", { name: "charts/ingress", exact: true })).toHaveCount(0);
+  expect(errors).toEqual([]);
+});
+
+test("dark mode is accessible too", async ({ page }) => {
+  await page.goto("/repositories");
+  await page.getByRole("button", { name: "Dark theme" }).click();
+  await expect(page.locator("html")).toHaveClass(/dark/);
+  await expectAccessible(page);
+  await screenshot(page, "repositories-dark");
+  await page.getByRole("button", { name: "Light theme" }).click();
+  await expect(page.locator("html")).not.toHaveClass(/dark/);
+});
+
+test("open a repository, sort its tags by created, open the newest tag", async ({ page, request }) => {
+  const errors = watchServerErrors(page);
+  await page.goto("/repositories");
+  await page.getByRole("link", { name: "platform/api", exact: true }).click();
+  await expect(page).toHaveURL(/\/repositories\/platform\/api$/);
+  const table = page.getByRole("table", { name: "Tags of platform/api" });
+  await expect(table).toBeVisible();
+  await expectAccessible(page);
+  await screenshot(page, "repository-tags");
+
+  await page.getByLabel("Sort by").selectOption("created");
+  await expect(page).toHaveURL(/sort=created/);
+  const api = await request.get("/api/v1/repositories/platform/api/tags?sort=created&order=desc&limit=1");
+  const newest = ((await api.json()) as { items: { name: string; digest: string }[] }).items[0];
+  expect(newest).toBeDefined();
+  if (!newest) return;
+  const firstRow = table.getByRole("row").nth(1);
+  await expect(firstRow).toContainText(newest.name);
+
+  await firstRow.click();
+  await expect(page).toHaveURL(new RegExp(`/repositories/platform/api/manifests/${newest.name.replace(/\./g, "\\.")}$`));
+  await expect(page.getByText(newest.digest).first()).toBeVisible();
+  await expectAccessible(page);
+  await screenshot(page, "manifest");
+
+  // deep links survive a reload
+  await page.reload();
+  await expect(page.getByText(newest.digest).first()).toBeVisible();
+  expect(errors).toEqual([]);
+});
