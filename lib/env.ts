@@ -34,7 +34,12 @@ export const envSchema = z.object({
       .optional(),
   ),
   LAYERSCOPE_DATA_DIR: z.string().min(1).default("./.data"),
-  SYNC_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400 * 7).default(300),
+  SYNC_INTERVAL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(86_400 * 7)
+    .default(300),
   SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
   // run background jobs (sync, …) in this instance; several instances share one queue safely
   LAYERSCOPE_WORKERS: z

@@ -44,7 +44,10 @@ function ensureSystemPackages(): void {
   process.exit(1);
 }
 
-const only = process.argv.find((a) => a.startsWith("--only="))?.slice("--only=".length).split(",");
+const only = process.argv
+  .find((a) => a.startsWith("--only="))
+  ?.slice("--only=".length)
+  .split(",");
 ensureSystemPackages();
 const results: { name: string; ok: boolean; seconds: number }[] = [];
 for (const step of steps) {

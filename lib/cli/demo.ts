@@ -1,8 +1,8 @@
 // `npm run demo`: a local docker-registry filled with the demo images, and the dashboard
 // pointed at it — a populated Layerscope without a registry of your own.
 import { type ChildProcess, spawn } from "node:child_process";
-import { createInterface } from "node:readline";
 import path from "node:path";
+import { createInterface } from "node:readline";
 
 const root = process.cwd();
 const tsx = path.join(root, "node_modules", "tsx", "dist", "cli.mjs");
@@ -19,9 +19,7 @@ function stopAll(code: number) {
   // the dashboard first (it stops its Postgres), then the registry
   for (const c of [...children].reverse()) c.kill("SIGTERM");
   setTimeout(() => process.exit(code), 12_000).unref();
-  Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once("exit", r))))).then(() =>
-    process.exit(code),
-  );
+  Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once("exit", r))))).then(() => process.exit(code));
 }
 process.on("SIGINT", () => stopAll(0));
 process.on("SIGTERM", () => stopAll(0));

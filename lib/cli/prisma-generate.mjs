@@ -2,9 +2,9 @@
 // (its download fails offline; `prisma generate` itself is WebAssembly), and restores the
 // library symlinks of the embedded Postgres binaries when npm skipped that package's script.
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, symlinkSync, lstatSync } from "node:fs";
-import path from "node:path";
+import { existsSync, lstatSync, readFileSync, symlinkSync } from "node:fs";
 import { createRequire } from "node:module";
+import path from "node:path";
 
 const require = createRequire(import.meta.url);
 

@@ -8,13 +8,24 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { startEmbeddedPostgres } from "../db/embedded";
 import { applyMigrations } from "../db/migrate";
-import { EnvError, parseEnv } from "../env";
+import { type Env, EnvError, parseEnv } from "../env";
 
 const require = createRequire(import.meta.url);
 const root = process.cwd();
 const nextBin = require.resolve("next/dist/bin/next");
 const BUILD_STAMP = path.join(root, ".next", "layerscope-build.json");
-const SOURCES = ["app", "components", "lib", "public", "prisma/schema.prisma", "next.config.js", "postcss.config.mjs", "tsconfig.json", "package-lock.json", "instrumentation.ts"];
+const SOURCES = [
+  "app",
+  "components",
+  "lib",
+  "public",
+  "prisma/schema.prisma",
+  "next.config.js",
+  "postcss.config.mjs",
+  "tsconfig.json",
+  "package-lock.json",
+  "instrumentation.ts",
+];
 // screenshots are written by the e2e run: they must not make the build look stale
 const IGNORED = new Set(["node_modules", ".next", "generated", "screenshots"]);
 
@@ -66,7 +77,7 @@ async function ensureBuild(env: NodeJS.ProcessEnv): Promise<void> {
 
 async function main() {
   const dev = process.argv.includes("--dev");
-  let env;
+  let env: Env;
   try {
     env = parseEnv(process.env);
   } catch (e) {

@@ -1,11 +1,11 @@
 import "server-only";
 import { type NextRequest, NextResponse } from "next/server";
 import { z } from "zod";
-import { InvalidReferenceError } from "../oci/reference";
 import { logger } from "../log";
-import { AppError } from "./errors";
-import { registryFailure } from "../services/registry";
+import { InvalidReferenceError } from "../oci/reference";
 import { RegistryError } from "../registry/errors";
+import { registryFailure } from "../services/registry";
+import { AppError } from "./errors";
 
 type RouteContext = { params: Promise<Record<string, string | string[] | undefined>> };
 

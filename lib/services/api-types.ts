@@ -47,6 +47,8 @@ export const tagItem = z.object({
 export type TagItem = z.infer<typeof tagItem>;
 
 export const tagList = z.object({
+  // the repository's own totals (its size counts each distinct blob once)
+  repository: repositoryItem,
   items: z.array(tagItem),
   nextCursor: z.string().nullable(),
   total: z.number().int(),

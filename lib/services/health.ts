@@ -5,9 +5,7 @@ import { probeRegistry } from "./registry";
 
 export async function getHealth(): Promise<Health> {
   const [database, registry] = await Promise.all([
-    getDb()
-      .$queryRaw`SELECT 1`.then(() => "up" as const)
-      .catch(() => "down" as const),
+    getDb().$queryRaw`SELECT 1`.then(() => "up" as const).catch(() => "down" as const),
     probeRegistry()
       .then((p) => (p.reachable ? ("up" as const) : ("down" as const)))
       .catch(() => "down" as const),

@@ -1,10 +1,10 @@
 import "server-only";
 import { getDb } from "../db/client";
+import { parseReference } from "../oci/reference";
 import { createLimiter } from "./limit";
 import { registryFailure, sharedRegistry } from "./registry";
 import { createManifestCache } from "./sync-engine/manifest-cache";
 import { refreshRepositoryAggregates } from "./sync-engine/store";
-import { parseReference } from "../oci/reference";
 
 const limit = createLimiter(4);
 

@@ -4,22 +4,17 @@ import type { Prisma } from "../db/generated/client";
 import { AppError } from "../http/errors";
 import { InvalidReferenceError, isValidRepositoryName, parseReference } from "../oci/reference";
 import { compareNatural, compareTagsSemver } from "../oci/tag-sort";
-import type {
-  ManifestDetail,
-  NamespaceList,
-  RepositoryList,
-  RepositoryListQuery,
-  TagItem,
-  TagList,
-  TagListQuery,
-} from "./api-types";
+import type { ManifestDetail, NamespaceList, RepositoryList, RepositoryListQuery, TagItem, TagList, TagListQuery } from "./api-types";
 import { decodeCursor, nextCursorFor } from "./cursor";
 import { configSummary, loadManifestViews } from "./manifest-view";
 import { readThroughManifest } from "./read-through";
 
 export function assertRepository(name: string): void {
   if (!isValidRepositoryName(name)) {
-    throw new AppError("bad_request", `"${name.slice(0, 300)}" is not a valid repository name (distribution grammar: lowercase path components separated by "/")`);
+    throw new AppError(
+      "bad_request",
+      `"${name.slice(0, 300)}" is not a valid repository name (distribution grammar: lowercase path components separated by "/")`,
+    );
   }
 }
 
@@ -27,7 +22,10 @@ function parseRef(reference: string) {
   try {
     return parseReference(reference);
   } catch (e) {
-    throw new AppError("bad_request", e instanceof InvalidReferenceError ? e.message : `"${reference.slice(0, 200)}" is not a valid tag or digest`);
+    throw new AppError(
+      "bad_request",
+      e instanceof InvalidReferenceError ? e.message : `"${reference.slice(0, 200)}" is not a valid tag or digest`,
+    );
   }
 }
 
@@ -135,7 +133,17 @@ export async function listTags(repository: string, q: TagListQuery): Promise<Tag
   const total = items.length;
   const offset = decodeCursor(q.cursor);
   items = items.slice(offset, offset + q.limit);
-  return { items, nextCursor: nextCursorFor(offset, items.length, total), total };
+  return {
+    repository: {
+      name: repo.name,
+      tagCount: repo.tagCount,
+      sizeBytes: Number(repo.sizeBytes),
+      updatedAt: repo.updatedAt?.toISOString() ?? null,
+    },
+    items,
+    nextCursor: nextCursorFor(offset, items.length, total),
+    total,
+  };
 }
 
 export async function getManifestDetail(repository: string, reference: string): Promise<ManifestDetail> {
@@ -145,7 +153,8 @@ export async function getManifestDetail(repository: string, reference: string): 
   const repo = await db.repository.findUnique({ where: { name: repository } });
   let digest: string | null = null;
   if (ref.kind === "digest") digest = ref.digest;
-  else if (repo) digest = (await db.tag.findUnique({ where: { repositoryId_name: { repositoryId: repo.id, name: ref.tag } } }))?.digest ?? null;
+  else if (repo)
+    digest = (await db.tag.findUnique({ where: { repositoryId_name: { repositoryId: repo.id, name: ref.tag } } }))?.digest ?? null;
 
   let manifest = digest ? await db.manifest.findUnique({ where: { digest } }) : null;
   if (!manifest) {

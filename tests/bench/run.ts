@@ -59,7 +59,9 @@ async function main() {
         tags.map(async (tag) => {
           const m = await limit(() => naive.getManifest(repo, tag));
           const images =
-            m.manifest.kind === "index" ? await Promise.all(m.manifest.manifests.map((c) => limit(() => naive.getManifest(repo, c.digest)))) : [m];
+            m.manifest.kind === "index"
+              ? await Promise.all(m.manifest.manifests.map((c) => limit(() => naive.getManifest(repo, c.digest))))
+              : [m];
           for (const img of images) {
             if (img.manifest.kind === "image") {
               const cfg = img.manifest.config.digest;
@@ -72,7 +74,13 @@ async function main() {
     let t = performance.now();
     const repos = await naive.catalog();
     await Promise.all(repos.map((r) => naiveTags(r)));
-    rows.push({ scenario: "full sync, every run", approach: "naive client", ms: performance.now() - t, requests, note: "GET every manifest + config" });
+    rows.push({
+      scenario: "full sync, every run",
+      approach: "naive client",
+      ms: performance.now() - t,
+      requests,
+      note: "GET every manifest + config",
+    });
 
     // Listing the 1,500 tags of one repository with sizes, dates and platforms.
     const samples: number[] = [];
@@ -82,11 +90,23 @@ async function main() {
       samples.push(performance.now() - t);
     }
     samples.sort((a, b) => a - b);
-    rows.push({ scenario: "list 1,500 tags (sizes, dates)", approach: "Layerscope (cache)", ms: samples[2] ?? 0, requests: 0, note: "median of 5" });
+    rows.push({
+      scenario: "list 1,500 tags (sizes, dates)",
+      approach: "Layerscope (cache)",
+      ms: samples[2] ?? 0,
+      requests: 0,
+      note: "median of 5",
+    });
     requests = 0;
     t = performance.now();
     await naiveTags("big/tags");
-    rows.push({ scenario: "list 1,500 tags (sizes, dates)", approach: "naive client", ms: performance.now() - t, requests, note: "tags/list + manifests + configs" });
+    rows.push({
+      scenario: "list 1,500 tags (sizes, dates)",
+      approach: "naive client",
+      ms: performance.now() - t,
+      requests,
+      note: "tags/list + manifests + configs",
+    });
 
     await disconnectDb();
     await naive.close();

@@ -1,6 +1,6 @@
+import path from "node:path";
 import AxeBuilder from "@axe-core/playwright";
 import { expect, type Page } from "@playwright/test";
-import path from "node:path";
 
 export const SCREENSHOTS = path.resolve(__dirname, "../../public/screenshots");
 

@@ -230,7 +230,10 @@ describe("a registry behind basic auth", () => {
     authRegistry = await startRegistry({ htpasswd: credentials });
     const p = new RegistryPusher(authRegistry.url, credentials);
     const layer = await makeLayer([{ path: "hello.txt", content: "hi" }]);
-    await p.pushImage("private/app", ["v1"], { layers: [layer], config: { architecture: "amd64", os: "linux", created: "2024-02-02T00:00:00Z" } });
+    await p.pushImage("private/app", ["v1"], {
+      layers: [layer],
+      config: { architecture: "amd64", os: "linux", created: "2024-02-02T00:00:00Z" },
+    });
     const url = await freshDatabase(inject("databaseUrl"), "basic_auth");
     db = new PrismaClient({ adapter: new PrismaPg({ connectionString: url }) });
   }, 120_000);

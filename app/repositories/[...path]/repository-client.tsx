@@ -16,7 +16,6 @@ import { TableSkeleton } from "@/components/ui/skeleton";
 import { useSearchParamsUpdate } from "@/components/ui/use-search-params-update";
 import { formatBytes } from "@/lib/oci/size";
 import { defaultTagOrder, flattenPages, type SortOrder, type TagSort, tagListOptions, tagListParamsFromSearch } from "@/lib/queries";
-import type { TagItem } from "@/lib/services/api-types";
 
 const SORTS: SelectOption<TagSort>[] = [
   { value: "semver", label: "Version" },
@@ -29,15 +28,6 @@ const ORDERS: SelectOption<SortOrder>[] = [
   { value: "asc", label: "Ascending" },
   { value: "desc", label: "Descending" },
 ];
-
-/** Sum over distinct images: tags sharing a digest are one image. */
-function distinctImageBytes(tags: readonly TagItem[]): number {
-  const seen = new Map<string, number>();
-  for (const t of tags) seen.set(t.digest, t.sizeBytes);
-  let sum = 0;
-  for (const size of seen.values()) sum += size;
-  return sum;
-}
 
 export function RepositoryClient({ name, pullHost }: { name: string; pullHost: string }) {
   const searchParams = useSearchParams();
@@ -56,6 +46,7 @@ export function RepositoryClient({ name, pullHost }: { name: string; pullHost: s
   const tags = flattenPages(list.data);
   const total = list.data?.pages[0]?.total ?? 0;
   const complete = !hasNextPage;
+  const repository = list.data?.pages[0]?.repository;
   const filtered = params.q !== undefined;
 
   const setSort = (sort: TagSort) => update({ sort: sort === "semver" ? undefined : sort, order: undefined }, "push");
@@ -75,10 +66,8 @@ export function RepositoryClient({ name, pullHost }: { name: string; pullHost: s
           list.data ? (
             <span className="flex flex-wrap gap-x-4 gap-y-1">
               <span>{filtered ? `${pluralize(total, "tag")} match` : pluralize(total, "tag")}</span>
-              {complete && !filtered ? (
-                <span title="Sum of the distinct images its tags point to">
-                  {formatBytes(distinctImageBytes(tags))} in {pluralize(new Set(tags.map((t) => t.digest)).size, "image")}
-                </span>
+              {repository ? (
+                <span title="Distinct layer blobs of every tagged image, each counted once">{formatBytes(repository.sizeBytes)}</span>
               ) : null}
             </span>
           ) : null

@@ -78,10 +78,7 @@ export async function syncRegistry(opts: SyncOptions): Promise<SyncOutcome> {
     counters.tagListRequests++;
     const tagNames = await request(() => registry.listTags(repo.name));
     const known = new Map(
-      (await db.tag.findMany({ where: { repositoryId: repo.id }, select: { name: true, digest: true } })).map((t) => [
-        t.name,
-        t.digest,
-      ]),
+      (await db.tag.findMany({ where: { repositoryId: repo.id }, select: { name: true, digest: true } })).map((t) => [t.name, t.digest]),
     );
     const current = new Map<string, string>();
 
@@ -153,7 +150,6 @@ export async function syncRegistry(opts: SyncOptions): Promise<SyncOutcome> {
     ),
   );
 
-  const status =
-    errors.length === 0 ? "succeeded" : unreachable || counters.repositoriesDone <= errors.length ? "failed" : "partial";
+  const status = errors.length === 0 ? "succeeded" : unreachable || counters.repositoriesDone <= errors.length ? "failed" : "partial";
   return { status, counters, errors };
 }

@@ -1,7 +1,7 @@
 import "server-only";
 import type { Db } from "../../db/client";
-import { HELM_CHART_CONFIG, isImageConfigMediaType } from "../../oci/media-types";
 import type { ParsedManifest } from "../../oci/manifest";
+import { HELM_CHART_CONFIG, isImageConfigMediaType } from "../../oci/media-types";
 import type { RegistryClient } from "../../registry/client";
 import { type FetchedManifest, hasConfig, storeConfig, storeManifest } from "./store";
 

@@ -9,12 +9,14 @@ describe("page cursors", () => {
     expect(decodeCursor(undefined)).toBe(0);
   });
 
-  it.each(["garbage", encodeCursor(-1).replace(/./, "x"), Buffer.from('{"o":-5}').toString("base64url"), Buffer.from('{"o":1.5}').toString("base64url")])(
-    "rejects a forged or broken cursor %s with a 400",
-    (cursor) => {
-      expect(() => decodeCursor(cursor)).toThrow(AppError);
-    },
-  );
+  it.each([
+    "garbage",
+    encodeCursor(-1).replace(/./, "x"),
+    Buffer.from('{"o":-5}').toString("base64url"),
+    Buffer.from('{"o":1.5}').toString("base64url"),
+  ])("rejects a forged or broken cursor %s with a 400", (cursor) => {
+    expect(() => decodeCursor(cursor)).toThrow(AppError);
+  });
 
   it("has no next page at the end", () => {
     expect(nextCursorFor(0, 10, 10)).toBeNull();
