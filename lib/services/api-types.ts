@@ -33,6 +33,8 @@ export const platform = z.object({
 });
 export type Platform = z.infer<typeof platform>;
 
+export const SHARED_LISTED = 20;
+
 export const tagItem = z.object({
   name: z.string(),
   digest: z.string(),
@@ -41,7 +43,9 @@ export const tagItem = z.object({
   sizeBytes: z.number(),
   createdAt: z.string().nullable(),
   platforms: z.array(platform),
-  // other tags of this repository that point at the same digest (deleting one by digest deletes them all on registry 2.x)
+  // other tags of this repository that point at the same digest (deleting one by digest deletes them all on
+  // registry 2.x): how many, and the first SHARED_LISTED of them in natural order
+  sharedCount: z.number().int(),
   sharedWith: z.array(z.string()),
 });
 export type TagItem = z.infer<typeof tagItem>;

@@ -4,7 +4,16 @@ import type { Prisma } from "../db/generated/client";
 import { AppError } from "../http/errors";
 import { InvalidReferenceError, isValidRepositoryName, parseReference } from "../oci/reference";
 import { compareNatural, compareTagsSemver } from "../oci/tag-sort";
-import type { ManifestDetail, NamespaceList, RepositoryList, RepositoryListQuery, TagItem, TagList, TagListQuery } from "./api-types";
+import {
+  type ManifestDetail,
+  type NamespaceList,
+  type RepositoryList,
+  type RepositoryListQuery,
+  SHARED_LISTED,
+  type TagItem,
+  type TagList,
+  type TagListQuery,
+} from "./api-types";
 import { decodeCursor, nextCursorFor } from "./cursor";
 import { configSummary, loadManifestViews } from "./manifest-view";
 import { readThroughManifest } from "./read-through";
@@ -103,8 +112,14 @@ export async function listTags(repository: string, q: TagListQuery): Promise<Tag
     db,
     tags.map((t) => t.digest),
   );
+  // siblings per digest, sorted once (a digest can carry thousands of tags)
   const byDigest = new Map<string, string[]>();
-  for (const t of tags) byDigest.set(t.digest, [...(byDigest.get(t.digest) ?? []), t.name]);
+  for (const t of tags) {
+    const names = byDigest.get(t.digest);
+    if (names) names.push(t.name);
+    else byDigest.set(t.digest, [t.name]);
+  }
+  for (const names of byDigest.values()) names.sort(compareNatural);
 
   const needle = q.q?.toLowerCase();
   let items: TagItem[] = tags
@@ -119,7 +134,8 @@ export async function listTags(repository: string, q: TagListQuery): Promise<Tag
         sizeBytes: v?.sizeBytes ?? 0,
         createdAt: v?.createdAt ?? null,
         platforms: v?.platforms ?? [],
-        sharedWith: (byDigest.get(t.digest) ?? []).filter((n) => n !== t.name).sort(compareNatural),
+        sharedCount: (byDigest.get(t.digest)?.length ?? 1) - 1,
+        sharedWith: firstOthers(byDigest.get(t.digest) ?? [], t.name),
       };
     });
   // Default orders put what people look for first: newest version, newest build, biggest image.
@@ -198,6 +214,16 @@ export async function getManifestDetail(repository: string, reference: string): 
     subject: manifest.subjectDigest,
     annotations: stringRecord(manifest.annotations),
   };
+}
+
+function firstOthers(sortedNames: readonly string[], self: string): string[] {
+  const out: string[] = [];
+  for (const n of sortedNames) {
+    if (n === self) continue;
+    out.push(n);
+    if (out.length === SHARED_LISTED) break;
+  }
+  return out;
 }
 
 function safeConfigSummary(digest: string, mediaType: string, raw: string) {

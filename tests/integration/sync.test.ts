@@ -91,6 +91,13 @@ describe("sync from a real registry", () => {
     const tags = await listTags("demo/app", { sort: "semver", order: "desc", limit: 100 });
     const latest = tags.items.find((t) => t.name === "latest");
     expect(latest?.sharedWith).toEqual(["1.1.0"]);
+    expect(latest?.sharedCount).toBe(1);
+    // 1,500 tags over 3 digests: each tag lists a bounded sample of its ~500 siblings, and the true count
+    const big = await listTags("big/tags", { sort: "name", limit: 5000 });
+    const first = big.items[0];
+    const siblings = big.items.filter((t) => t.digest === first?.digest).length - 1;
+    expect(first?.sharedCount).toBe(siblings);
+    expect(first?.sharedWith.length).toBe(Math.min(20, siblings));
     const versions = tags.items.map((t) => t.name).filter((n) => /^\d/.test(n));
     expect(versions.slice(0, 2)).toEqual(["1.1.0", "1.0.0"]);
   });

@@ -14,6 +14,9 @@ export const GET = route({ params: pathSegments }, async ({ req, params }) => {
   const { name, marker, rest } = splitRepositoryPath(params.path, SUFFIXES);
   if (marker === "tags") return listTags(name, tagListQuery.parse(Object.fromEntries(req.nextUrl.searchParams)));
   if (marker === "manifests" && rest[0]) return getManifestDetail(name, rest[0]);
-  assertRepository(name); // a name that breaks the grammar is a 400 whatever follows it
+  // a name that breaks the grammar is a 400 whatever follows it (named without the endpoint suffix)
+  const last = params.path.at(-1);
+  const suffix = last === "tags" ? 1 : params.path.at(-2) === "manifests" ? 2 : 0;
+  assertRepository(suffix ? params.path.slice(0, -suffix).join("/") : name);
   throw new AppError("not_found", "unknown endpoint: use /repositories/<name>/tags or /repositories/<name>/manifests/<reference>");
 });
