@@ -23,6 +23,8 @@ export default defineConfig({
           hookTimeout: 300_000,
           // one registry + Postgres per file is cheap, but the 2-core machine prefers files one at a time
           fileParallelism: false,
+          // next-auth imports "next/server" without an extension, which only a bundler resolves
+          server: { deps: { inline: ["next-auth"] } },
         },
       },
     ],

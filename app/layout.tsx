@@ -11,7 +11,8 @@ import { themeInitScript } from "@/components/theme-toggle/theme";
 import { ThemeToggle } from "@/components/theme-toggle/theme-toggle";
 import { focusRing } from "@/components/ui/cn";
 import { BoxIcon } from "@/components/ui/icons";
-import { makeServerQueryClient, prefetchSyncStatus } from "@/lib/queries/server";
+import { pageCaller } from "@/lib/auth/page";
+import { makeServerQueryClient, prefetchMe, prefetchSyncStatus } from "@/lib/queries/server";
 import { Providers } from "./providers";
 import "./globals.css";
 
@@ -32,7 +33,9 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
   // Every page reads live data; the sync status in the header is rendered with it, not after it.
   await connection();
   const queryClient = makeServerQueryClient();
-  await prefetchSyncStatus(queryClient);
+  // signed out (login, first-run setup): no navigation, nothing of the registry
+  const caller = await pageCaller();
+  if (caller) await Promise.all([prefetchSyncStatus(queryClient, caller), prefetchMe(queryClient, caller)]);
 
   return (
     <html lang="en" className={inter.variable} suppressHydrationWarning>
@@ -58,16 +61,18 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
                   <BoxIcon className="size-5 text-indigo-600 dark:text-indigo-400" />
                   Layerscope
                 </Link>
-                <nav aria-label="Main" className="flex items-center gap-1">
-                  <NavLink href="/repositories">Repositories</NavLink>
-                </nav>
+                {caller && (
+                  <nav aria-label="Main" className="flex items-center gap-1">
+                    <NavLink href="/repositories">Repositories</NavLink>
+                  </nav>
+                )}
                 <div className="ml-auto flex items-center gap-3">
-                  <SyncIndicator />
+                  {caller && <SyncIndicator />}
                   <ThemeToggle />
                 </div>
               </div>
             </header>
-            <RegistryBanner />
+            {caller && <RegistryBanner />}
             <main id="main" tabIndex={-1} className="mx-auto w-full max-w-7xl px-4 py-6 outline-none sm:px-6">
               {children}
             </main>

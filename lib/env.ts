@@ -1,6 +1,7 @@
 // Every setting Layerscope reads, parsed once with zod. Nothing else reads process.env.
 // Documented in README "Configuration"; a bad value stops start-up with a message naming the variable.
 import { z } from "zod";
+import { usernameSchema } from "./auth/roles";
 
 const bool = z
   .enum(["true", "false", "1", "0", "yes", "no", ""])
@@ -17,6 +18,22 @@ const httpUrl = z
   .url()
   .refine((u) => /^https?:\/\//.test(u), "must start with http:// or https://")
   .transform((u) => u.replace(/\/+$/, ""));
+
+const commaList = z
+  .string()
+  .optional()
+  .transform((v) =>
+    (v ?? "")
+      .split(",")
+      .map((x) => x.trim())
+      .filter(Boolean),
+  );
+
+const origin = z
+  .string()
+  .url()
+  .refine((u) => /^https?:\/\//.test(u), "must start with http:// or https://")
+  .transform((u) => new URL(u).origin);
 
 export const envSchema = z.object({
   REGISTRY_URL: httpUrl.default("http://localhost:5000"),
@@ -47,6 +64,28 @@ export const envSchema = z.object({
     .default("true")
     .transform((v) => v === "true"),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+
+  // --- registry token auth: origins (scheme://host:port) a token realm may point to besides the registry's own
+  REGISTRY_TOKEN_REALMS: commaList.pipe(z.array(origin)),
+
+  // --- users and sessions
+  // signs session cookies; `npm start` generates one into the data dir when unset (several instances must share it)
+  AUTH_SECRET: optionalString.pipe(z.string().min(32, "must be at least 32 characters").optional()),
+  LAYERSCOPE_ADMIN_USER: optionalString.pipe(usernameSchema.optional()),
+  LAYERSCOPE_ADMIN_PASSWORD: optionalString.pipe(z.string().min(8, "must be at least 8 characters").optional()),
+  LAYERSCOPE_ANONYMOUS_READ: bool,
+  // shared secret registry notifications and GC callbacks must present (Authorization: Bearer <secret>)
+  LAYERSCOPE_WEBHOOK_SECRET: optionalString.pipe(z.string().min(16, "must be at least 16 characters").optional()),
+  // single sign-on through any OpenID Connect provider (all three set, or none)
+  OIDC_ISSUER: optionalString.pipe(httpUrl.optional()),
+  OIDC_CLIENT_ID: optionalString,
+  OIDC_CLIENT_SECRET: optionalString,
+  OIDC_NAME: z.string().min(1).default("Single sign-on"),
+  OIDC_GROUPS_CLAIM: z.string().min(1).default("groups"),
+  OIDC_ADMIN_GROUPS: commaList,
+  OIDC_EDITOR_GROUPS: commaList,
+  // when set, an OIDC user in none of the admin/editor/viewer groups is refused; when unset they become viewers
+  OIDC_VIEWER_GROUPS: commaList,
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -64,7 +103,17 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   if (result.data.REGISTRY_USERNAME && !result.data.REGISTRY_PASSWORD) {
     throw new EnvError("Invalid configuration:\n  REGISTRY_PASSWORD: required when REGISTRY_USERNAME is set");
   }
-  return result.data;
+  const d = result.data;
+  if (Boolean(d.LAYERSCOPE_ADMIN_USER) !== Boolean(d.LAYERSCOPE_ADMIN_PASSWORD)) {
+    throw new EnvError(
+      "Invalid configuration:\n  LAYERSCOPE_ADMIN_PASSWORD: set both LAYERSCOPE_ADMIN_USER and LAYERSCOPE_ADMIN_PASSWORD, or neither",
+    );
+  }
+  const oidc = [d.OIDC_ISSUER, d.OIDC_CLIENT_ID, d.OIDC_CLIENT_SECRET].filter(Boolean).length;
+  if (oidc !== 0 && oidc !== 3) {
+    throw new EnvError("Invalid configuration:\n  OIDC_ISSUER: set OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET together, or none");
+  }
+  return d;
 }
 
 let cached: Env | undefined;

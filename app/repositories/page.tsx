@@ -1,6 +1,7 @@
 import { dehydrate, HydrationBoundary } from "@tanstack/react-query";
 import type { Metadata } from "next";
-import { repositoryListParamsFromSearch } from "@/lib/queries";
+import { requirePageCaller } from "@/lib/auth/page";
+import { pageHrefs, repositoryListParamsFromSearch, searchString } from "@/lib/queries";
 import { makeServerQueryClient, prefetchRepositoriesView } from "@/lib/queries/server";
 import { RepositoriesClient } from "./repositories-client";
 
@@ -11,8 +12,10 @@ export const metadata: Metadata = { title: "Repositories" };
 type SearchParams = Promise<Record<string, string | string[] | undefined>>;
 
 export default async function RepositoriesPage({ searchParams }: { searchParams: SearchParams }) {
+  const sp = await searchParams;
+  const caller = await requirePageCaller(`${pageHrefs.repositories}${searchString(sp)}`);
   const queryClient = makeServerQueryClient();
-  await prefetchRepositoriesView(queryClient, repositoryListParamsFromSearch(await searchParams));
+  await prefetchRepositoriesView(queryClient, caller, repositoryListParamsFromSearch(sp));
   return (
     <HydrationBoundary state={dehydrate(queryClient)}>
       <RepositoriesClient />

@@ -2,7 +2,7 @@
 // data dir when DATABASE_URL is unset, apply migrations, then run the Next.js server.
 // SIGINT/SIGTERM stop the server first and Postgres last.
 import { type ChildProcess, spawn } from "node:child_process";
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -75,6 +75,22 @@ async function ensureBuild(env: NodeJS.ProcessEnv): Promise<void> {
   writeFileSync(BUILD_STAMP, JSON.stringify({ hash: sourceHash(), builtAt: new Date().toISOString() }));
 }
 
+/**
+ * Without AUTH_SECRET, sessions are signed with a random secret kept in the data dir (0600), so
+ * that sign-ins survive a restart. Instances that share a database must share AUTH_SECRET.
+ */
+function authSecretFile(dataDir: string): string {
+  const file = path.join(dataDir, "auth-secret");
+  if (existsSync(file)) {
+    const secret = readFileSync(file, "utf8").trim();
+    if (secret.length >= 32) return secret;
+  }
+  const secret = randomBytes(48).toString("base64url");
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  log(`AUTH_SECRET is unset: generated one in ${file}`);
+  return secret;
+}
+
 async function main() {
   const dev = process.argv.includes("--dev");
   let env: Env;
@@ -101,6 +117,7 @@ async function main() {
     stopPostgres = pg.stop;
   }
   childEnv.DATABASE_URL = databaseUrl;
+  childEnv.AUTH_SECRET = env.AUTH_SECRET ?? authSecretFile(dataDir);
 
   let child: ChildProcess | null = null;
   let stopping = false;

@@ -8,6 +8,7 @@ export const errorStatus = {
   method_not_allowed: 405,
   conflict: 409,
   payload_too_large: 413,
+  rate_limited: 429,
   internal: 500,
   registry_error: 502,
   registry_unreachable: 503,

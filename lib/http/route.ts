@@ -1,15 +1,30 @@
 import "server-only";
 import { type NextRequest, NextResponse } from "next/server";
 import { z } from "zod";
+import { ANONYMOUS, type Caller, clientIp, resolveCaller, SYSTEM } from "../auth/caller";
+import { maxRole, type Role, roleAtLeast } from "../auth/roles";
 import { logger } from "../log";
 import { InvalidReferenceError } from "../oci/reference";
 import { RegistryError } from "../registry/errors";
 import { registryFailure } from "../services/registry";
+import { verifyWebhookSecret } from "../services/webhooks";
 import { AppError } from "./errors";
 
 type RouteContext = { params: Promise<Record<string, string | string[] | undefined>> };
 
+/**
+ * Who may call a route, checked before anything else runs (services check the details):
+ * `public` — anyone (health, sign-in, first-run setup);
+ * `webhook` — the registry or a GC runner presenting LAYERSCOPE_WEBHOOK_SECRET;
+ * `viewer` — any caller, including anonymous readers when LAYERSCOPE_ANONYMOUS_READ is on;
+ * `user` — a signed-in user (own profile, own tokens);
+ * `editor` — a user whose role or a grant is editor or above;
+ * `admin` — a user whose own role is admin.
+ */
+export type RouteAuth = "public" | "webhook" | "viewer" | "user" | "editor" | "admin";
+
 type Spec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> = {
+  auth: RouteAuth;
   params?: P;
   query?: Q;
   body?: B;
@@ -19,10 +34,14 @@ type Spec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> = {
 
 export type Handler<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> = (ctx: {
   req: NextRequest;
+  /** the caller (anonymous on public routes, which do not look at credentials) */
+  caller: Caller;
+  /** the client address for audit rows */
+  ip: string | null;
   params: z.infer<P>;
   query: z.infer<Q>;
   body: z.infer<B>;
-}) => Promise<Response | unknown>;
+}) => unknown;
 
 const MAX_BODY = 64 * 1024;
 
@@ -34,6 +53,8 @@ export function json(body: unknown, status = 200, headers?: HeadersInit): Respon
 export function errorResponse(e: AppError): Response {
   const headers: Record<string, string> = {};
   if (e.code === "method_not_allowed") headers.Allow = "GET, HEAD";
+  // not Basic: a browser would pop up its own password dialog
+  if (e.code === "unauthorized") headers["WWW-Authenticate"] = 'Bearer realm="layerscope"';
   return json({ error: { code: e.code, message: e.message } }, e.status, headers);
 }
 
@@ -68,8 +89,52 @@ async function readBody(req: NextRequest, max: number): Promise<unknown> {
   }
 }
 
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
 /**
- * The one wrapper every API route goes through: params, query and body parsed with zod,
+ * CSRF: a state-changing request from a browser carries Origin (and Sec-Fetch-Site); when it
+ * names another site the request is refused, whatever credentials ride along. Requests without
+ * either header do not come from a browser page, so no cookie was sent on someone else's behalf.
+ * Session cookies are also SameSite=Lax.
+ */
+export function assertSameOrigin(req: Request): void {
+  if (SAFE_METHODS.has(req.method)) return;
+  const origin = req.headers.get("origin");
+  const fetchSite = req.headers.get("sec-fetch-site");
+  const host = req.headers.get("x-forwarded-host") ?? req.headers.get("host");
+  if (origin !== null) {
+    let originHost: string | null = null;
+    try {
+      originHost = origin === "null" ? null : new URL(origin).host;
+    } catch {
+      // unparseable Origin: refused below
+    }
+    if (originHost !== null && originHost === host) return;
+  } else if (fetchSite === null || fetchSite === "same-origin" || fetchSite === "none") {
+    return;
+  }
+  throw new AppError("forbidden", "cross-site request refused: send it from Layerscope's own pages, or use an API token");
+}
+
+async function authenticate(req: NextRequest, auth: RouteAuth): Promise<Caller> {
+  if (auth === "public") return ANONYMOUS;
+  if (auth === "webhook") {
+    verifyWebhookSecret(req.headers);
+    return SYSTEM;
+  }
+  const caller = await resolveCaller(req.headers);
+  if (!caller) throw new AppError("unauthorized", "sign in, or send an API token (Authorization: Bearer) or Basic credentials");
+  if (auth === "viewer") return caller;
+  if (caller.kind !== "user") throw new AppError("unauthorized", "sign in to do this");
+  const best = caller.grants.reduce<Role>((r, g) => maxRole(r, g.role), caller.role);
+  if (auth === "editor" && !roleAtLeast(best, "editor")) throw new AppError("forbidden", "this needs the editor role");
+  if (auth === "admin" && caller.role !== "admin") throw new AppError("forbidden", "this needs the admin role");
+  return caller;
+}
+
+/**
+ * The one wrapper every API route goes through: caller authenticated and role-checked, CSRF
+ * refused, params, query and body parsed with zod,
  * typed errors turned into `{ error: { code, message } }` with the right status.
  */
 export function route<P extends z.ZodType = z.ZodAny, Q extends z.ZodType = z.ZodAny, B extends z.ZodType = z.ZodAny>(
@@ -78,12 +143,14 @@ export function route<P extends z.ZodType = z.ZodAny, Q extends z.ZodType = z.Zo
 ) {
   return async (req: NextRequest, context: RouteContext): Promise<Response> => {
     try {
+      assertSameOrigin(req);
+      const caller = await authenticate(req, spec.auth);
       const rawParams = await context.params;
       // without a schema the handler gets the raw value typed as z.ZodAny's output
       const params = (spec.params ? spec.params.parse(rawParams) : rawParams) as z.infer<P>;
       const query = (spec.query ? spec.query.parse(Object.fromEntries(req.nextUrl.searchParams)) : {}) as z.infer<Q>;
       const body = (spec.body ? spec.body.parse(await readBody(req, spec.maxBodyBytes ?? MAX_BODY)) : undefined) as z.infer<B>;
-      const result = await handler({ req, params, query, body });
+      const result = await handler({ req, caller, ip: clientIp(req.headers), params, query, body });
       return result instanceof Response ? result : json(result);
     } catch (e) {
       return errorResponse(toAppError(e));

@@ -11,7 +11,7 @@ import { defineJob, enqueue } from "./queue";
  */
 export const syncJob = defineJob({
   name: "registry-sync",
-  payload: z.object({ trigger: z.enum(["startup", "schedule", "manual"]) }),
+  payload: z.object({ trigger: z.enum(["startup", "schedule", "manual", "notification"]) }),
   queue: { policy: "stately", retryLimit: 1, expireInSeconds: 3600 },
   handler: async ({ trigger }) => {
     try {
@@ -31,4 +31,9 @@ export async function scheduleNextSync(): Promise<string | null> {
 
 export function enqueueSync(trigger: "startup" | "manual"): Promise<string | null> {
   return enqueue(syncJob, { trigger }, { singletonKey: trigger });
+}
+
+/** After registry notifications: one run a few seconds later covers a burst of pushes and deletes. */
+export function enqueueNotificationSync(): Promise<string | null> {
+  return enqueue(syncJob, { trigger: "notification" }, { singletonKey: "notification", startAfter: 3 });
 }

@@ -6,7 +6,9 @@ import type { z } from "zod";
 import {
   apiError,
   type ManifestDetail,
+  type Me,
   manifestDetail,
+  me,
   type NamespaceList,
   namespaceList,
   type RepositoryList,
@@ -23,7 +25,7 @@ import {
 } from "@/lib/services/api-types";
 import { apiPaths } from "./paths";
 
-export { apiPaths, encodeReference, encodeRepositoryName, pageHrefs } from "./paths";
+export { apiPaths, encodeReference, encodeRepositoryName, pageHrefs, searchString } from "./paths";
 
 export type RepositorySort = z.infer<typeof repositorySort>;
 export type TagSort = z.infer<typeof tagSort>;
@@ -213,6 +215,7 @@ export const queryKeys = {
   tags: (repository: string, params: TagListParams) => ["tags", repository, params] as const,
   manifest: (repository: string, reference: string) => ["manifests", repository, reference] as const,
   sync: () => ["sync"] as const,
+  me: () => ["me"] as const,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -223,6 +226,7 @@ export type NamespaceLoader = (prefix: string, signal?: AbortSignal) => Promise<
 export type TagListLoader = (repository: string, query: TagListQuery, signal?: AbortSignal) => Promise<TagList>;
 export type ManifestLoader = (repository: string, reference: string, signal?: AbortSignal) => Promise<ManifestDetail>;
 export type SyncStatusLoader = (signal?: AbortSignal) => Promise<SyncStatus>;
+export type MeLoader = (signal?: AbortSignal) => Promise<Me>;
 
 export const fetchRepositories: RepositoryListLoader = (query, signal) =>
   getJson(withSearch(apiPaths.repositories, query), repositoryList, signal);
@@ -237,6 +241,8 @@ export const fetchManifest: ManifestLoader = (repository, reference, signal) =>
   getJson(apiPaths.manifest(repository, reference), manifestDetail, signal);
 
 export const fetchSyncStatus: SyncStatusLoader = (signal) => getJson(apiPaths.sync, syncStatus, signal);
+
+export const fetchMe: MeLoader = (signal) => getJson(apiPaths.me, me, signal);
 
 /** Starts a sync run (202). A run already in progress answers 409, which is fine: it's running. */
 export async function triggerSync(): Promise<void> {
@@ -300,6 +306,11 @@ export function syncStatusOptions(load: SyncStatusLoader = fetchSyncStatus) {
     staleTime: 1_000,
     refetchInterval: (query) => (query.state.data?.running ? SYNC_POLL_RUNNING_MS : SYNC_POLL_IDLE_MS),
   });
+}
+
+/** Who the browser is signed in as, and what their role allows (controls hide what it does not). */
+export function meOptions(load: MeLoader = fetchMe) {
+  return queryOptions({ queryKey: queryKeys.me(), queryFn: ({ signal }) => load(signal), staleTime: 60_000 });
 }
 
 export function triggerSyncOptions(queryClient: QueryClient) {

@@ -15,6 +15,14 @@ export const apiPaths = {
   namespaces: "/api/v1/namespaces",
   sync: "/api/v1/sync",
   health: "/api/v1/health",
+  me: "/api/v1/me",
+  myPassword: "/api/v1/me/password",
+  myTokens: "/api/v1/me/tokens",
+  myToken: (id: number) => `/api/v1/me/tokens/${id}`,
+  users: "/api/v1/users",
+  user: (id: number) => `/api/v1/users/${id}`,
+  audit: "/api/v1/audit",
+  setup: "/api/v1/setup",
   tags: (repository: string) => `/api/v1/repositories/${encodeRepositoryName(repository)}/tags`,
   manifest: (repository: string, reference: string) =>
     `/api/v1/repositories/${encodeRepositoryName(repository)}/manifests/${encodeReference(reference)}`,
@@ -22,8 +30,20 @@ export const apiPaths = {
 
 export const pageHrefs = {
   home: "/",
+  login: "/login",
+  setup: "/setup",
+  users: "/settings/users",
+  profile: "/settings/profile",
   repositories: "/repositories",
   repository: (repository: string) => `/repositories/${encodeRepositoryName(repository)}`,
   manifest: (repository: string, reference: string) =>
     `/repositories/${encodeRepositoryName(repository)}/manifests/${encodeReference(reference)}`,
 } as const;
+
+/** A page's search params back as `?a=b` (or ""), for links that return to the same view. */
+export function searchString(sp: Record<string, string | string[] | undefined>): string {
+  const out = new URLSearchParams();
+  for (const [k, v] of Object.entries(sp)) for (const x of Array.isArray(v) ? v : v === undefined ? [] : [v]) out.append(k, x);
+  const s = out.toString();
+  return s ? `?${s}` : "";
+}

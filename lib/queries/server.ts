@@ -3,11 +3,15 @@
 import "server-only";
 import { QueryClient } from "@tanstack/react-query";
 import { notFound } from "next/navigation";
+import type { Caller } from "@/lib/auth/caller";
 import { AppError } from "@/lib/http/errors";
 import { getManifestDetail, listNamespaces, listRepositories, listTags } from "@/lib/services/repositories";
 import { getSyncStatus } from "@/lib/services/sync";
+import { getMe } from "@/lib/services/users";
 import {
   type ManifestLoader,
+  type MeLoader,
+  meOptions,
   type NamespaceLoader,
   namespaceAncestors,
   namespaceOptions,
@@ -20,13 +24,17 @@ import {
   type TagListLoader,
 } from "./index";
 
-export const serviceLoaders = {
-  repositories: ((query) => listRepositories(query)) satisfies RepositoryListLoader,
-  namespaces: ((prefix) => listNamespaces(prefix)) satisfies NamespaceLoader,
-  tags: ((repository, query) => listTags(repository, query)) satisfies TagListLoader,
-  manifest: ((repository, reference) => getManifestDetail(repository, reference)) satisfies ManifestLoader,
-  sync: (() => getSyncStatus()) satisfies SyncStatusLoader,
-};
+/** The API's loaders, run in-process as this caller (the services check the caller's permissions). */
+export function serviceLoaders(caller: Caller) {
+  return {
+    repositories: ((query) => listRepositories(caller, query)) satisfies RepositoryListLoader,
+    namespaces: ((prefix) => listNamespaces(caller, prefix)) satisfies NamespaceLoader,
+    tags: ((repository, query) => listTags(caller, repository, query)) satisfies TagListLoader,
+    manifest: ((repository, reference) => getManifestDetail(caller, repository, reference)) satisfies ManifestLoader,
+    sync: (() => getSyncStatus(caller)) satisfies SyncStatusLoader,
+    me: (() => Promise.resolve(getMe(caller))) satisfies MeLoader,
+  };
+}
 
 /** One QueryClient per request: never share server caches between users. */
 export function makeServerQueryClient(): QueryClient {
@@ -38,9 +46,14 @@ export function makeServerQueryClient(): QueryClient {
   });
 }
 
+/** Who is signed in: the header's user menu and every role-dependent control read this key. */
+export function prefetchMe(qc: QueryClient, caller: Caller): Promise<void> {
+  return qc.prefetchQuery(meOptions(serviceLoaders(caller).me));
+}
+
 /** The header's sync indicator and registry banner read this key on every page. */
-export function prefetchSyncStatus(qc: QueryClient): Promise<void> {
-  return qc.prefetchQuery(syncStatusOptions(serviceLoaders.sync));
+export function prefetchSyncStatus(qc: QueryClient, caller: Caller): Promise<void> {
+  return qc.prefetchQuery(syncStatusOptions(serviceLoaders(caller).sync));
 }
 
 /**
@@ -53,9 +66,10 @@ export function notFoundIfMissing(e: unknown): void {
 }
 
 /** What the repositories view shows first: the list for these params and the tree down to the selected namespace. */
-export async function prefetchRepositoriesView(qc: QueryClient, params: RepositoryListParams): Promise<void> {
+export async function prefetchRepositoriesView(qc: QueryClient, caller: Caller, params: RepositoryListParams): Promise<void> {
+  const loaders = serviceLoaders(caller);
   await Promise.all([
-    qc.prefetchInfiniteQuery(repositoryListOptions(params, serviceLoaders.repositories)),
-    ...namespaceAncestors(params.namespace).map((prefix) => qc.prefetchQuery(namespaceOptions(prefix, serviceLoaders.namespaces))),
+    qc.prefetchInfiniteQuery(repositoryListOptions(params, loaders.repositories)),
+    ...namespaceAncestors(params.namespace).map((prefix) => qc.prefetchQuery(namespaceOptions(prefix, loaders.namespaces))),
   ]);
 }

@@ -1,6 +1,8 @@
 import "server-only";
+import type { Caller } from "../auth/caller";
 import { AppError } from "../http/errors";
 import { isValidDigest, isValidRepositoryName, isValidTag } from "../oci/reference";
+import { authorize } from "./permissions";
 import { sharedRegistry } from "./registry";
 
 const PREFIX = "/api/registry/v2";
@@ -29,13 +31,17 @@ export function registryPathFor(segments: string[]): string {
   return `/v2/${segments.join("/")}`;
 }
 
-export async function registryProxy(input: {
-  method: "GET" | "HEAD";
-  segments: string[];
-  rawPath: string;
-  search: URLSearchParams;
-  accept: string | null;
-}): Promise<Response> {
+export async function registryProxy(
+  caller: Caller,
+  input: {
+    method: "GET" | "HEAD";
+    segments: string[];
+    rawPath: string;
+    search: URLSearchParams;
+    accept: string | null;
+  },
+): Promise<Response> {
+  authorize(caller, "repository:read");
   const raw = input.rawPath.startsWith(PREFIX) ? input.rawPath.slice(PREFIX.length) : input.rawPath;
   if (SMUGGLING.test(raw)) throw new AppError("bad_request", "path contains encoded separators or dot segments");
   const path = registryPathFor(input.segments);

@@ -1,4 +1,5 @@
 import "server-only";
+import type { Caller } from "../auth/caller";
 import { getDb } from "../db/client";
 import type { Prisma } from "../db/generated/client";
 import { AppError } from "../http/errors";
@@ -16,6 +17,7 @@ import {
 } from "./api-types";
 import { decodeCursor, nextCursorFor } from "./cursor";
 import { configSummary, loadManifestViews } from "./manifest-view";
+import { authorize } from "./permissions";
 import { readThroughManifest } from "./read-through";
 
 export function assertRepository(name: string): void {
@@ -45,7 +47,8 @@ const repositoryOrder: Record<RepositoryListQuery["sort"], (o: "asc" | "desc") =
   tags: (o) => [{ tagCount: o }, { name: "asc" }],
 };
 
-export async function listRepositories(q: RepositoryListQuery): Promise<RepositoryList> {
+export async function listRepositories(caller: Caller, q: RepositoryListQuery): Promise<RepositoryList> {
+  authorize(caller, "repository:read");
   const db = getDb();
   const where: Prisma.RepositoryWhereInput = {
     AND: [
@@ -72,7 +75,8 @@ export async function listRepositories(q: RepositoryListQuery): Promise<Reposito
 }
 
 /** The direct children of a namespace: one row per next path segment, with repository counts. */
-export async function listNamespaces(prefix: string): Promise<NamespaceList> {
+export async function listNamespaces(caller: Caller, prefix: string): Promise<NamespaceList> {
+  authorize(caller, "repository:read");
   const clean = prefix.replace(/^\/+|\/+$/g, "");
   if (clean && !isValidRepositoryName(clean)) throw new AppError("bad_request", `"${clean.slice(0, 300)}" is not a valid namespace`);
   const base = clean ? `${clean}/` : "";
@@ -104,7 +108,8 @@ const tagComparators: Record<TagListQuery["sort"], (a: TagItem, b: TagItem) => n
   size: (a, b) => a.sizeBytes - b.sizeBytes || compareNatural(a.name, b.name),
 };
 
-export async function listTags(repository: string, q: TagListQuery): Promise<TagList> {
+export async function listTags(caller: Caller, repository: string, q: TagListQuery): Promise<TagList> {
+  authorize(caller, "repository:read", repository);
   const repo = await findRepository(repository);
   const db = getDb();
   const tags = await db.tag.findMany({ where: { repositoryId: repo.id }, select: { name: true, digest: true } });
@@ -162,7 +167,8 @@ export async function listTags(repository: string, q: TagListQuery): Promise<Tag
   };
 }
 
-export async function getManifestDetail(repository: string, reference: string): Promise<ManifestDetail> {
+export async function getManifestDetail(caller: Caller, repository: string, reference: string): Promise<ManifestDetail> {
+  authorize(caller, "repository:read", repository);
   assertRepository(repository);
   const ref = parseRef(reference);
   const db = getDb();

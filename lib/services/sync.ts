@@ -1,13 +1,15 @@
 import "server-only";
+import type { Caller } from "../auth/caller";
 import { getDb } from "../db/client";
 import { isLockHeld, withAdvisoryLock } from "../db/locks";
 import { getEnv } from "../env";
 import { logger } from "../log";
 import type { SyncRunSummary, SyncStatus } from "./api-types";
+import { authorize } from "./permissions";
 import { probeRegistry, recordRegistryStatus, registryClient } from "./registry";
 import { type SyncCounters, syncRegistry } from "./sync-engine/engine";
 
-export type SyncTrigger = "startup" | "schedule" | "manual";
+export type SyncTrigger = "startup" | "schedule" | "manual" | "notification";
 
 type RunRow = Awaited<ReturnType<typeof loadRun>>;
 
@@ -100,7 +102,8 @@ export async function isSyncRunning(): Promise<boolean> {
   return isLockHeld("sync");
 }
 
-export async function getSyncStatus(): Promise<SyncStatus> {
+export async function getSyncStatus(caller: Caller): Promise<SyncStatus> {
+  authorize(caller, "repository:read");
   const db = getDb();
   const [running, current, lastRun, lastSuccess, probe] = await Promise.all([
     isSyncRunning(),
@@ -126,7 +129,8 @@ export async function getSyncStatus(): Promise<SyncStatus> {
 }
 
 /** Ask for a sync now. Starts nothing when one is already running (the caller shows it instead). */
-export async function requestSync(): Promise<{ started: boolean; running: boolean; jobId: string | null }> {
+export async function requestSync(caller: Caller): Promise<{ started: boolean; running: boolean; jobId: string | null }> {
+  authorize(caller, "sync:run");
   if (await isSyncRunning()) return { started: false, running: true, jobId: null };
   const { enqueueSync } = await import("../jobs/sync");
   const jobId = await enqueueSync("manual");

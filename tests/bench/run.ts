@@ -1,9 +1,11 @@
 // `npm run bench`: how fast Layerscope's sync and tag listing are, against a naive client in
 // the same run (what registry UIs without a cache do: GET every manifest and config each time).
 // Prints a table; asserts nothing about speed (tests check correctness, this measures).
+
 import { rmSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
+import { SYSTEM } from "../../lib/auth/caller";
 import { startEmbeddedPostgres } from "../../lib/db/embedded";
 import { createLimiter } from "../../lib/services/limit";
 import { startRegistry } from "../fixtures/registry";
@@ -86,7 +88,7 @@ async function main() {
     const samples: number[] = [];
     for (let i = 0; i < 5; i++) {
       t = performance.now();
-      await listTags("big/tags", { sort: "semver", limit: 5000 });
+      await listTags(SYSTEM, "big/tags", { sort: "semver", limit: 5000 });
       samples.push(performance.now() - t);
     }
     samples.sort((a, b) => a - b);

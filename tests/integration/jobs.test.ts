@@ -1,6 +1,8 @@
 // The sync runs as a job on the Postgres queue (pg-boss): queued at start-up, on demand, and
 // re-scheduled after each run, never twice at once.
+
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { SYSTEM } from "@/lib/auth/caller";
 import { makeLayer, RegistryPusher } from "../fixtures/images";
 import { type RunningRegistry, startRegistry } from "../fixtures/registry";
 import { configureEnv, freshDatabase } from "./helpers";
@@ -60,8 +62,8 @@ describe("sync jobs on the Postgres queue", () => {
   it("queues a manual sync on request, and refuses to queue a second while one is waiting or running", async () => {
     const { requestSync } = await import("../../lib/services/sync");
     const { getDb } = await import("../../lib/db/client");
-    const first = await requestSync();
-    const second = await requestSync();
+    const first = await requestSync(SYSTEM);
+    const second = await requestSync(SYSTEM);
     expect(first.started).toBe(true);
     expect(second.started).toBe(false);
     const run = await poll("the manual sync", () =>

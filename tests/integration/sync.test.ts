@@ -1,8 +1,10 @@
 // Sync against a real docker-registry filled through its HTTP API, into a real Postgres:
 // the cache must equal what the registry says, and a second sync must fetch nothing it has.
+
 import { PrismaPg } from "@prisma/adapter-pg";
 import { NextRequest } from "next/server";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { SYSTEM } from "@/lib/auth/caller";
 import { PrismaClient } from "../../lib/db/generated/client";
 import { createRegistryClient } from "../../lib/registry/client";
 import type { TagItem } from "../../lib/services/api-types";
@@ -50,7 +52,7 @@ describe("sync from a real registry", () => {
     expect(run?.errors.map((e) => e.repository)).toEqual(["bad/config"]);
     expect(run?.errors[0]?.message).toMatch(/config/i);
 
-    const repos = await listRepositories({ sort: "name", limit: 5000 });
+    const repos = await listRepositories(SYSTEM, { sort: "name", limit: 5000 });
     const names = repos.items.map((r) => r.name);
     expect(repos.total).toBe(expected.repositoryCount + 1);
     expect(names).toEqual([...names].sort());
@@ -67,7 +69,7 @@ describe("sync from a real registry", () => {
     for (const [name, repo] of Object.entries(expected.repositories)) {
       const tagCount = Object.keys(repo.tags).length;
       if (tagCount === 0 || name.startsWith("many/")) continue;
-      const list = await listTags(name, { sort: "name", limit: 5000 });
+      const list = await listTags(SYSTEM, name, { sort: "name", limit: 5000 });
       expect(list.total, name).toBe(tagCount);
       const got = new Map<string, TagItem>(list.items.map((t) => [t.name, t]));
       for (const [tag, want] of Object.entries(repo.tags)) {
@@ -88,12 +90,12 @@ describe("sync from a real registry", () => {
 
   it("marks tags that share a digest, and sorts tags semver-aware", async () => {
     const { listTags } = await import("../../lib/services/repositories");
-    const tags = await listTags("demo/app", { sort: "semver", order: "desc", limit: 100 });
+    const tags = await listTags(SYSTEM, "demo/app", { sort: "semver", order: "desc", limit: 100 });
     const latest = tags.items.find((t) => t.name === "latest");
     expect(latest?.sharedWith).toEqual(["1.1.0"]);
     expect(latest?.sharedCount).toBe(1);
     // 1,500 tags over 3 digests: each tag lists a bounded sample of its ~500 siblings, and the true count
-    const big = await listTags("big/tags", { sort: "name", limit: 5000 });
+    const big = await listTags(SYSTEM, "big/tags", { sort: "name", limit: 5000 });
     const first = big.items[0];
     const siblings = big.items.filter((t) => t.digest === first?.digest).length - 1;
     expect(first?.sharedCount).toBe(siblings);
@@ -105,7 +107,7 @@ describe("sync from a real registry", () => {
   it("shows an index's platforms without its attestation manifests", async () => {
     const { getManifestDetail } = await import("../../lib/services/repositories");
     const want = expected.repositories["multi/platform"]?.tags.v2;
-    const detail = await getManifestDetail("multi/platform", "v2");
+    const detail = await getManifestDetail(SYSTEM, "multi/platform", "v2");
     expect(detail.kind).toBe("index");
     expect(detail.platforms.map((p) => `${p.os}/${p.architecture}`).sort()).toEqual(["linux/amd64", "linux/arm64"]);
     expect(detail.attestations.map((a) => a.digest)).toEqual(want?.attestations);
@@ -117,7 +119,7 @@ describe("sync from a real registry", () => {
     const referrer = expected.repositories["demo/app"]?.referrers[0];
     expect(referrer).toBeDefined();
     if (!referrer) return;
-    const detail = await getManifestDetail("demo/app", referrer.digest);
+    const detail = await getManifestDetail(SYSTEM, "demo/app", referrer.digest);
     expect(detail.kind).toBe("artifact");
     expect(detail.artifactType).toBe(referrer.artifactType);
     expect(detail.subject).toBe(referrer.subject);
@@ -149,10 +151,10 @@ describe("sync from a real registry", () => {
     const run = await runSync("manual");
     expect(run?.manifestsFetched).toBe(1);
     expect(run?.configsFetched).toBe(1);
-    const tags = await listTags("demo/app", { sort: "name", limit: 100 });
+    const tags = await listTags(SYSTEM, "demo/app", { sort: "name", limit: 100 });
     expect(tags.items.find((t) => t.name === "latest")?.digest).toBe(moved.digest);
     expect(tags.items.find((t) => t.name === "1.1.0")?.sharedWith).toEqual([]);
-    const docker = await listRepositories({ sort: "name", q: "demo/app-docker", limit: 10 });
+    const docker = await listRepositories(SYSTEM, { sort: "name", q: "demo/app-docker", limit: 10 });
     expect(docker.items[0]?.tagCount).toBe(0);
   });
 

@@ -1,9 +1,10 @@
 import { dehydrate, HydrationBoundary } from "@tanstack/react-query";
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
+import { requirePageCaller } from "@/lib/auth/page";
 import { pullHost } from "@/lib/env";
 import { InvalidReferenceError, isValidRepositoryName, parseReference, splitRepositoryPath } from "@/lib/oci/reference";
-import { manifestOptions, tagListOptions, tagListParamsFromSearch } from "@/lib/queries";
+import { manifestOptions, pageHrefs, searchString, tagListOptions, tagListParamsFromSearch } from "@/lib/queries";
 import { makeServerQueryClient, notFoundIfMissing, serviceLoaders } from "@/lib/queries/server";
 import { ManifestClient } from "./manifest-client";
 import { RepositoryClient } from "./repository-client";
@@ -52,13 +53,17 @@ export async function generateMetadata({ params }: { params: Params }): Promise<
 }
 
 export default async function RepositoryPathPage({ params, searchParams }: { params: Params; searchParams: SearchParams }) {
-  const target = parseTarget((await params).path);
+  const { path } = await params;
+  const sp = await searchParams;
+  const caller = await requirePageCaller(`${pageHrefs.repositories}/${path.join("/")}${searchString(sp)}`);
+  const loaders = serviceLoaders(caller);
+  const target = parseTarget(path);
   if (!target) notFound();
   const queryClient = makeServerQueryClient();
   const host = pullHost();
 
   if (target.kind === "manifest") {
-    await queryClient.fetchQuery(manifestOptions(target.name, target.reference, serviceLoaders.manifest)).catch(notFoundIfMissing);
+    await queryClient.fetchQuery(manifestOptions(target.name, target.reference, loaders.manifest)).catch(notFoundIfMissing);
     return (
       <HydrationBoundary state={dehydrate(queryClient)}>
         <ManifestClient repository={target.name} reference={target.reference} pullHost={host} />
@@ -66,8 +71,8 @@ export default async function RepositoryPathPage({ params, searchParams }: { par
     );
   }
 
-  const tagParams = tagListParamsFromSearch(await searchParams);
-  await queryClient.fetchInfiniteQuery(tagListOptions(target.name, tagParams, serviceLoaders.tags)).catch(notFoundIfMissing);
+  const tagParams = tagListParamsFromSearch(sp);
+  await queryClient.fetchInfiniteQuery(tagListOptions(target.name, tagParams, loaders.tags)).catch(notFoundIfMissing);
   return (
     <HydrationBoundary state={dehydrate(queryClient)}>
       <RepositoryClient name={target.name} pullHost={host} />

@@ -4,4 +4,6 @@ import { listNamespaces } from "@/lib/services/repositories";
 
 export const dynamic = "force-dynamic";
 
-export const GET = route({ query: z.object({ prefix: z.string().max(255).default("") }) }, ({ query }) => listNamespaces(query.prefix));
+export const GET = route({ auth: "viewer", query: z.object({ prefix: z.string().max(255).default("") }) }, ({ caller, query }) =>
+  listNamespaces(caller, query.prefix),
+);

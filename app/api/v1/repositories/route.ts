@@ -4,4 +4,4 @@ import { listRepositories } from "@/lib/services/repositories";
 
 export const dynamic = "force-dynamic";
 
-export const GET = route({ query: repositoryListQuery }, ({ query }) => listRepositories(query));
+export const GET = route({ auth: "viewer", query: repositoryListQuery }, ({ caller, query }) => listRepositories(caller, query));

@@ -9,8 +9,8 @@ export const dynamic = "force-dynamic";
 const params = z.object({ path: z.array(z.string()).optional() });
 
 const forward = (method: "GET" | "HEAD") =>
-  route({ params }, ({ req, params }) =>
-    registryProxy({
+  route({ auth: "viewer", params }, ({ req, caller, params }) =>
+    registryProxy(caller, {
       method,
       segments: params.path ?? [],
       rawPath: req.nextUrl.pathname,
@@ -22,7 +22,7 @@ const forward = (method: "GET" | "HEAD") =>
 export const GET = forward("GET");
 export const HEAD = forward("HEAD");
 
-const readOnly = route({}, async () => {
+const readOnly = route({ auth: "viewer" }, async () => {
   throw new AppError("method_not_allowed", "the registry proxy is read-only: only GET and HEAD are forwarded");
 });
 export const POST = readOnly;

@@ -10,10 +10,10 @@ export const dynamic = "force-dynamic";
 // registry's own API: /repositories/<name>/tags, /repositories/<name>/manifests/<reference>.
 const SUFFIXES = { tags: 0, manifests: 1 };
 
-export const GET = route({ params: pathSegments }, async ({ req, params }) => {
+export const GET = route({ auth: "viewer", params: pathSegments }, async ({ req, caller, params }) => {
   const { name, marker, rest } = splitRepositoryPath(params.path, SUFFIXES);
-  if (marker === "tags") return listTags(name, tagListQuery.parse(Object.fromEntries(req.nextUrl.searchParams)));
-  if (marker === "manifests" && rest[0]) return getManifestDetail(name, rest[0]);
+  if (marker === "tags") return listTags(caller, name, tagListQuery.parse(Object.fromEntries(req.nextUrl.searchParams)));
+  if (marker === "manifests" && rest[0]) return getManifestDetail(caller, name, rest[0]);
   // a name that breaks the grammar is a 400 whatever follows it (named without the endpoint suffix)
   const last = params.path.at(-1);
   const suffix = last === "tags" ? 1 : params.path.at(-2) === "manifests" ? 2 : 0;

@@ -1,0 +1,355 @@
+// Accounts: sign-in checks (throttled and audited), the first admin, user management for
+// admins and one's own password. Passwords are argon2id hashes; nothing here logs a secret.
+import "server-only";
+import type { Caller, CallerVia, SessionClaims, UserCaller } from "../auth/caller";
+import { hashPassword, verifyAgainstNothing, verifyPassword } from "../auth/password";
+import { type Grant, heldPermissions, type Role, roleSchema } from "../auth/roles";
+import { getDb } from "../db/client";
+import type { User } from "../db/generated/client";
+import { getEnv } from "../env";
+import { AppError } from "../http/errors";
+import { logger } from "../log";
+import type { CreateUserBody, Me, UpdateUserBody, UserItem, UserList } from "./api-types";
+import { auditActor, recordAudit } from "./audit";
+import { authorize, principal, requireUser } from "./permissions";
+
+type UserWithGrants = User & { grants: { pattern: string; role: Role }[] };
+
+// Sign-in throttling, counted from the audit log so that it holds across instances.
+const THROTTLE_WINDOW_MS = 15 * 60 * 1000;
+const MAX_FAILURES_PER_USER = 10;
+const MAX_FAILURES_PER_IP = 50;
+
+export function normalizeUsername(u: string): string {
+  return u.trim().toLowerCase();
+}
+
+export function callerFromUser(u: UserWithGrants, via: CallerVia): UserCaller {
+  return {
+    kind: "user",
+    id: u.id,
+    username: u.username,
+    name: u.displayName ?? u.username,
+    provider: u.provider,
+    role: u.role,
+    grants: u.grants.map((g) => ({ pattern: g.pattern, role: g.role })),
+    via,
+  };
+}
+
+function toItem(u: UserWithGrants): UserItem {
+  return {
+    id: u.id,
+    username: u.username,
+    name: u.displayName,
+    role: u.role,
+    disabled: u.disabled,
+    provider: u.provider,
+    grants: u.grants.map((g) => ({ pattern: g.pattern, role: g.role })),
+    createdAt: u.createdAt.toISOString(),
+    lastLoginAt: u.lastLoginAt?.toISOString() ?? null,
+  };
+}
+
+async function assertNotThrottled(username: string, ip: string | null): Promise<void> {
+  const since = new Date(Date.now() - THROTTLE_WINDOW_MS);
+  const db = getDb();
+  const [byUser, byIp] = await Promise.all([
+    db.auditEvent.count({ where: { actor: username, action: "login", result: "failure", at: { gte: since } } }),
+    ip ? db.auditEvent.count({ where: { ip, action: "login", result: "failure", at: { gte: since } } }) : 0,
+  ]);
+  if (byUser >= MAX_FAILURES_PER_USER || byIp >= MAX_FAILURES_PER_IP) {
+    throw new AppError("rate_limited", "too many failed sign-in attempts: try again in 15 minutes");
+  }
+}
+
+export type SignInContext = { ip: string | null; via: "form" | "basic" };
+
+/**
+ * Checks a user name and password. Throws 401 (wrong or disabled: the same message, so it does
+ * not reveal which) or 429 (throttled). Every failure is audited; interactive successes too
+ * (API calls with Basic credentials would flood the log).
+ */
+export async function authenticatePassword(rawUsername: string, password: string, ctx: SignInContext): Promise<UserCaller> {
+  const username = normalizeUsername(rawUsername).slice(0, 64);
+  await assertNotThrottled(username, ctx.ip);
+  const user = await getDb().user.findUnique({ where: { username }, include: { grants: true } });
+  const ok = user?.passwordHash ? await verifyPassword(user.passwordHash, password) : await verifyAgainstNothing(password);
+  if (!user || !ok || user.disabled) {
+    const reason = !user ? "unknown user" : !ok ? "wrong password" : "account disabled";
+    await recordAudit({
+      actor: { id: user?.id ?? null, name: username },
+      action: "login",
+      result: "failure",
+      ip: ctx.ip,
+      details: { via: ctx.via, reason },
+    });
+    throw new AppError("unauthorized", "wrong user name or password");
+  }
+  if (ctx.via === "form") {
+    await getDb().user.update({ where: { id: user.id }, data: { lastLoginAt: new Date() } });
+    await recordAudit({
+      actor: { id: user.id, name: username },
+      action: "login",
+      result: "success",
+      ip: ctx.ip,
+      details: { via: ctx.via },
+    });
+  }
+  return callerFromUser(user, ctx.via === "basic" ? "basic" : "session");
+}
+
+/** What a sign-in stores in the session cookie. */
+export async function sessionClaimsFor(userId: number): Promise<SessionClaims> {
+  const u = await getDb().user.findUniqueOrThrow({ where: { id: userId }, select: { sessionVersion: true } });
+  return { uid: userId, sv: u.sessionVersion };
+}
+
+/** The caller behind a session cookie; null once the user is disabled or their password changed. */
+export async function authenticateSession(s: SessionClaims): Promise<UserCaller | null> {
+  const user = await getDb().user.findUnique({ where: { id: s.uid }, include: { grants: true } });
+  if (!user || user.disabled || user.sessionVersion !== s.sv) return null;
+  return callerFromUser(user, "session");
+}
+
+export function getMe(caller: Caller): Me {
+  const p = principal(caller);
+  return {
+    user:
+      caller.kind === "user"
+        ? { id: caller.id, username: caller.username, name: caller.name, provider: caller.provider, via: caller.via }
+        : null,
+    role: caller.role,
+    grants: caller.grants,
+    anonymous: caller.kind === "anonymous",
+    permissions: heldPermissions(p),
+  };
+}
+
+export async function listUsers(caller: Caller): Promise<UserList> {
+  authorize(caller, "users:manage");
+  const users = await getDb().user.findMany({ include: { grants: { orderBy: { pattern: "asc" } } }, orderBy: { username: "asc" } });
+  return { items: users.map(toItem) };
+}
+
+async function assertUsernameFree(username: string): Promise<void> {
+  if (await getDb().user.findUnique({ where: { username }, select: { id: true } })) {
+    throw new AppError("conflict", `a user named ${username} already exists`);
+  }
+}
+
+export async function createUser(caller: Caller, body: CreateUserBody, ip: string | null): Promise<UserItem> {
+  authorize(caller, "users:manage");
+  await assertUsernameFree(body.username);
+  const user = await getDb().user.create({
+    data: {
+      username: body.username,
+      displayName: body.name || null,
+      passwordHash: await hashPassword(body.password),
+      role: body.role,
+      grants: { create: dedupeGrants(body.grants) },
+    },
+    include: { grants: true },
+  });
+  await recordAudit({
+    actor: auditActor(caller),
+    action: "user.create",
+    target: user.username,
+    result: "success",
+    ip,
+    details: { role: user.role, grants: body.grants },
+  });
+  return toItem(user);
+}
+
+function dedupeGrants(grants: Grant[]): Grant[] {
+  return [...new Map(grants.map((g) => [g.pattern, g])).values()];
+}
+
+async function otherActiveAdmins(excludeId: number): Promise<number> {
+  return getDb().user.count({ where: { role: "admin", disabled: false, id: { not: excludeId } } });
+}
+
+export async function updateUser(caller: Caller, id: number, body: UpdateUserBody, ip: string | null): Promise<UserItem> {
+  authorize(caller, "users:manage");
+  const db = getDb();
+  const before = await db.user.findUnique({ where: { id }, include: { grants: true } });
+  if (!before) throw new AppError("not_found", `no user with id ${id}`);
+  const losesAdmin = before.role === "admin" && !before.disabled && ((body.role && body.role !== "admin") || body.disabled === true);
+  if (losesAdmin && (await otherActiveAdmins(id)) === 0) {
+    throw new AppError("conflict", "this is the last active admin: make another user admin first");
+  }
+  const invalidateSessions = body.disabled === true || body.password !== undefined;
+  const user = await db.$transaction(async (tx) => {
+    if (body.grants) {
+      await tx.grant.deleteMany({ where: { userId: id } });
+      await tx.grant.createMany({ data: dedupeGrants(body.grants).map((g) => ({ ...g, userId: id })) });
+    }
+    return tx.user.update({
+      where: { id },
+      data: {
+        ...(body.name !== undefined ? { displayName: body.name || null } : {}),
+        ...(body.role ? { role: body.role } : {}),
+        ...(body.disabled !== undefined ? { disabled: body.disabled } : {}),
+        ...(body.password !== undefined ? { passwordHash: await hashPassword(body.password) } : {}),
+        ...(invalidateSessions ? { sessionVersion: { increment: 1 } } : {}),
+      },
+      include: { grants: true },
+    });
+  });
+  const actor = auditActor(caller);
+  const target = user.username;
+  if (body.role && body.role !== before.role) {
+    await recordAudit({ actor, action: "user.role", target, result: "success", ip, details: { from: before.role, to: body.role } });
+  }
+  if (body.disabled !== undefined && body.disabled !== before.disabled) {
+    await recordAudit({ actor, action: body.disabled ? "user.disable" : "user.enable", target, result: "success", ip });
+  }
+  if (body.password !== undefined) await recordAudit({ actor, action: "user.password_reset", target, result: "success", ip });
+  if (body.grants) {
+    const from = before.grants.map((g) => ({ pattern: g.pattern, role: g.role }));
+    await recordAudit({ actor, action: "user.grants", target, result: "success", ip, details: { from, to: body.grants } });
+  }
+  return toItem(user);
+}
+
+export async function changeOwnPassword(caller: Caller, currentPassword: string, newPassword: string, ip: string | null): Promise<void> {
+  requireUser(caller);
+  const user = await getDb().user.findUniqueOrThrow({ where: { id: caller.id } });
+  if (!user.passwordHash) throw new AppError("bad_request", "this account signs in through single sign-on and has no password");
+  if (!(await verifyPassword(user.passwordHash, currentPassword))) {
+    await recordAudit({ actor: auditActor(caller), action: "user.password_change", target: user.username, result: "failure", ip });
+    throw new AppError("forbidden", "the current password is wrong");
+  }
+  await getDb().user.update({
+    where: { id: user.id },
+    data: { passwordHash: await hashPassword(newPassword), sessionVersion: { increment: 1 } },
+  });
+  await recordAudit({ actor: auditActor(caller), action: "user.password_change", target: user.username, result: "success", ip });
+}
+
+// ---- the first admin ---------------------------------------------------------------------
+
+const SETUP_LOCK = 7_273_410;
+
+/** True while no user exists and none is configured: the first-run page creates the admin. */
+export async function setupNeeded(): Promise<boolean> {
+  return (await getDb().user.count()) === 0;
+}
+
+/** Creates the first admin, once: a second call (or a race with another) answers 409. */
+export async function createFirstAdmin(username: string, password: string, ip: string | null): Promise<UserItem> {
+  const passwordHash = await hashPassword(password);
+  const user = await getDb().$transaction(async (tx) => {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(${SETUP_LOCK})`;
+    if ((await tx.user.count()) > 0) throw new AppError("conflict", "Layerscope is already set up: sign in instead");
+    return tx.user.create({ data: { username, passwordHash, role: "admin" }, include: { grants: true } });
+  });
+  await recordAudit({
+    actor: { id: user.id, name: username },
+    action: "user.create",
+    target: username,
+    result: "success",
+    ip,
+    details: { role: "admin", via: "setup" },
+  });
+  return toItem(user);
+}
+
+/**
+ * At start: make sure LAYERSCOPE_ADMIN_USER exists as an admin with LAYERSCOPE_ADMIN_PASSWORD.
+ * An existing account keeps its password (changed in the UI) but is made admin and enabled again.
+ */
+export async function bootstrapAdmin(): Promise<void> {
+  const env = getEnv();
+  if (!env.LAYERSCOPE_ADMIN_USER || !env.LAYERSCOPE_ADMIN_PASSWORD) return;
+  const username = normalizeUsername(env.LAYERSCOPE_ADMIN_USER);
+  const db = getDb();
+  const existing = await db.user.findUnique({ where: { username } });
+  if (existing) {
+    if (existing.role !== "admin" || existing.disabled || !existing.passwordHash) {
+      await db.user.update({
+        where: { id: existing.id },
+        data: {
+          role: "admin",
+          disabled: false,
+          ...(existing.passwordHash ? {} : { passwordHash: await hashPassword(env.LAYERSCOPE_ADMIN_PASSWORD) }),
+        },
+      });
+      logger.info("LAYERSCOPE_ADMIN_USER made admin again", { user: username });
+    }
+    return;
+  }
+  await db.user
+    .create({ data: { username, passwordHash: await hashPassword(env.LAYERSCOPE_ADMIN_PASSWORD), role: "admin" } })
+    .catch((e: unknown) => {
+      // another instance created it at the same moment
+      if (!(e instanceof Error && /Unique constraint/i.test(e.message))) throw e;
+    });
+  await recordAudit({
+    actor: { id: null, name: "system" },
+    action: "user.create",
+    target: username,
+    result: "success",
+    details: { role: "admin", via: "LAYERSCOPE_ADMIN_USER" },
+  });
+  logger.info("created the admin from LAYERSCOPE_ADMIN_USER", { user: username });
+}
+
+// ---- single sign-on ------------------------------------------------------------------------
+
+/** The role an OIDC user gets from their groups, or null when OIDC_VIEWER_GROUPS is set and they are in none. */
+export function roleFromGroups(groups: readonly string[]): Role | null {
+  const env = getEnv();
+  const inAny = (list: readonly string[]) => groups.some((g) => list.includes(g));
+  if (inAny(env.OIDC_ADMIN_GROUPS)) return "admin";
+  if (inAny(env.OIDC_EDITOR_GROUPS)) return "editor";
+  if (env.OIDC_VIEWER_GROUPS.length === 0 || inAny(env.OIDC_VIEWER_GROUPS)) return "viewer";
+  return null;
+}
+
+export type OidcProfile = { subject: string; username: string; name: string | null; groups: string[] };
+
+/** Creates or refreshes the account of an OIDC sign-in; the role follows the groups at every sign-in. */
+export async function upsertOidcUser(p: OidcProfile, ip: string | null): Promise<number | null> {
+  const role = roleSchema.nullable().parse(roleFromGroups(p.groups));
+  const db = getDb();
+  const existing = await db.user.findUnique({ where: { oidcSubject: p.subject } });
+  if (!role || existing?.disabled) {
+    await recordAudit({
+      actor: { id: existing?.id ?? null, name: p.username },
+      action: "login",
+      result: "failure",
+      ip,
+      details: { via: "oidc", reason: role ? "account disabled" : "in no allowed group" },
+    });
+    return null;
+  }
+  let user: User;
+  if (existing) {
+    user = await db.user.update({ where: { id: existing.id }, data: { role, displayName: p.name, lastLoginAt: new Date() } });
+  } else {
+    // a local account may already use the name: keep both, suffix the SSO one
+    const taken = await db.user.findUnique({ where: { username: p.username }, select: { id: true } });
+    const username = taken ? `${p.username}@sso` : p.username;
+    user = await db.user.create({
+      data: { username, displayName: p.name, role, provider: "oidc", oidcSubject: p.subject, lastLoginAt: new Date() },
+    });
+  }
+  if (existing && existing.role !== role) {
+    await recordAudit({
+      actor: { id: null, name: "oidc" },
+      action: "user.role",
+      target: user.username,
+      result: "success",
+      ip,
+      details: { from: existing.role, to: role },
+    });
+  }
+  await recordAudit({ actor: { id: user.id, name: user.username }, action: "login", result: "success", ip, details: { via: "oidc" } });
+  return user.id;
+}
+
+export async function userIdForOidcSubject(subject: string): Promise<number | null> {
+  return (await getDb().user.findUnique({ where: { oidcSubject: subject }, select: { id: true } }))?.id ?? null;
+}
