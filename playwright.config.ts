@@ -1,4 +1,5 @@
 import { defineConfig } from "@playwright/test";
+import { E2E } from "./tests/e2e/accounts";
 
 // One app + one seeded registry for the whole run (tests/e2e/global-setup.ts), driven by
 // Debian's Chromium: Playwright's own browser download does not work offline.
@@ -15,6 +16,8 @@ export default defineConfig({
   globalSetup: "./tests/e2e/global-setup.ts",
   use: {
     baseURL: `http://127.0.0.1:${port}`,
+    // signed in as the admin unless a spec says otherwise (written by global-setup)
+    storageState: E2E.adminState,
     viewport: { width: 1400, height: 900 },
     trace: "retain-on-failure",
     launchOptions: {

@@ -112,3 +112,19 @@ export function heldPermissions(p: Principal): Permission[] {
     return roleAtLeast(rule.scoped ? best : p.role, rule.role);
   });
 }
+
+/**
+ * The role single sign-on gives from the identity provider's group claim: admin and editor
+ * groups first; with viewer groups configured, someone in none of the groups gets no access
+ * (null), otherwise they are a viewer.
+ */
+export function roleFromGroups(
+  groups: readonly string[],
+  map: { admin: readonly string[]; editor: readonly string[]; viewer: readonly string[] },
+): Role | null {
+  const inAny = (list: readonly string[]) => groups.some((g) => list.includes(g));
+  if (inAny(map.admin)) return "admin";
+  if (inAny(map.editor)) return "editor";
+  if (map.viewer.length === 0 || inAny(map.viewer)) return "viewer";
+  return null;
+}

@@ -3,7 +3,7 @@
 import "server-only";
 import type { Caller, CallerVia, SessionClaims, UserCaller } from "../auth/caller";
 import { hashPassword, verifyAgainstNothing, verifyPassword } from "../auth/password";
-import { type Grant, heldPermissions, type Role, roleSchema } from "../auth/roles";
+import { type Grant, heldPermissions, type Role, roleFromGroups } from "../auth/roles";
 import { getDb } from "../db/client";
 import type { User } from "../db/generated/client";
 import { getEnv } from "../env";
@@ -298,21 +298,12 @@ export async function bootstrapAdmin(): Promise<void> {
 
 // ---- single sign-on ------------------------------------------------------------------------
 
-/** The role an OIDC user gets from their groups, or null when OIDC_VIEWER_GROUPS is set and they are in none. */
-export function roleFromGroups(groups: readonly string[]): Role | null {
-  const env = getEnv();
-  const inAny = (list: readonly string[]) => groups.some((g) => list.includes(g));
-  if (inAny(env.OIDC_ADMIN_GROUPS)) return "admin";
-  if (inAny(env.OIDC_EDITOR_GROUPS)) return "editor";
-  if (env.OIDC_VIEWER_GROUPS.length === 0 || inAny(env.OIDC_VIEWER_GROUPS)) return "viewer";
-  return null;
-}
-
 export type OidcProfile = { subject: string; username: string; name: string | null; groups: string[] };
 
 /** Creates or refreshes the account of an OIDC sign-in; the role follows the groups at every sign-in. */
 export async function upsertOidcUser(p: OidcProfile, ip: string | null): Promise<number | null> {
-  const role = roleSchema.nullable().parse(roleFromGroups(p.groups));
+  const env = getEnv();
+  const role = roleFromGroups(p.groups, { admin: env.OIDC_ADMIN_GROUPS, editor: env.OIDC_EDITOR_GROUPS, viewer: env.OIDC_VIEWER_GROUPS });
   const db = getDb();
   const existing = await db.user.findUnique({ where: { oidcSubject: p.subject } });
   if (!role || existing?.disabled) {

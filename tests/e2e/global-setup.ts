@@ -1,10 +1,11 @@
 // Starts what the e2e run drives: a real registry filled with the demo images, and the
 // dashboard through the README's own start command (build once, embedded Postgres).
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, rmSync } from "node:fs";
+import { createWriteStream, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { startRegistry } from "../fixtures/registry";
 import { seedDemo } from "../fixtures/scenarios";
+import { E2E, signInCookie } from "./accounts";
 
 const ROOT = path.resolve(__dirname, "../..");
 
@@ -31,7 +32,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   mkdirSync(dataDir, { recursive: true });
   const app: ChildProcess = spawn(process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), "lib/cli/start.ts"], {
     cwd: ROOT,
-    stdio: ["ignore", "inherit", "inherit"],
+    stdio: ["ignore", "pipe", "pipe"],
     env: {
       ...process.env,
       PORT: String(port),
@@ -39,20 +40,58 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       LAYERSCOPE_DATA_DIR: dataDir,
       DATABASE_URL: "",
       SYNC_INTERVAL_SECONDS: "0",
-      LOG_LEVEL: "warn",
+      LOG_LEVEL: "info",
+      // secrets the security spec looks for in the client bundles and the server log; the
+      // registry has no auth, so it ignores the credentials the client sends
+      ...E2E.secrets,
+      LAYERSCOPE_ADMIN_USER: E2E.admin.username,
+      LAYERSCOPE_ADMIN_PASSWORD: E2E.admin.password,
     },
   });
+  // the server's output goes to the terminal and to a file the security spec reads
+  const log = createWriteStream(E2E.serverLog);
+  for (const stream of [app.stdout, app.stderr]) {
+    stream?.on("data", (chunk: Buffer) => {
+      process.stdout.write(chunk);
+      log.write(chunk);
+    });
+  }
   const base = `http://127.0.0.1:${port}`;
+  const admin = { authorization: `Basic ${Buffer.from(`${E2E.admin.username}:${E2E.admin.password}`).toString("base64")}` };
   // the first start may build the app (a minute or two on 2 cores)
   await waitFor("the dashboard to answer", async () => ((await fetch(`${base}/api/v1/health`)).ok ? true : null), 600_000);
   await waitFor(
     "the start-up sync to finish",
     async () => {
-      const s = (await (await fetch(`${base}/api/v1/sync`)).json()) as { running: boolean; lastRun: { status: string } | null };
+      const s = (await (await fetch(`${base}/api/v1/sync`, { headers: admin })).json()) as {
+        running: boolean;
+        lastRun: { status: string } | null;
+      };
       return !s.running && s.lastRun ? s.lastRun : null;
     },
     120_000,
   );
+  // a viewer for the role specs, and a signed-in browser state for each account
+  const created = await fetch(`${base}/api/v1/users`, {
+    method: "POST",
+    headers: { ...admin, "content-type": "application/json" },
+    body: JSON.stringify({ username: E2E.viewer.username, password: E2E.viewer.password, role: "viewer" }),
+  });
+  if (created.status !== 201) throw new Error(`could not create the e2e viewer: ${created.status} ${await created.text()}`);
+  mkdirSync(path.dirname(E2E.adminState), { recursive: true });
+  for (const [account, file] of [
+    [E2E.admin, E2E.adminState],
+    [E2E.viewer, E2E.viewerState],
+  ] as const) {
+    const cookie = await signInCookie(base, account);
+    writeFileSync(
+      file,
+      JSON.stringify({
+        cookies: [{ ...cookie, domain: "127.0.0.1", path: "/", expires: -1, httpOnly: true, secure: false, sameSite: "Lax" }],
+        origins: [],
+      }),
+    );
+  }
 
   return async () => {
     app.kill("SIGTERM");
@@ -66,6 +105,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
         resolve();
       });
     });
+    log.end();
     await registry.destroy();
   };
 }

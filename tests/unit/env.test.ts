@@ -29,6 +29,11 @@ describe("parseEnv", () => {
     ["SYNC_CONCURRENCY", "0"],
     ["DATABASE_URL", "mysql://x"],
     ["REGISTRY_INSECURE_TLS", "maybe"],
+    ["AUTH_SECRET", "too-short"],
+    ["LAYERSCOPE_WEBHOOK_SECRET", "short"],
+    ["LAYERSCOPE_ANONYMOUS_READ", "sometimes"],
+    ["REGISTRY_TOKEN_REALMS", "auth.example.com"],
+    ["OIDC_ISSUER", "not a url"],
   ])("rejects %s=%s with a message naming the variable", (name, value) => {
     expect(() => parseEnv({ [name]: value })).toThrow(EnvError);
     expect(() => parseEnv({ [name]: value })).toThrow(name);
@@ -36,5 +41,30 @@ describe("parseEnv", () => {
 
   it("requires a password when a registry username is set", () => {
     expect(() => parseEnv({ REGISTRY_USERNAME: "ci" })).toThrow("REGISTRY_PASSWORD");
+  });
+
+  it("reads users, webhooks and single sign-on settings", () => {
+    const env = parseEnv({
+      LAYERSCOPE_ADMIN_USER: "root",
+      LAYERSCOPE_ADMIN_PASSWORD: "long enough",
+      LAYERSCOPE_ANONYMOUS_READ: "true",
+      REGISTRY_TOKEN_REALMS: "https://auth.example.com/token, http://127.0.0.1:8080",
+      OIDC_ISSUER: "https://sso.example.com/realms/main/",
+      OIDC_CLIENT_ID: "layerscope",
+      OIDC_CLIENT_SECRET: "s3cret",
+      OIDC_ADMIN_GROUPS: "platform, sre",
+    });
+    expect(env.LAYERSCOPE_ANONYMOUS_READ).toBe(true);
+    expect(env.REGISTRY_TOKEN_REALMS).toEqual(["https://auth.example.com", "http://127.0.0.1:8080"]);
+    expect(env.OIDC_ADMIN_GROUPS).toEqual(["platform", "sre"]);
+    expect(env.OIDC_EDITOR_GROUPS).toEqual([]);
+    expect(env.OIDC_GROUPS_CLAIM).toBe("groups");
+    expect(parseEnv({}).LAYERSCOPE_ANONYMOUS_READ).toBe(false);
+  });
+
+  it("wants the admin's user and password together, and OIDC's three settings together", () => {
+    expect(() => parseEnv({ LAYERSCOPE_ADMIN_USER: "root" })).toThrow("LAYERSCOPE_ADMIN_PASSWORD");
+    expect(() => parseEnv({ LAYERSCOPE_ADMIN_USER: "root", LAYERSCOPE_ADMIN_PASSWORD: "short" })).toThrow("LAYERSCOPE_ADMIN_PASSWORD");
+    expect(() => parseEnv({ OIDC_ISSUER: "https://sso.example.com" })).toThrow("OIDC_ISSUER");
   });
 });

@@ -1,0 +1,124 @@
+// The hardened server as a browser and curl see it: security headers, no secret in any client
+// bundle or log line, the proxy refusing smuggled paths, webhooks only with the shared secret.
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import { type APIRequestContext, expect, request as playwrightRequest, test } from "@playwright/test";
+import { E2E } from "./accounts";
+
+const ROOT = path.resolve(__dirname, "../..");
+const basic = (a: { username: string; password: string }) => `Basic ${Buffer.from(`${a.username}:${a.password}`).toString("base64")}`;
+
+let api: APIRequestContext;
+let anonymous: APIRequestContext;
+
+test.beforeAll(async ({ baseURL }) => {
+  api = await playwrightRequest.newContext({ baseURL, extraHTTPHeaders: { authorization: basic(E2E.admin) } });
+  anonymous = await playwrightRequest.newContext({ baseURL, storageState: { cookies: [], origins: [] } });
+});
+
+test.afterAll(async () => {
+  await api.dispose();
+  await anonymous.dispose();
+});
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((entry) => {
+    const p = path.join(dir, entry);
+    return statSync(p).isDirectory() ? filesUnder(p) : [p];
+  });
+}
+
+const secretValues = () => [...Object.values(E2E.secrets), E2E.admin.password, E2E.viewer.password];
+
+test("pages and API answers carry the security headers", async () => {
+  for (const url of ["/login", "/api/v1/health"]) {
+    const res = await anonymous.get(url);
+    const h = res.headers();
+    expect(h["content-security-policy"]).toContain("frame-ancestors 'none'");
+    expect(h["content-security-policy"]).not.toContain("unsafe-eval");
+    expect(h["x-content-type-options"]).toBe("nosniff");
+    expect(h["x-frame-options"]).toBe("DENY");
+    expect(h["referrer-policy"]).toBe("same-origin");
+  }
+});
+
+test("no configured secret appears in the client bundles or in the server log", async () => {
+  const bundles = filesUnder(path.join(ROOT, ".next/static"));
+  expect(bundles.length).toBeGreaterThan(10);
+  const leaks: string[] = [];
+  for (const file of bundles) {
+    const text = readFileSync(file, "latin1");
+    for (const secret of secretValues())
+      if (text.includes(secret)) leaks.push(`${path.relative(ROOT, file)} contains ${secret.slice(0, 6)}…`);
+  }
+  expect(leaks).toEqual([]);
+
+  // sign-ins (good and bad), a token and a registry request have all been logged by now
+  await anonymous.get("/api/v1/me", { headers: { authorization: basic({ username: "admin", password: "a wrong password" }) } });
+  const log = readFileSync(E2E.serverLog, "utf8");
+  expect(log.length).toBeGreaterThan(0);
+  for (const secret of secretValues()) expect(log, `server log contains ${secret.slice(0, 6)}…`).not.toContain(secret);
+});
+
+test("unauthenticated API calls get 401 and the one error shape", async () => {
+  for (const url of ["/api/v1/repositories", "/api/v1/sync", "/api/v1/me", "/api/v1/users", "/api/registry/v2/_catalog"]) {
+    const res = await anonymous.get(url);
+    expect(res.status(), url).toBe(401);
+    expect(await res.json()).toMatchObject({ error: { code: "unauthorized" } });
+  }
+});
+
+test("the registry proxy forwards reads only, and refuses smuggled paths", async () => {
+  expect((await api.get("/api/registry/v2/_catalog")).status()).toBe(200);
+  expect((await api.get("/api/registry/v2/platform/api/tags/list")).status()).toBe(200);
+  for (const method of ["POST", "PUT", "PATCH", "DELETE"] as const) {
+    const res = await api.fetch("/api/registry/v2/platform/api/manifests/latest", { method, headers: { origin: "http://127.0.0.1" } });
+    expect([403, 405], `${method}`).toContain(res.status());
+  }
+  for (const evil of [
+    "/api/registry/v2/platform/..%2f..%2f..%2fetc/passwd",
+    "/api/registry/v2/platform/%2e%2e/%2e%2e/v2/_catalog",
+    "/api/registry/v2/platform%2fapi/tags/list",
+    "/api/registry/v2/platform/api/blobs/..%252f..%252fconfig",
+    "/api/registry/v2/..;/..;/etc/passwd",
+    "/api/registry/v2/platform/api/manifests/latest%00.json",
+    "/api/registry/v2/http:%2f%2fevil.example/tags/list",
+  ]) {
+    const res = await api.get(evil, { maxRedirects: 0 });
+    expect([400, 404], evil).toContain(res.status());
+    expect(res.headers().location).toBeUndefined();
+  }
+});
+
+test("bodies that are too big or not JSON are refused with a clear error", async () => {
+  const big = await api.post("/api/v1/users", {
+    headers: { "content-type": "application/json" },
+    data: `{"username":"${"x".repeat(200_000)}"}`,
+  });
+  expect(big.status()).toBe(413);
+  const bad = await api.post("/api/v1/users", { headers: { "content-type": "application/json" }, data: "{not json" });
+  expect(bad.status()).toBe(400);
+  expect(await bad.json()).toMatchObject({ error: { code: "bad_request", message: expect.stringContaining("JSON") } });
+});
+
+test("registry notifications need the webhook secret and queue a sync", async () => {
+  const envelope = { events: [{ id: "1", action: "push", target: { repository: "platform/api", tag: "latest", digest: "sha256:00" } }] };
+  expect((await anonymous.post("/api/v1/webhooks/registry", { data: envelope })).status()).toBe(401);
+  expect((await anonymous.post("/api/v1/webhooks/registry", { data: envelope, headers: { authorization: "Bearer nope" } })).status()).toBe(
+    401,
+  );
+  const ok = await anonymous.post("/api/v1/webhooks/registry", {
+    data: envelope,
+    headers: {
+      authorization: `Bearer ${E2E.secrets.LAYERSCOPE_WEBHOOK_SECRET}`,
+      "content-type": "application/vnd.docker.distribution.events.v1+json",
+    },
+  });
+  expect(ok.status()).toBe(202);
+  expect(await ok.json()).toEqual({ events: 1, syncQueued: true });
+  await expect
+    .poll(async () => ((await (await api.get("/api/v1/sync")).json()) as { lastRun: { trigger: string } | null }).lastRun?.trigger, {
+      timeout: 30_000,
+    })
+    .toBe("notification");
+});
