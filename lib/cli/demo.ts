@@ -42,10 +42,16 @@ lines.on("line", (line) => {
   const match = /^REGISTRY_URL=(\S+)$/.exec(line.trim());
   if (!match || children.length > 1) return;
   log(`registry ready at ${match[1]}; starting the dashboard`);
+  // a known demo admin unless one is configured: the banner says how to sign in
+  const admin = process.env.LAYERSCOPE_ADMIN_USER ? null : { LAYERSCOPE_ADMIN_USER: "admin", LAYERSCOPE_ADMIN_PASSWORD: "layerscope-demo" };
+  if (admin)
+    log(
+      `sign in as ${admin.LAYERSCOPE_ADMIN_USER} / ${admin.LAYERSCOPE_ADMIN_PASSWORD} (demo only: set LAYERSCOPE_ADMIN_USER/PASSWORD for your own)`,
+    );
   const app = spawn(process.execPath, [tsx, "lib/cli/start.ts"], {
     cwd: root,
     stdio: "inherit",
-    env: { ...process.env, REGISTRY_URL: match[1] },
+    env: { ...process.env, ...admin, REGISTRY_URL: match[1] },
   });
   children.push(app);
   app.on("exit", (code) => stopAll(code ?? 0));
