@@ -18,6 +18,8 @@ const SYSTEM_PACKAGES: { bin: string; pkg: string }[] = [
   { bin: "/usr/bin/chromium", pkg: "chromium" },
   { bin: "/usr/bin/docker-registry", pkg: "docker-registry" },
   { bin: "/usr/bin/htpasswd", pkg: "apache2-utils" },
+  // keys and certificates for the token-auth and TLS registry tests (tests/fixtures/tls.ts)
+  { bin: "/usr/bin/openssl", pkg: "openssl" },
 ];
 
 function ensureSystemPackages(): void {
@@ -39,7 +41,7 @@ function ensureSystemPackages(): void {
   console.error(
     `[test] missing system packages: ${pkgs.join(", ")}.\n` +
       `  On Debian/Ubuntu: sudo apt-get install -y ${pkgs.join(" ")}\n` +
-      "  Elsewhere: install Chromium (set CHROMIUM_PATH), the Docker Distribution registry binary (registry 2.8+, as `docker-registry` or `registry` on PATH) and htpasswd.",
+      "  Elsewhere: install Chromium (set CHROMIUM_PATH), the Docker Distribution registry binary (registry 2.8+, as `docker-registry` or `registry` on PATH), htpasswd and openssl.",
   );
   process.exit(1);
 }

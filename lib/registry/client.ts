@@ -3,8 +3,8 @@ import "server-only";
 //
 // Every request goes through `exchange`: per-attempt timeout, retries with backoff on network errors,
 // timeouts and 5xx (never 4xx), manual redirects (credentials stay on the registry's origin), and one
-// authentication round on 401. Bodies are read with a byte limit, digests are checked over the raw
-// bytes, JSON is validated with zod.
+// authentication round on 401 (Basic, or a bearer token from the challenge's realm, see token.ts).
+// Bodies are read with a byte limit, digests are checked over the raw bytes, JSON is validated with zod.
 //
 // Invalid input (a repository name, tag or digest that breaks the grammar) is the caller's mistake, not
 // the registry's: it throws lib/oci's InvalidReferenceError (field "name" | "tag" | "digest" |
@@ -13,6 +13,7 @@ import "server-only";
 
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { rootCertificates } from "node:tls";
 import { Agent, fetch, type Response as UndiciResponse } from "undici";
 import { z } from "zod";
 import { ManifestParseError, type ParsedManifest, parseManifest } from "../oci/manifest";
@@ -28,6 +29,7 @@ import {
 import { type AuthChallenge, parseWwwAuthenticate } from "./challenge";
 import { formatByteLimit, formatRegistryErrorCodes, parseRegistryErrorBody, RegistryError, type RegistryErrorKind } from "./errors";
 import { nextLink, parseLinkHeader } from "./link";
+import { type AuthOutcome, BearerAuth, describeRealm, scopeForRequest, type TokenHttpResponse } from "./token";
 
 const MiB = 1024 * 1024;
 const DEFAULTS = {
@@ -47,6 +49,8 @@ const MAX_ERROR_BODY_BYTES = 64 * 1024;
 const MIN_CATALOG_PAGE_SIZE = 100;
 /** Stops a registry whose Link headers loop from paging forever. */
 const MAX_PAGES = 100_000;
+/** Token replies are small JSON (a JWT with its certificate chain is a few KiB). */
+const MAX_TOKEN_REPLY_BYTES = 1 * MiB;
 
 export type RegistryRequestEvent = { method: string; path: string; status: number | null; durationMs: number };
 
@@ -58,15 +62,23 @@ export type RegistryClientOptions = {
   baseUrl: string;
   username?: string;
   password?: string;
-  /** PEM bundle trusted for the registry's TLS certificate (read once, at creation). */
+  /** PEM bundle trusted for the registry's TLS certificate, besides the public roots (read once, at creation). */
   caFile?: string;
   insecureTls?: boolean;
+  /**
+   * Origins ("https://auth.example.com") a bearer token realm may live on besides the registry's own origin
+   * (REGISTRY_TOKEN_REALMS). A realm anywhere else is refused without being contacted.
+   */
+  allowedTokenRealms?: readonly string[];
   timeoutMs?: number;
   retries?: number;
   maxManifestBytes?: number;
   maxBlobJsonBytes?: number;
   catalogPageSize?: number;
-  /** Called once per HTTP exchange (each attempt and each redirect hop) when headers arrive or it fails. */
+  /**
+   * Called once per HTTP exchange (each attempt, each redirect hop and each token request) when headers arrive
+   * or it fails. Never carries credentials or tokens.
+   */
   onRequest?: (e: RegistryRequestEvent) => void;
   /** Called for each repository name or tag dropped from a listing. */
   onWarning?: (w: RegistryWarning) => void;
@@ -116,41 +128,45 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
 // ---------------------------------------------------------------------------------------------------
 // Authentication
 
-type AuthOutcome = { retryWith: string } | { failure: string };
-type CachedCredential = { authorization: string; expiresAt: number | null };
-
 /**
  * Decides the Authorization header per request scope ("repository:team/app:pull", "registry:catalog:*",
- * or null for /v2/). Basic credentials go preemptively. `authenticate` runs on a 401: today it can only
- * explain why the request failed; bearer token support fetches a token from the challenge's realm there,
- * stores it in `byScope` and returns `{ retryWith: "Bearer …" }`, without changes elsewhere.
+ * or null for /v2/). Basic credentials go preemptively until the registry shows it wants bearer tokens;
+ * from then on each request carries the token for its scope (cached, see token.ts). `authenticate` runs on a
+ * 401: it returns the Authorization to retry with once, or explains why the request failed.
  */
 class RegistryAuth {
   private readonly basic: string | null;
-  private readonly byScope = new Map<string, CachedCredential>();
+  private readonly bearer: BearerAuth;
 
   constructor(
     private readonly origin: string,
     private readonly username: string | null,
     password: string | null,
+    bearer: { allowedRealms: readonly string[]; transport: (url: URL, authorization: string | null) => Promise<TokenHttpResponse> },
   ) {
     this.basic = username === null ? null : `Basic ${Buffer.from(`${username}:${password ?? ""}`, "utf8").toString("base64")}`;
+    this.bearer = new BearerAuth({
+      registryOrigin: origin,
+      allowedRealms: bearer.allowedRealms,
+      credentials: username === null ? null : { username, password: password ?? "" },
+      transport: bearer.transport,
+    });
   }
 
-  authorizationFor(scope: string | null): string | null {
-    const cached = this.byScope.get(scope ?? "");
-    if (cached && (cached.expiresAt === null || cached.expiresAt > Date.now())) return cached.authorization;
-    return this.basic;
+  async authorizationFor(scope: string | null): Promise<string | null> {
+    return (await this.bearer.authorizationFor(scope)) ?? this.basic;
   }
 
-  async authenticate(wwwAuthenticate: string | null, _scope: string | null, sent: string | null): Promise<AuthOutcome> {
+  /**
+   * `mayRetry` is false once the request was already retried with fresh credentials: then only the
+   * explanation is wanted, never another token fetch.
+   */
+  async authenticate(wwwAuthenticate: string | null, scope: string | null, sent: string | null, mayRetry: boolean): Promise<AuthOutcome> {
     const challenges: AuthChallenge[] = wwwAuthenticate === null ? [] : parseWwwAuthenticate(wwwAuthenticate);
     const bearer = challenges.find((c) => c.scheme === "bearer");
     if (bearer) {
-      const realm = bearer.params.realm ? ` (realm ${bearer.params.realm})` : "";
-      return {
-        failure: `registry at ${this.origin} requires token authentication${realm}; token authentication is not configured yet`,
-      };
+      if (!mayRetry) return { failure: this.bearer.explain(bearer, scope) };
+      return this.bearer.answer(bearer, scope, sent);
     }
     const basic = challenges.find((c) => c.scheme === "basic");
     if (this.basic === null) {
@@ -160,7 +176,7 @@ class RegistryAuth {
           : `registry at ${this.origin} requires authentication`,
       };
     }
-    if (sent !== this.basic) return { retryWith: this.basic };
+    if (sent !== this.basic && mayRetry) return { retryWith: this.basic };
     return { failure: `registry at ${this.origin} rejected the credentials of user "${this.username ?? ""}"` };
   }
 }
@@ -207,6 +223,7 @@ class HttpRegistryClient implements RegistryClient {
   private readonly catalogPageSize: number;
   private readonly onRequest: ((e: RegistryRequestEvent) => void) | undefined;
   private readonly onWarning: ((w: RegistryWarning) => void) | undefined;
+  private readonly caFile: string | null;
 
   constructor(options: RegistryClientOptions) {
     let base: URL;
@@ -222,19 +239,27 @@ class HttpRegistryClient implements RegistryClient {
     const password = options.password ?? (base.password === "" ? null : decodeURIComponent(base.password));
     this.origin = base.origin;
     this.baseUrl = base.origin;
-    this.auth = new RegistryAuth(this.origin, username, password);
+    this.auth = new RegistryAuth(this.origin, username, password, {
+      allowedRealms: options.allowedTokenRealms ?? [],
+      transport: (url, authorization) => this.tokenRequest(url, authorization),
+    });
 
+    this.caFile = options.caFile ?? null;
     let ca: string | undefined;
     if (options.caFile !== undefined) {
       try {
         ca = readFileSync(options.caFile, "utf8");
       } catch (e) {
-        throw new Error(`cannot read registry CA file ${options.caFile}: ${errorMessage(e)}`);
+        throw new Error(`cannot read registry CA file ${options.caFile} (REGISTRY_CA_FILE): ${errorMessage(e)}`);
+      }
+      if (!ca.includes("-----BEGIN CERTIFICATE-----")) {
+        throw new Error(`registry CA file ${options.caFile} (REGISTRY_CA_FILE) contains no PEM certificate`);
       }
     }
     this.agent = new Agent({
       connect: {
-        ...(ca === undefined ? {} : { ca }),
+        // `ca` replaces Node's public roots; keep them so a token realm with a public certificate still works.
+        ...(ca === undefined ? {} : { ca: [...rootCertificates, ca] }),
         ...(options.insecureTls ? { rejectUnauthorized: false } : {}),
       },
     });
@@ -255,7 +280,7 @@ class HttpRegistryClient implements RegistryClient {
   // -- API -----------------------------------------------------------------------------------------
 
   async ping(): Promise<{ apiVersion: string | null }> {
-    return this.exchange(this.request("GET", "/v2/", null, null), async (res, ctx) => {
+    return this.exchange(this.request("GET", "/v2/", null), async (res, ctx) => {
       if (!res.ok) throw await this.statusError(res, ctx, "GET");
       await discard(res);
       return { apiVersion: res.headers.get("docker-distribution-api-version") };
@@ -271,7 +296,7 @@ class HttpRegistryClient implements RegistryClient {
       if (++pages > MAX_PAGES) throw this.error("invalid_response", "registry catalog paging did not end", url);
       let page: { data: z.infer<typeof catalogSchema>; link: string | null };
       try {
-        page = await this.getJson(url, catalogSchema, "registry:catalog:*", "catalog");
+        page = await this.getJson(url, catalogSchema, "catalog");
       } catch (e) {
         const smaller: URL | null = e instanceof RegistryError ? smallerCatalogPage(e, url) : null;
         if (smaller === null) throw e;
@@ -294,7 +319,7 @@ class HttpRegistryClient implements RegistryClient {
     let pages = 0;
     while (url !== null) {
       if (++pages > MAX_PAGES) throw this.error("invalid_response", "registry tag list paging did not end", url);
-      const page = await this.getJson(url, tagListSchema, pullScope(name), `tag list of ${name}`);
+      const page = await this.getJson(url, tagListSchema, `tag list of ${name}`);
       for (const tag of page.data.tags ?? []) {
         if (isValidTag(tag)) tags.add(tag);
         else this.onWarning?.({ kind: "invalid_tag", value: tag, path: describePath(url, this.origin) });
@@ -307,7 +332,7 @@ class HttpRegistryClient implements RegistryClient {
   async headManifest(name: string, reference: string): Promise<ManifestHead | null> {
     assertRepositoryName(name);
     const ref = parseReference(reference);
-    const req = this.request("HEAD", `/v2/${name}/manifests/${reference}`, MANIFEST_ACCEPT_HEADER, pullScope(name));
+    const req = this.request("HEAD", `/v2/${name}/manifests/${reference}`, MANIFEST_ACCEPT_HEADER);
     return this.exchange(req, async (res, ctx) => {
       await discard(res);
       if (res.status === 404) return null;
@@ -344,7 +369,7 @@ class HttpRegistryClient implements RegistryClient {
     assertRepositoryName(name);
     const ref = parseReference(reference);
     const shown = ref.kind === "digest" ? `${name}@${ref.digest}` : `${name}:${ref.tag}`;
-    const req = this.request("GET", `/v2/${name}/manifests/${reference}`, MANIFEST_ACCEPT_HEADER, pullScope(name));
+    const req = this.request("GET", `/v2/${name}/manifests/${reference}`, MANIFEST_ACCEPT_HEADER);
     return this.exchange(req, async (res, ctx) => {
       if (!res.ok) throw await this.statusError(res, ctx, "GET");
       const contentType = res.headers.get("content-type");
@@ -390,7 +415,7 @@ class HttpRegistryClient implements RegistryClient {
       throw new InvalidReferenceError("digest", `invalid digest ${JSON.stringify(digest)}: expected algorithm:hex`);
     }
     const limit = positiveInt(maxBytes, this.maxBlobJsonBytes);
-    const req = this.request("GET", `/v2/${name}/blobs/${digest}`, null, pullScope(name), "any");
+    const req = this.request("GET", `/v2/${name}/blobs/${digest}`, null, "any");
     return this.exchange(req, async (res, ctx) => {
       if (!res.ok) throw await this.statusError(res, ctx, "GET");
       const bytes = await readLimited(res, limit, () =>
@@ -412,7 +437,7 @@ class HttpRegistryClient implements RegistryClient {
       method: request.method,
       url,
       accept,
-      scope: scopeForPath(url.pathname),
+      scope: scopeForRequest(request.method, url.pathname),
       redirects: "same-origin",
       timeoutCoversBody: false,
     };
@@ -442,14 +467,9 @@ class HttpRegistryClient implements RegistryClient {
     return new URL(path, this.origin);
   }
 
-  private request(
-    method: "GET" | "HEAD",
-    path: string,
-    accept: string | null,
-    scope: string | null,
-    redirects: Exchange["redirects"] = "same-origin",
-  ): Exchange {
-    return { method, url: this.url(path), accept, scope, redirects, timeoutCoversBody: true };
+  private request(method: "GET" | "HEAD", path: string, accept: string | null, redirects: Exchange["redirects"] = "same-origin"): Exchange {
+    const url = this.url(path);
+    return { method, url, accept, scope: scopeForRequest(method, url.pathname), redirects, timeoutCoversBody: true };
   }
 
   private forwardUrl(path: string, search: string): URL {
@@ -481,17 +501,12 @@ class HttpRegistryClient implements RegistryClient {
     return next;
   }
 
-  private async getJson<S extends z.ZodType>(
-    url: URL,
-    schema: S,
-    scope: string | null,
-    what: string,
-  ): Promise<{ data: z.output<S>; link: string | null }> {
+  private async getJson<S extends z.ZodType>(url: URL, schema: S, what: string): Promise<{ data: z.output<S>; link: string | null }> {
     const exchange: Exchange = {
       method: "GET",
       url,
       accept: "application/json",
-      scope,
+      scope: scopeForRequest("GET", url.pathname),
       redirects: "same-origin",
       timeoutCoversBody: true,
     };
@@ -572,23 +587,30 @@ class HttpRegistryClient implements RegistryClient {
    */
   private async exchange<T>(ex: Exchange, consume: (res: UndiciResponse, ctx: ExchangeContext) => Promise<T>): Promise<T> {
     let retry = 0;
-    let authenticated = false;
+    /** The Authorization a 401 told us to retry with; set once, so a request is authenticated at most once. */
+    let retryWith: string | null = null;
     for (;;) {
       const controller = new AbortController();
       const timer = setTimeout(() => controller.abort(new AttemptTimeout()), this.timeoutMs);
       try {
-        const { res, url, authorization } = await this.send(ex, controller.signal);
+        const { res, url, authorization } = await this.send(ex, controller.signal, retryWith);
         if (!ex.timeoutCoversBody) clearTimeout(timer);
         const ctx: ExchangeContext = { url, authFailure: null };
 
         if (res.status === 401 && url.origin === this.origin) {
-          const outcome = await this.auth.authenticate(res.headers.get("www-authenticate"), ex.scope, authorization);
-          if ("retryWith" in outcome && !authenticated) {
-            authenticated = true;
+          let outcome: AuthOutcome;
+          try {
+            outcome = await this.auth.authenticate(res.headers.get("www-authenticate"), ex.scope, authorization, retryWith === null);
+          } catch (e) {
+            await discard(res);
+            throw e;
+          }
+          if ("retryWith" in outcome) {
+            retryWith = outcome.retryWith;
             await discard(res);
             continue;
           }
-          ctx.authFailure = "failure" in outcome ? outcome.failure : `registry at ${this.origin} rejected the credentials it asked for`;
+          ctx.authFailure = outcome.failure;
         }
 
         if (res.status >= 500 && retry < this.retries) {
@@ -610,13 +632,21 @@ class HttpRegistryClient implements RegistryClient {
     }
   }
 
-  /** One attempt: the request plus manual redirects. Authorization goes to the registry's origin only. */
-  private async send(ex: Exchange, signal: AbortSignal): Promise<{ res: UndiciResponse; url: URL; authorization: string | null }> {
+  /**
+   * One attempt: the request plus manual redirects. Authorization (`override`, else what RegistryAuth picks
+   * for the scope, possibly fetching a token first) goes to the registry's origin only.
+   */
+  private async send(
+    ex: Exchange,
+    signal: AbortSignal,
+    override: string | null,
+  ): Promise<{ res: UndiciResponse; url: URL; authorization: string | null }> {
     let url = ex.url;
+    const chosen = override ?? (await this.auth.authorizationFor(ex.scope));
     for (let hop = 0; ; hop++) {
       const headers: Record<string, string> = { "accept-encoding": "identity", "user-agent": "layerscope" };
       if (ex.accept !== null) headers.accept = ex.accept;
-      const authorization = url.origin === this.origin ? this.auth.authorizationFor(ex.scope) : null;
+      const authorization = url.origin === this.origin ? chosen : null;
       if (authorization !== null) headers.authorization = authorization;
 
       const started = performance.now();
@@ -683,23 +713,71 @@ class HttpRegistryClient implements RegistryClient {
       });
     }
     if (err instanceof TypeError && err.cause !== undefined) {
-      const cause = err.cause;
-      const code = errorCode(cause);
-      const reason = errorMessage(cause) || code || err.message;
-      const broken = err.message === "terminated";
-      const tls = code !== null && TLS_ERROR.test(code);
-      const failure = new RegistryError({
-        kind: "unreachable",
-        message: broken
-          ? `connection to registry at ${this.origin} broke during ${ex.method} ${path}: ${reason}`
-          : `registry at ${this.origin} is unreachable: ${reason}${tls ? " (configure its CA file, or allow insecure TLS)" : ""}`,
-        url: path,
-        cause,
-      });
-      if (tls) permanentFailures.add(failure);
-      return failure;
+      return this.networkFailure(err, `registry at ${this.origin}`, `${ex.method} ${path}`, path);
     }
     return err;
+  }
+
+  /** A fetch TypeError as an "unreachable" RegistryError; TLS failures name the settings that fix them. */
+  private networkFailure(err: TypeError, who: string, what: string, path: string): RegistryError {
+    const cause = err.cause;
+    const code = errorCode(cause);
+    const reason = errorMessage(cause) || code || err.message;
+    const broken = err.message === "terminated";
+    const tls = code !== null && TLS_ERROR.test(code);
+    const failure = new RegistryError({
+      kind: "unreachable",
+      message: broken
+        ? `connection to ${who} broke during ${what}: ${reason}`
+        : `${who} is unreachable: ${reason}${tls ? ` (${this.tlsHint(code)})` : ""}`,
+      url: path,
+      cause,
+    });
+    if (tls) permanentFailures.add(failure);
+    return failure;
+  }
+
+  /** What to change when TLS verification fails: the operator sees this, so it names the settings. */
+  private tlsHint(code: string): string {
+    if (code === "ERR_TLS_CERT_ALTNAME_INVALID") {
+      return "TLS certificate is not issued for this host name: use the name it lists in REGISTRY_URL, or REGISTRY_INSECURE_TLS=true to skip verification";
+    }
+    return this.caFile === null
+      ? "TLS certificate not trusted: set REGISTRY_CA_FILE to the PEM of the CA that signed it, or REGISTRY_INSECURE_TLS=true to skip verification"
+      : `TLS certificate not trusted by REGISTRY_CA_FILE (${this.caFile}) nor the public roots: use the CA that signed it, or REGISTRY_INSECURE_TLS=true to skip verification`;
+  }
+
+  /**
+   * One GET to a token realm for BearerAuth, through the same TLS agent as registry requests. Redirects are
+   * not followed (credentials must not travel on to wherever the realm points). Network failures become
+   * RegistryErrors naming the realm, never the credentials.
+   */
+  private async tokenRequest(url: URL, authorization: string | null): Promise<TokenHttpResponse> {
+    const headers: Record<string, string> = { accept: "application/json", "accept-encoding": "identity", "user-agent": "layerscope" };
+    if (authorization !== null) headers.authorization = authorization;
+    const shown = describeRealm(url);
+    const signal = AbortSignal.timeout(this.timeoutMs);
+    const started = performance.now();
+    let res: UndiciResponse;
+    try {
+      res = await fetch(url, { method: "GET", headers, redirect: "manual", signal, dispatcher: this.agent });
+    } catch (e) {
+      this.emit("GET", url, null, started);
+      if (signal.aborted) {
+        throw new RegistryError({
+          kind: "timeout",
+          message: `token realm ${shown} did not answer within ${this.timeoutMs} ms`,
+          url: shown,
+        });
+      }
+      if (e instanceof TypeError && e.cause !== undefined) throw this.networkFailure(e, `token realm ${shown}`, "GET", shown);
+      throw e;
+    }
+    this.emit("GET", url, res.status, started);
+    const bytes = await readLimited(res, MAX_TOKEN_REPLY_BYTES, () =>
+      this.error("too_large", `token realm ${shown} answered with more than ${formatByteLimit(MAX_TOKEN_REPLY_BYTES)}`, null, res.status),
+    );
+    return { status: res.status, statusText: res.statusText, text: new TextDecoder().decode(bytes) };
   }
 }
 
@@ -710,18 +788,6 @@ const catalogSchema = z.object({ repositories: z.array(z.string()).nullable() })
 const tagListSchema = z.object({ name: z.string().optional(), tags: z.array(z.string()).nullable() });
 
 const FORWARDED_HEADERS = ["content-type", "content-length", "docker-content-digest", "docker-distribution-api-version", "etag"] as const;
-
-function pullScope(name: string): string {
-  return `repository:${name}:pull`;
-}
-
-/** The authorization scope a forwarded path needs, read from the API's URL layout. */
-function scopeForPath(pathname: string): string | null {
-  if (pathname === "/v2/_catalog") return "registry:catalog:*";
-  const m = /^\/v2\/(.+)\/(?:manifests|blobs|tags)\//.exec(pathname);
-  if (m?.[1] && isValidRepositoryName(m[1])) return pullScope(m[1]);
-  return null;
-}
 
 /** The catalog URL to retry with after PAGINATION_NUMBER_INVALID, or null when that is not the failure. */
 function smallerCatalogPage(e: RegistryError, url: URL): URL | null {

@@ -15,6 +15,7 @@ export function registryClient(overrides: Partial<RegistryClientOptions> = {}): 
     password: env.REGISTRY_PASSWORD,
     caFile: env.REGISTRY_CA_FILE,
     insecureTls: env.REGISTRY_INSECURE_TLS,
+    allowedTokenRealms: env.REGISTRY_TOKEN_REALMS,
     timeoutMs: env.REGISTRY_TIMEOUT_MS,
     ...overrides,
   });

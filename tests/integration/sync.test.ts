@@ -30,7 +30,14 @@ beforeAll(async () => {
     layers: [{ blob: layer.blob, mediaType: layer.mediaType }],
   }));
   const databaseUrl = await freshDatabase(inject("databaseUrl"), "sync");
-  configureEnv({ REGISTRY_URL: registry.url, DATABASE_URL: databaseUrl, SYNC_CONCURRENCY: "8", LOG_LEVEL: "error" });
+  // the API checks below read as an anonymous viewer; who may call what is role-matrix.test.ts's job
+  configureEnv({
+    REGISTRY_URL: registry.url,
+    DATABASE_URL: databaseUrl,
+    SYNC_CONCURRENCY: "8",
+    LOG_LEVEL: "error",
+    LAYERSCOPE_ANONYMOUS_READ: "true",
+  });
 }, 300_000);
 
 afterAll(async () => {

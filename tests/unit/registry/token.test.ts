@@ -334,6 +334,24 @@ describe("BearerAuth", () => {
     expect(calls).toHaveLength(2);
   });
 
+  it("keeps a token for another scope when the registry finds it insufficient for this one", async () => {
+    let n = 0;
+    const { auth, calls } = setup({}, () => ok(`tok-${++n}`));
+    await auth.answer(pullChallenge, "repository:team/app:pull", null);
+    const push = challenge(`Bearer realm="${REALM}",service="registry",scope="repository:team/app:pull,push",error="insufficient_scope"`);
+    expect(await auth.answer(push, "repository:team/app:pull", "Bearer tok-1")).toEqual({ retryWith: "Bearer tok-2" });
+    expect(await auth.authorizationFor("repository:team/app:pull")).toBe("Bearer tok-1");
+    expect(calls).toHaveLength(2);
+  });
+
+  it("never repeats userinfo from a realm in messages", () => {
+    const { auth } = setup();
+    const c = challenge('Bearer realm="https://user:hunter2@registry.example.com/token?x=1",error="insufficient_scope"');
+    const message = auth.explain(c, "repository:a:pull");
+    expect(message).toContain("from https://registry.example.com/token does not grant");
+    expect(message).not.toContain("hunter2");
+  });
+
   it("explains a token refused again after the retry, naming the account and never the token", async () => {
     const { auth } = setup();
     await auth.answer(pullChallenge, null, null);
