@@ -12,6 +12,7 @@ import { MediaType, makeLayer, RegistryPusher } from "../fixtures/images";
 import { type RunningRegistry, startRegistry } from "../fixtures/registry";
 import { type FoundationExpectation, seedFoundation } from "../fixtures/scenarios";
 import { configureEnv, freshDatabase } from "./helpers";
+import { callRoute, ROOT } from "./route-harness";
 
 let registry: RunningRegistry;
 let expected: FoundationExpectation;
@@ -235,6 +236,15 @@ describe("API routes over the cache", () => {
     // dot segments are resolved by URL parsing before routing; encoded separators must be refused
     expect((await call("/api/registry/v2/demo%2F..%2Fapp/tags/list")).status).toBe(400);
     expect((await call("/api/registry/v2/demo/app/uploads")).status).toBe(404);
+  });
+
+  it("lets anonymous readers (LAYERSCOPE_ANONYMOUS_READ) read but nothing more", async () => {
+    const me = await callRoute(`${ROOT}/app/api/v1/me/route.ts`, "GET", { url: "/api/v1/me" });
+    expect(await me.json()).toMatchObject({ user: null, role: "viewer", anonymous: true, permissions: ["repository:read"] });
+    const sync = await callRoute(`${ROOT}/app/api/v1/sync/route.ts`, "POST", { url: "/api/v1/sync" });
+    expect(sync.status).toBe(401);
+    const users = await callRoute(`${ROOT}/app/api/v1/users/route.ts`, "GET", { url: "/api/v1/users" });
+    expect(users.status).toBe(401);
   });
 });
 
