@@ -9,6 +9,7 @@ import { AppError } from "../http/errors";
 import { logger } from "../log";
 import { authenticatePassword, sessionClaimsFor, upsertOidcUser, userIdForOidcSubject } from "../services/users";
 import { authSecret, clientIp, SESSION_COOKIE } from "./caller";
+import { idTokenSignatureValid } from "./id-token";
 
 const SESSION_HOURS = 12;
 
@@ -78,6 +79,16 @@ function config(): NextAuthConfig {
     callbacks: {
       async signIn({ account, profile }) {
         if (account?.provider !== "oidc") return true;
+        const signed = await idTokenSignatureValid(account.id_token ?? "", env.OIDC_ISSUER ?? "", env.OIDC_CLIENT_SECRET ?? "").catch(
+          (e: unknown) => {
+            logger.warn("OIDC sign-in: could not check the ID token's signature", { error: e instanceof Error ? e.message : String(e) });
+            return false;
+          },
+        );
+        if (!signed) {
+          logger.warn("OIDC sign-in refused: the ID token's signature does not verify against the issuer's keys");
+          return false;
+        }
         const p = profileSchema.safeParse(profile);
         if (!p.success || !profile) return false;
         const userId = await upsertOidcUser(

@@ -320,9 +320,16 @@ export async function upsertOidcUser(p: OidcProfile, ip: string | null): Promise
   if (existing) {
     user = await db.user.update({ where: { id: existing.id }, data: { role, displayName: p.name, lastLoginAt: new Date() } });
   } else {
-    // a local account may already use the name: keep both, suffix the SSO one
-    const taken = await db.user.findUnique({ where: { username: p.username }, select: { id: true } });
-    const username = taken ? `${p.username}@sso` : p.username;
+    // a local account (or another subject: an identity re-created at the provider) may already use the
+    // name: keep both, suffix the new SSO one
+    const candidates = ["", "@sso", ...Array.from({ length: 8 }, (_, i) => `@sso-${i + 2}`)].map(
+      (suffix) => p.username.slice(0, 64 - suffix.length) + suffix,
+    );
+    const taken = new Set(
+      (await db.user.findMany({ where: { username: { in: candidates } }, select: { username: true } })).map((u) => u.username),
+    );
+    const username = candidates.find((c) => !taken.has(c));
+    if (!username) throw new AppError("conflict", `too many accounts are named like ${p.username}`);
     user = await db.user.create({
       data: { username, displayName: p.name, role, provider: "oidc", oidcSubject: p.subject, lastLoginAt: new Date() },
     });
