@@ -5,6 +5,7 @@ import Link from "next/link";
 import { connection } from "next/server";
 import type { ReactNode } from "react";
 import { NavLink } from "@/components/app-shell/nav-link";
+import { UserMenu } from "@/components/auth/user-menu";
 import { RegistryBanner } from "@/components/registry-banner/registry-banner";
 import { SyncIndicator } from "@/components/sync-indicator/sync-indicator";
 import { themeInitScript } from "@/components/theme-toggle/theme";
@@ -69,6 +70,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
                 <div className="ml-auto flex items-center gap-3">
                   {caller && <SyncIndicator />}
                   <ThemeToggle />
+                  {caller && <UserMenu />}
                 </div>
               </div>
             </header>

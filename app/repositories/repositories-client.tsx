@@ -106,7 +106,9 @@ export function RepositoriesClient() {
               {filtered ? (
                 <EmptyState title="No repositories match">Try a shorter search or another namespace.</EmptyState>
               ) : (
-                <EmptyState title="No repositories yet">Push an image to the registry, then press “Sync now” to load it here.</EmptyState>
+                <EmptyState title="No repositories yet">
+                  Push an image to the registry: it appears here after the next sync (or at once with “Sync now”, for editors and admins).
+                </EmptyState>
               )}
             </div>
           ) : (

@@ -1,11 +1,13 @@
 "use client";
 
+import { useQuery } from "@tanstack/react-query";
 import { Badge } from "@/components/ui/badge";
 import { Card, TitledCard } from "@/components/ui/card";
 import { formatCount } from "@/components/ui/format";
 import { KeyValueList } from "@/components/ui/key-value-list";
 import { ProgressBar } from "@/components/ui/progress-bar";
 import { RelativeTime } from "@/components/ui/relative-time";
+import { meOptions } from "@/lib/queries";
 import type { SyncStatus } from "@/lib/services/api-types";
 import { CodeBlock } from "./code-block";
 
@@ -74,6 +76,8 @@ function RegistryState({ sync }: { sync: SyncStatus | undefined }) {
 }
 
 export function OnboardingView({ sync }: { sync: SyncStatus | undefined }) {
+  const { data: me } = useQuery(meOptions());
+  const canSync = me?.permissions.includes("sync:run") ?? false;
   return (
     <div className="mx-auto max-w-3xl space-y-6">
       <div>
@@ -116,7 +120,9 @@ export function OnboardingView({ sync }: { sync: SyncStatus | undefined }) {
           </li>
         </ol>
         <p className="mt-5 text-sm text-zinc-600 dark:text-zinc-400">
-          Layerscope syncs on start and then periodically; press “Sync now” in the header to sync right away.
+          {canSync
+            ? "Layerscope syncs on start and then periodically; press “Sync now” in the header to sync right away."
+            : "Layerscope syncs on start and then periodically. An editor or admin can also start a sync right away."}
         </p>
       </Card>
     </div>

@@ -8,12 +8,14 @@ import { formatCount } from "@/components/ui/format";
 import { RefreshIcon } from "@/components/ui/icons";
 import { ProgressBar } from "@/components/ui/progress-bar";
 import { RelativeTime } from "@/components/ui/relative-time";
-import { invalidateSyncedData, syncStatusOptions, triggerSyncOptions } from "@/lib/queries";
+import { invalidateSyncedData, meOptions, syncStatusOptions, triggerSyncOptions } from "@/lib/queries";
 
-/** Header widget: progress of the running sync, or when the last one finished, and "Sync now". */
+/** Header widget: progress of the running sync, or when the last one finished, and "Sync now" for roles that may sync. */
 export function SyncIndicator() {
   const queryClient = useQueryClient();
   const { data: sync } = useQuery(syncStatusOptions());
+  const { data: me } = useQuery(meOptions());
+  const canSync = me?.permissions.includes("sync:run") ?? false;
   const trigger = useMutation(triggerSyncOptions(queryClient));
 
   // When a run finishes, tags may point elsewhere now: refetch what is on screen.
@@ -66,17 +68,19 @@ export function SyncIndicator() {
           <span className="hidden sm:inline">Never synced</span>
         )}
       </div>
-      <Button
-        size="sm"
-        variant="secondary"
-        onClick={() => trigger.mutate()}
-        disabled={running || trigger.isPending}
-        aria-describedby={trigger.isError ? "sync-now-error" : undefined}
-      >
-        <RefreshIcon className={running || trigger.isPending ? "size-3.5 animate-spin" : "size-3.5"} />
-        Sync now
-      </Button>
-      {trigger.isError ? (
+      {canSync ? (
+        <Button
+          size="sm"
+          variant="secondary"
+          onClick={() => trigger.mutate()}
+          disabled={running || trigger.isPending}
+          aria-describedby={trigger.isError ? "sync-now-error" : undefined}
+        >
+          <RefreshIcon className={running || trigger.isPending ? "size-3.5 animate-spin" : "size-3.5"} />
+          Sync now
+        </Button>
+      ) : null}
+      {canSync && trigger.isError ? (
         <span id="sync-now-error" role="alert" className="max-w-48 truncate text-red-700 text-xs dark:text-red-300">
           {trigger.error.message}
         </span>

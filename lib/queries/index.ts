@@ -4,7 +4,14 @@
 import { type InfiniteData, infiniteQueryOptions, mutationOptions, type QueryClient, queryOptions } from "@tanstack/react-query";
 import type { z } from "zod";
 import {
+  type AuditList,
   apiError,
+  auditList,
+  type CreatedToken,
+  type changePasswordBody,
+  createdToken,
+  type createTokenBody,
+  type createUserBody,
   type ManifestDetail,
   type Me,
   manifestDetail,
@@ -15,17 +22,27 @@ import {
   type RepositoryListQuery,
   repositoryList,
   repositorySort,
+  type SetupStatus,
   type SyncStatus,
+  type setupBody,
+  setupStatus,
   sortOrder,
   syncStatus,
   type TagList,
   type TagListQuery,
+  type TokenList,
   tagList,
   tagSort,
+  tokenList,
+  type UserItem,
+  type UserList,
+  type updateUserBody,
+  userItem,
+  userList,
 } from "@/lib/services/api-types";
 import { apiPaths } from "./paths";
 
-export { apiPaths, encodeReference, encodeRepositoryName, pageHrefs, searchString } from "./paths";
+export { apiPaths, encodeReference, encodeRepositoryName, pageHrefs, safeCallbackUrl, searchString, signInHref } from "./paths";
 
 export type RepositorySort = z.infer<typeof repositorySort>;
 export type TagSort = z.infer<typeof tagSort>;
@@ -94,13 +111,25 @@ async function request(path: string, init: RequestInit): Promise<Response> {
   return res;
 }
 
-async function getJson<S extends z.ZodType>(path: string, schema: S, signal?: AbortSignal): Promise<z.output<S>> {
-  const res = await request(path, { signal, cache: "no-store" });
-  const parsed = schema.safeParse(await res.json());
+/** A state-changing call with a JSON body. Same-origin fetches send Origin, which the API checks. */
+function sendJson(path: string, method: "POST" | "PATCH" | "DELETE", body?: unknown): Promise<Response> {
+  return request(path, {
+    method,
+    cache: "no-store",
+    ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }),
+  });
+}
+
+async function parseJson<S extends z.ZodType>(res: Response, path: string, schema: S): Promise<z.output<S>> {
+  const parsed = schema.safeParse(await res.json().catch(() => null));
   if (!parsed.success) {
     throw new ApiRequestError(res.status, "invalid_response", `Unexpected response from ${path.split("?")[0]}`);
   }
   return parsed.data;
+}
+
+async function getJson<S extends z.ZodType>(path: string, schema: S, signal?: AbortSignal): Promise<z.output<S>> {
+  return parseJson(await request(path, { signal, cache: "no-store" }), path, schema);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -199,6 +228,16 @@ export function isDigestReference(reference: string): boolean {
   return reference.includes(":");
 }
 
+/** A filter on the audit log (newest first; `action` matches a prefix: "login" → every sign-in). */
+export type AuditListParams = { action: string | undefined; actor: string | undefined; limit: number };
+
+export function auditListParams(input: Partial<AuditListParams> = {}): AuditListParams {
+  return { action: nonEmpty(input.action), actor: nonEmpty(input.actor), limit: input.limit ?? 100 };
+}
+
+/** The users page's "Recent sign-ins". */
+export const RECENT_SIGN_INS = auditListParams({ action: "login", limit: 20 });
+
 // ---------------------------------------------------------------------------------------------
 // Keys
 
@@ -209,6 +248,9 @@ export const queryKeys = {
     namespaces: ["namespaces"] as const,
     tags: ["tags"] as const,
     manifests: ["manifests"] as const,
+    users: ["users"] as const,
+    tokens: ["tokens"] as const,
+    audit: ["audit"] as const,
   },
   repositories: (params: RepositoryListParams) => ["repositories", params] as const,
   namespaces: (prefix: string) => ["namespaces", prefix] as const,
@@ -216,6 +258,10 @@ export const queryKeys = {
   manifest: (repository: string, reference: string) => ["manifests", repository, reference] as const,
   sync: () => ["sync"] as const,
   me: () => ["me"] as const,
+  users: () => ["users"] as const,
+  myTokens: () => ["tokens"] as const,
+  audit: (params: AuditListParams) => ["audit", params] as const,
+  setup: () => ["setup"] as const,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -227,6 +273,10 @@ export type TagListLoader = (repository: string, query: TagListQuery, signal?: A
 export type ManifestLoader = (repository: string, reference: string, signal?: AbortSignal) => Promise<ManifestDetail>;
 export type SyncStatusLoader = (signal?: AbortSignal) => Promise<SyncStatus>;
 export type MeLoader = (signal?: AbortSignal) => Promise<Me>;
+export type UserListLoader = (signal?: AbortSignal) => Promise<UserList>;
+export type TokenListLoader = (signal?: AbortSignal) => Promise<TokenList>;
+export type AuditListLoader = (query: AuditListParams & { cursor?: string }, signal?: AbortSignal) => Promise<AuditList>;
+export type SetupStatusLoader = (signal?: AbortSignal) => Promise<SetupStatus>;
 
 export const fetchRepositories: RepositoryListLoader = (query, signal) =>
   getJson(withSearch(apiPaths.repositories, query), repositoryList, signal);
@@ -243,6 +293,48 @@ export const fetchManifest: ManifestLoader = (repository, reference, signal) =>
 export const fetchSyncStatus: SyncStatusLoader = (signal) => getJson(apiPaths.sync, syncStatus, signal);
 
 export const fetchMe: MeLoader = (signal) => getJson(apiPaths.me, me, signal);
+
+export const fetchUsers: UserListLoader = (signal) => getJson(apiPaths.users, userList, signal);
+
+export const fetchMyTokens: TokenListLoader = (signal) => getJson(apiPaths.myTokens, tokenList, signal);
+
+export const fetchAudit: AuditListLoader = (query, signal) => getJson(withSearch(apiPaths.audit, query), auditList, signal);
+
+export const fetchSetupStatus: SetupStatusLoader = (signal) => getJson(apiPaths.setup, setupStatus, signal);
+
+// Request bodies as the browser sends them (the server applies the schemas' defaults).
+export type CreateUserInput = z.input<typeof createUserBody>;
+export type UpdateUserInput = z.input<typeof updateUserBody>;
+export type ChangePasswordInput = z.input<typeof changePasswordBody>;
+export type CreateTokenInput = z.input<typeof createTokenBody>;
+export type SetupInput = z.input<typeof setupBody>;
+
+export async function postUser(body: CreateUserInput): Promise<UserItem> {
+  return parseJson(await sendJson(apiPaths.users, "POST", body), apiPaths.users, userItem);
+}
+
+export async function patchUser(id: number, body: UpdateUserInput): Promise<UserItem> {
+  return parseJson(await sendJson(apiPaths.user(id), "PATCH", body), apiPaths.user(id), userItem);
+}
+
+/** 204. Every session of the user ends, this one too: the caller signs in again. */
+export async function postPassword(body: ChangePasswordInput): Promise<void> {
+  await sendJson(apiPaths.myPassword, "POST", body);
+}
+
+/** The response holds the token's secret: show it once, never cache it. */
+export async function postToken(body: CreateTokenInput): Promise<CreatedToken> {
+  return parseJson(await sendJson(apiPaths.myTokens, "POST", body), apiPaths.myTokens, createdToken);
+}
+
+export async function deleteToken(id: number): Promise<void> {
+  await sendJson(apiPaths.myToken(id), "DELETE");
+}
+
+/** Creates the first admin (201); 409 once any user exists. */
+export async function postSetup(body: SetupInput): Promise<void> {
+  await sendJson(apiPaths.setup, "POST", body);
+}
 
 /** Starts a sync run (202). A run already in progress answers 409, which is fine: it's running. */
 export async function triggerSync(): Promise<void> {
@@ -311,6 +403,79 @@ export function syncStatusOptions(load: SyncStatusLoader = fetchSyncStatus) {
 /** Who the browser is signed in as, and what their role allows (controls hide what it does not). */
 export function meOptions(load: MeLoader = fetchMe) {
   return queryOptions({ queryKey: queryKeys.me(), queryFn: ({ signal }) => load(signal), staleTime: 60_000 });
+}
+
+/** Admins only. */
+export function userListOptions(load: UserListLoader = fetchUsers) {
+  return queryOptions({ queryKey: queryKeys.users(), queryFn: ({ signal }) => load(signal) });
+}
+
+export function myTokensOptions(load: TokenListLoader = fetchMyTokens) {
+  return queryOptions({ queryKey: queryKeys.myTokens(), queryFn: ({ signal }) => load(signal) });
+}
+
+/** The first page of the audit log for these params (admins only). */
+export function auditListOptions(params: AuditListParams, load: AuditListLoader = fetchAudit) {
+  return queryOptions({ queryKey: queryKeys.audit(params), queryFn: ({ signal }) => load(params, signal), staleTime: 10_000 });
+}
+
+export function setupStatusOptions(load: SetupStatusLoader = fetchSetupStatus) {
+  return queryOptions({ queryKey: queryKeys.setup(), queryFn: ({ signal }) => load(signal) });
+}
+
+export function createUserOptions(queryClient: QueryClient) {
+  return mutationOptions({
+    mutationKey: ["users", "create"],
+    mutationFn: postUser,
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: queryKeys.roots.users }),
+  });
+}
+
+export function updateUserOptions(queryClient: QueryClient) {
+  return mutationOptions({
+    mutationKey: ["users", "update"],
+    mutationFn: ({ id, body }: { id: number; body: UpdateUserInput }) => patchUser(id, body),
+    onSuccess: (updated) => {
+      // the row changes at once; the refetch below confirms it
+      queryClient.setQueryData(queryKeys.users(), (list: UserList | undefined) =>
+        list ? { items: list.items.map((u) => (u.id === updated.id ? updated : u)) } : list,
+      );
+    },
+    // an admin may have changed their own role or grants
+    onSettled: () =>
+      Promise.all([
+        queryClient.invalidateQueries({ queryKey: queryKeys.roots.users }),
+        queryClient.invalidateQueries({ queryKey: queryKeys.me() }),
+      ]),
+  });
+}
+
+export function changePasswordOptions() {
+  return mutationOptions({ mutationKey: ["me", "password"], mutationFn: postPassword });
+}
+
+export function createTokenOptions(queryClient: QueryClient) {
+  return mutationOptions({
+    mutationKey: ["tokens", "create"],
+    mutationFn: postToken,
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: queryKeys.roots.tokens }),
+  });
+}
+
+export function revokeTokenOptions(queryClient: QueryClient) {
+  return mutationOptions({
+    mutationKey: ["tokens", "revoke"],
+    mutationFn: deleteToken,
+    onSettled: () => queryClient.invalidateQueries({ queryKey: queryKeys.roots.tokens }),
+  });
+}
+
+export function setupOptions(queryClient: QueryClient) {
+  return mutationOptions({
+    mutationKey: ["setup"],
+    mutationFn: postSetup,
+    onSettled: () => queryClient.invalidateQueries({ queryKey: queryKeys.setup() }),
+  });
 }
 
 export function triggerSyncOptions(queryClient: QueryClient) {

@@ -40,6 +40,42 @@ export const pageHrefs = {
     `/repositories/${encodeRepositoryName(repository)}/manifests/${encodeReference(reference)}`,
 } as const;
 
+/** The sign-in page, coming back to `returnTo` afterwards. */
+export function signInHref(returnTo: string): string {
+  const back = safeCallbackUrl(returnTo);
+  return back === "/" ? pageHrefs.login : `${pageHrefs.login}?callbackUrl=${encodeURIComponent(back)}`;
+}
+
+const CALLBACK_BASE = "http://layerscope.invalid";
+
+function hasControlCharacter(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return true;
+  }
+  return false;
+}
+
+/**
+ * Where to go after signing in: only a path on this site, else "/". Rejects other origins
+ * ("https://…", "//host", "/\\host", which browsers read as "//host"), control characters (browsers
+ * strip tabs and newlines, so "/\t/host" would become "//host") and paths that only normalize to
+ * "//host" ("/..//host"). The sign-in pages themselves also become "/", so nothing bounces back.
+ */
+export function safeCallbackUrl(value: string | null | undefined): string {
+  if (!value || value.length > 2048 || !value.startsWith("/")) return "/";
+  if (value.startsWith("//") || value.includes("\\") || hasControlCharacter(value)) return "/";
+  let url: URL;
+  try {
+    url = new URL(value, CALLBACK_BASE);
+  } catch {
+    return "/";
+  }
+  if (url.origin !== CALLBACK_BASE || url.pathname.startsWith("//")) return "/";
+  if (url.pathname === pageHrefs.login || url.pathname === pageHrefs.setup) return "/";
+  return `${url.pathname}${url.search}${url.hash}`;
+}
+
 /** A page's search params back as `?a=b` (or ""), for links that return to the same view. */
 export function searchString(sp: Record<string, string | string[] | undefined>): string {
   const out = new URLSearchParams();

@@ -5,10 +5,13 @@ import { QueryClient } from "@tanstack/react-query";
 import { notFound } from "next/navigation";
 import type { Caller } from "@/lib/auth/caller";
 import { AppError } from "@/lib/http/errors";
+import { auditListQuery, listAudit } from "@/lib/services/audit";
 import { getManifestDetail, listNamespaces, listRepositories, listTags } from "@/lib/services/repositories";
 import { getSyncStatus } from "@/lib/services/sync";
-import { getMe } from "@/lib/services/users";
+import { listTokens } from "@/lib/services/tokens";
+import { getMe, listUsers } from "@/lib/services/users";
 import {
+  type AuditListLoader,
   type ManifestLoader,
   type MeLoader,
   meOptions,
@@ -22,6 +25,8 @@ import {
   type SyncStatusLoader,
   syncStatusOptions,
   type TagListLoader,
+  type TokenListLoader,
+  type UserListLoader,
 } from "./index";
 
 /** The API's loaders, run in-process as this caller (the services check the caller's permissions). */
@@ -33,6 +38,9 @@ export function serviceLoaders(caller: Caller) {
     manifest: ((repository, reference) => getManifestDetail(caller, repository, reference)) satisfies ManifestLoader,
     sync: (() => getSyncStatus(caller)) satisfies SyncStatusLoader,
     me: (() => Promise.resolve(getMe(caller))) satisfies MeLoader,
+    users: (() => listUsers(caller)) satisfies UserListLoader,
+    myTokens: (() => listTokens(caller)) satisfies TokenListLoader,
+    audit: ((query) => listAudit(caller, auditListQuery.parse(query))) satisfies AuditListLoader,
   };
 }
 

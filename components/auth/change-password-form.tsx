@@ -1,0 +1,90 @@
+"use client";
+
+import { useMutation } from "@tanstack/react-query";
+import { signOut } from "next-auth/react";
+import { type FormEvent, useState } from "react";
+import { errorMessage, FormError } from "@/components/forms/form-message";
+import { TextField } from "@/components/forms/text-field";
+import { Button } from "@/components/ui/button";
+import { changePasswordOptions, pageHrefs } from "@/lib/queries";
+import { password as passwordSchema } from "@/lib/services/api-types";
+
+type Field = "current" | "next" | "confirm";
+
+/** Changing the password ends every session, this one included: on success, sign in again. */
+export function ChangePasswordForm() {
+  const change = useMutation(changePasswordOptions());
+  const [current, setCurrent] = useState("");
+  const [next, setNext] = useState("");
+  const [confirm, setConfirm] = useState("");
+  const [errors, setErrors] = useState<Partial<Record<Field, string>>>({});
+  const [signingOut, setSigningOut] = useState(false);
+
+  function onSubmit(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const found: Partial<Record<Field, string>> = {};
+    if (!current) found.current = "Enter your current password.";
+    const parsed = passwordSchema.safeParse(next);
+    if (!parsed.success) found.next = `New password: ${parsed.error.issues[0]?.message ?? "not allowed"}`;
+    else if (next === current) found.next = "The new password is the same as the current one.";
+    if (next !== confirm) found.confirm = "The passwords do not match.";
+    setErrors(found);
+    if (Object.keys(found).length > 0) return;
+    change.mutate(
+      { currentPassword: current, newPassword: next },
+      {
+        onSuccess: () => {
+          setSigningOut(true);
+          void signOut({ callbackUrl: `${pageHrefs.login}?changed=1` });
+        },
+      },
+    );
+  }
+
+  const busy = change.isPending || signingOut;
+  return (
+    <form onSubmit={onSubmit} noValidate className="max-w-sm space-y-4">
+      <p className="text-sm text-zinc-600 dark:text-zinc-400">
+        This signs you out everywhere, here too: you sign in again with the new password. API tokens keep working.
+      </p>
+      {change.isError ? <FormError>{errorMessage(change.error)}</FormError> : null}
+      {signingOut ? (
+        <p role="status" className="text-sm text-zinc-700 dark:text-zinc-300">
+          Password changed. Signing you out…
+        </p>
+      ) : null}
+      <TextField
+        label="Current password"
+        type="password"
+        autoComplete="current-password"
+        required
+        error={errors.current}
+        value={current}
+        onChange={(e) => setCurrent(e.target.value)}
+      />
+      <TextField
+        label="New password"
+        type="password"
+        autoComplete="new-password"
+        required
+        minLength={8}
+        hint="At least 8 characters."
+        error={errors.next}
+        value={next}
+        onChange={(e) => setNext(e.target.value)}
+      />
+      <TextField
+        label="Confirm new password"
+        type="password"
+        autoComplete="new-password"
+        required
+        error={errors.confirm}
+        value={confirm}
+        onChange={(e) => setConfirm(e.target.value)}
+      />
+      <Button type="submit" variant="primary" disabled={busy} aria-busy={busy}>
+        Change password
+      </Button>
+    </form>
+  );
+}

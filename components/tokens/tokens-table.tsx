@@ -1,0 +1,123 @@
+"use client";
+
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useEffect, useRef, useState } from "react";
+import { errorMessage, FormError } from "@/components/forms/form-message";
+import { tableClass, tdClass, thClass } from "@/components/manifest-summary/table-styles";
+import { Badge } from "@/components/ui/badge";
+import { Button, buttonClass } from "@/components/ui/button";
+import { RelativeTime } from "@/components/ui/relative-time";
+import { revokeTokenOptions } from "@/lib/queries";
+import type { TokenItem } from "@/lib/services/api-types";
+
+function isExpired(t: TokenItem): boolean {
+  return t.expiresAt !== null && Date.parse(t.expiresAt) <= Date.now();
+}
+
+function TokenRow({ token }: { token: TokenItem }) {
+  const queryClient = useQueryClient();
+  const revoke = useMutation(revokeTokenOptions(queryClient));
+  const [confirming, setConfirming] = useState(false);
+  const revokeButton = useRef<HTMLButtonElement>(null);
+  const cancelButton = useRef<HTMLButtonElement>(null);
+  const wasConfirming = useRef(false);
+
+  // focus follows the question: onto "Cancel" when it appears, back to "Revoke" when it goes
+  useEffect(() => {
+    if (confirming) cancelButton.current?.focus();
+    else if (wasConfirming.current) revokeButton.current?.focus();
+    wasConfirming.current = confirming;
+  }, [confirming]);
+
+  const expired = isExpired(token);
+  return (
+    <tr>
+      <td className={`${tdClass} font-medium text-zinc-900 dark:text-zinc-100`}>{token.name}</td>
+      <td className={tdClass}>
+        <code className="font-mono text-xs text-zinc-700 dark:text-zinc-300">{token.prefix}…</code>
+      </td>
+      <td className={`${tdClass} text-zinc-700 dark:text-zinc-300`}>
+        <RelativeTime iso={token.createdAt} />
+      </td>
+      <td className={`${tdClass} text-zinc-700 dark:text-zinc-300`}>
+        <RelativeTime iso={token.lastUsedAt} fallback="Never" />
+      </td>
+      <td className={`${tdClass} text-zinc-700 dark:text-zinc-300`}>
+        {token.expiresAt === null ? (
+          "Never"
+        ) : (
+          <span className="inline-flex items-center gap-1.5" suppressHydrationWarning>
+            {expired ? <Badge tone="danger">Expired</Badge> : null}
+            <RelativeTime iso={token.expiresAt} />
+          </span>
+        )}
+      </td>
+      <td className={`${tdClass} text-right`}>
+        {confirming ? (
+          <div className="flex flex-wrap items-center justify-end gap-2">
+            <span className="text-xs text-zinc-700 dark:text-zinc-300">Revoke “{token.name}”? Anything using it stops working.</span>
+            <Button
+              size="sm"
+              variant="primary"
+              className="bg-red-700 hover:bg-red-800 disabled:bg-red-700/60"
+              disabled={revoke.isPending}
+              aria-busy={revoke.isPending}
+              onClick={() => revoke.mutate(token.id)}
+            >
+              Yes, revoke<span className="sr-only"> token {token.name}</span>
+            </Button>
+            <button ref={cancelButton} type="button" className={buttonClass("ghost", "sm")} onClick={() => setConfirming(false)}>
+              Cancel
+            </button>
+          </div>
+        ) : (
+          <button ref={revokeButton} type="button" className={buttonClass("ghost", "sm")} onClick={() => setConfirming(true)}>
+            Revoke<span className="sr-only"> token {token.name}</span>
+          </button>
+        )}
+        {revoke.isError ? (
+          <div className="mt-2 text-left">
+            <FormError>{errorMessage(revoke.error)}</FormError>
+          </div>
+        ) : null}
+      </td>
+    </tr>
+  );
+}
+
+export function TokensTable({ tokens }: { tokens: readonly TokenItem[] }) {
+  return (
+    <div className="overflow-x-auto rounded-lg border border-zinc-200 dark:border-zinc-800">
+      <table className={tableClass}>
+        <caption className="sr-only">Your API tokens</caption>
+        <thead>
+          <tr>
+            <th scope="col" className={thClass}>
+              Name
+            </th>
+            <th scope="col" className={thClass}>
+              Token
+            </th>
+            <th scope="col" className={thClass}>
+              Created
+            </th>
+            <th scope="col" className={thClass}>
+              Last used
+            </th>
+            <th scope="col" className={thClass}>
+              Expires
+            </th>
+            <th scope="col" className={`${thClass} text-right`}>
+              <span className="sr-only">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {tokens.map((t) => (
+            <TokenRow key={t.id} token={t} />
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
