@@ -17,7 +17,7 @@ test.describe("signed out", () => {
     await page.getByLabel("User name").fill(E2E.admin.username);
     await page.getByLabel("Password").fill("not the password");
     await page.getByRole("button", { name: "Sign in" }).click();
-    await expect(page.getByRole("alert")).toContainText("Wrong user name or password");
+    await expect(page.getByRole("alert").filter({ hasText: "Wrong user name or password" })).toBeVisible();
     await expect(page).toHaveURL(/\/login/);
     await screenshot(page, "login");
 
@@ -102,12 +102,12 @@ test.describe("as an admin", () => {
     await p2.getByLabel("User name").fill("dana");
     await p2.getByLabel("Password").fill("dana password 1");
     await p2.getByRole("button", { name: "Sign in" }).click();
-    await expect(p2.getByRole("alert")).toContainText("Wrong user name or password");
+    await expect(p2.getByRole("alert").filter({ hasText: "Wrong user name or password" })).toBeVisible();
     await fresh.close();
 
     // the sign-ins above are in the audit log the page shows
     await page.reload();
-    await expect(page.getByRole("region", { name: "Recent sign-ins" }).or(page.locator("#recent-sign-ins"))).toContainText("dana");
+    await expect(page.getByRole("region", { name: "Recent sign-ins" })).toContainText("dana");
     expect(errors).toEqual([]);
   });
 
