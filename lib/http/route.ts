@@ -158,5 +158,14 @@ export function route<P extends z.ZodType = z.ZodAny, Q extends z.ZodType = z.Zo
   };
 }
 
+/** A numeric row id in the path (`/users/<id>`). */
+export const idParam = z.object({
+  id: z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(2 ** 31 - 1),
+});
+
 /** Segments of a catch-all param, decoded by Next already. */
 export const pathSegments = z.object({ path: z.array(z.string()).min(1) });
