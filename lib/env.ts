@@ -65,6 +65,13 @@ export const envSchema = z.object({
     .transform((v) => v === "true"),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
 
+  // --- layer file index: blobs larger than this are not read (the layer says so instead)
+  LAYER_INDEX_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(2 * 1024 ** 3),
+
   // --- registry token auth: origins (scheme://host:port) a token realm may point to besides the registry's own
   REGISTRY_TOKEN_REALMS: commaList.pipe(z.array(origin)),
 

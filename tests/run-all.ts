@@ -20,6 +20,8 @@ const SYSTEM_PACKAGES: { bin: string; pkg: string }[] = [
   { bin: "/usr/bin/htpasswd", pkg: "apache2-utils" },
   // keys and certificates for the token-auth and TLS registry tests (tests/fixtures/tls.ts)
   { bin: "/usr/bin/openssl", pkg: "openssl" },
+  // zstd-compressed layer fixtures (Node 20's zlib has no zstd)
+  { bin: "/usr/bin/zstd", pkg: "zstd" },
 ];
 
 function ensureSystemPackages(): void {
@@ -41,7 +43,7 @@ function ensureSystemPackages(): void {
   console.error(
     `[test] missing system packages: ${pkgs.join(", ")}.\n` +
       `  On Debian/Ubuntu: sudo apt-get install -y ${pkgs.join(" ")}\n` +
-      "  Elsewhere: install Chromium (set CHROMIUM_PATH), the Docker Distribution registry binary (registry 2.8+, as `docker-registry` or `registry` on PATH), htpasswd and openssl.",
+      "  Elsewhere: install Chromium (set CHROMIUM_PATH), the Docker Distribution registry binary (registry 2.8+, as `docker-registry` or `registry` on PATH), htpasswd, openssl and zstd.",
   );
   process.exit(1);
 }

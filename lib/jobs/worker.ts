@@ -1,5 +1,6 @@
 import "server-only";
 import { logger } from "../log";
+import { layerIndexJob } from "./layer-index";
 import { work } from "./queue";
 import { enqueueSync, scheduleNextSync, syncJob } from "./sync";
 
@@ -9,9 +10,10 @@ const globalForWorker = globalThis as unknown as { layerscopeWorker?: Promise<vo
 export function startWorkers(): Promise<void> {
   globalForWorker.layerscopeWorker ??= (async () => {
     await work(syncJob);
+    await work(layerIndexJob);
     await enqueueSync("startup");
     await scheduleNextSync();
-    logger.info("job workers started", { queues: [syncJob.name] });
+    logger.info("job workers started", { queues: [syncJob.name, layerIndexJob.name] });
   })().catch((e: unknown) => {
     globalForWorker.layerscopeWorker = undefined;
     logger.error("job workers failed to start", { error: String(e) });

@@ -116,6 +116,12 @@ export interface RegistryClient {
   headManifest(name: string, reference: string): Promise<ManifestHead | null>;
   getManifest(name: string, reference: string): Promise<FetchedManifest>;
   getBlobText(name: string, digest: string, maxBytes?: number): Promise<string>;
+  /**
+   * Streams a blob (a layer) without buffering it: the body is checked against `digest` as it is
+   * read and errors at the end when it does not match. Blob stores may redirect to another origin
+   * (S3, a CDN); credentials are never sent there.
+   */
+  openBlob(name: string, digest: string): Promise<{ body: ReadableStream<Uint8Array>; size: number | null }>;
   forward(request: ForwardRequest): Promise<Response>;
   /** Closes pooled connections. */
   close(): Promise<void>;
@@ -423,6 +429,34 @@ class HttpRegistryClient implements RegistryClient {
       );
       this.verifyDigest(bytes, digest, `blob ${name}@${digest}`, ctx.url);
       return this.decodeUtf8(bytes, `blob ${name}@${digest}`, ctx.url);
+    });
+  }
+
+  async openBlob(name: string, digest: string): Promise<{ body: ReadableStream<Uint8Array>; size: number | null }> {
+    assertRepositoryName(name);
+    if (!/^sha256:[a-f0-9]{64}$/.test(digest)) {
+      throw new InvalidReferenceError("digest", `only sha256 layer digests can be streamed, not ${JSON.stringify(digest)}`);
+    }
+    const exchange: Exchange = { ...this.request("GET", `/v2/${name}/blobs/${digest}`, null, "any"), timeoutCoversBody: false };
+    return this.exchange(exchange, async (res, ctx) => {
+      if (!res.ok || !res.body) throw await this.statusError(res, ctx, "GET");
+      const length = Number(res.headers.get("content-length"));
+      const hash = createHash("sha256");
+      const where = `blob ${name}@${digest}`;
+      const mismatch = (actual: string) =>
+        this.error("digest_mismatch", `${where}: the content's digest is sha256:${actual}`, ctx.url, res.status);
+      const verify = new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          hash.update(chunk);
+          controller.enqueue(chunk);
+        },
+        flush(controller) {
+          const actual = hash.digest("hex");
+          if (`sha256:${actual}` !== digest) controller.error(mismatch(actual));
+        },
+      });
+      const body = (res.body as ReadableStream<Uint8Array>).pipeThrough(verify);
+      return { body, size: Number.isFinite(length) && length >= 0 && res.headers.has("content-length") ? length : null };
     });
   }
 

@@ -33,6 +33,8 @@ const EXPECTED: Record<string, Rule> = {
   "GET /api/v1/namespaces": "viewer",
   "GET /api/v1/repositories": "viewer",
   "GET /api/v1/repositories/[...path]": "viewer",
+  // indexing an image's layers fills a read cache: a viewer opening an image may start it
+  "POST /api/v1/repositories/[...path]": "viewer",
   "GET /api/v1/setup": "public",
   "POST /api/v1/setup": "public",
   "GET /api/v1/sync": "viewer",

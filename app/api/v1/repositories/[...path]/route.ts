@@ -1,22 +1,52 @@
 import { AppError } from "@/lib/http/errors";
-import { pathSegments, route } from "@/lib/http/route";
+import { json, pathSegments, route } from "@/lib/http/route";
 import { splitRepositoryPath } from "@/lib/oci/reference";
 import { tagListQuery } from "@/lib/services/api-types";
+import { filesQuery, getEfficiency, imageQuery, listFiles, listLayers, requestLayerIndex } from "@/lib/services/layers";
 import { assertRepository, getManifestDetail, listTags } from "@/lib/services/repositories";
 
 export const dynamic = "force-dynamic";
 
 // Repository names contain slashes, so the path is resolved from the right as in the
-// registry's own API: /repositories/<name>/tags, /repositories/<name>/manifests/<reference>.
+// registry's own API: /repositories/<name>/tags, /repositories/<name>/manifests/<reference>,
+// and /repositories/<name>/manifests/<reference>/<layers|files|efficiency|index>.
 const SUFFIXES = { tags: 0, manifests: 1 };
+const IMAGE_VIEWS = new Set(["layers", "files", "efficiency", "index"]);
+
+function imagePath(path: string[]): { name: string; reference: string; view: string } | null {
+  const view = path.at(-1) ?? "";
+  if (!IMAGE_VIEWS.has(view) || path.length < 4) return null;
+  const split = splitRepositoryPath(path, { manifests: 2 });
+  const [reference] = split.rest;
+  return split.marker === "manifests" && reference ? { name: split.name, reference, view } : null;
+}
+
+const query = (req: Request) => Object.fromEntries(new URL(req.url).searchParams);
 
 export const GET = route({ auth: "viewer", params: pathSegments }, async ({ req, caller, params }) => {
+  const image = imagePath(params.path);
+  if (image && image.view !== "index") {
+    if (image.view === "layers") return listLayers(caller, image.name, image.reference, imageQuery.parse(query(req)).platform);
+    if (image.view === "files") return listFiles(caller, image.name, image.reference, filesQuery.parse(query(req)));
+    return getEfficiency(caller, image.name, image.reference, imageQuery.parse(query(req)).platform);
+  }
   const { name, marker, rest } = splitRepositoryPath(params.path, SUFFIXES);
-  if (marker === "tags") return listTags(caller, name, tagListQuery.parse(Object.fromEntries(req.nextUrl.searchParams)));
+  if (marker === "tags") return listTags(caller, name, tagListQuery.parse(query(req)));
   if (marker === "manifests" && rest[0]) return getManifestDetail(caller, name, rest[0]);
   // a name that breaks the grammar is a 400 whatever follows it (named without the endpoint suffix)
   const last = params.path.at(-1);
   const suffix = last === "tags" ? 1 : params.path.at(-2) === "manifests" ? 2 : 0;
   assertRepository(suffix ? params.path.slice(0, -suffix).join("/") : name);
-  throw new AppError("not_found", "unknown endpoint: use /repositories/<name>/tags or /repositories/<name>/manifests/<reference>");
+  throw new AppError(
+    "not_found",
+    "unknown endpoint: use /repositories/<name>/tags or /repositories/<name>/manifests/<reference>[/layers|/files|/efficiency]",
+  );
+});
+
+// Indexing reads layers the caller may already read: any viewer may ask for it (it fills a cache).
+export const POST = route({ auth: "viewer", params: pathSegments }, async ({ req, caller, params }) => {
+  const image = imagePath(params.path);
+  if (!image || image.view !== "index")
+    throw new AppError("not_found", "unknown endpoint: POST /repositories/<name>/manifests/<reference>/index");
+  return json(await requestLayerIndex(caller, image.name, image.reference, imageQuery.parse(query(req)).platform), 202);
 });
