@@ -2,7 +2,7 @@
 // cached query is. Client-safe (server pages pass the service function in as `load`, so both sides
 // fill the same key). Responses are parsed with the API contract's zod schemas.
 import { type InfiniteData, infiniteQueryOptions, mutationOptions, type QueryClient, queryOptions } from "@tanstack/react-query";
-import type { z } from "zod";
+import { z } from "zod";
 import {
   type AuditList,
   apiError,
@@ -133,6 +133,81 @@ async function getJson<S extends z.ZodType>(path: string, schema: S, signal?: Ab
 }
 
 // ---------------------------------------------------------------------------------------------
+// The layer file index ("Layers and files" on the manifest page): client-side parsers of its API.
+
+export const layerIndexStatus = z.enum(["pending", "running", "done", "failed", "skipped"]);
+export type LayerIndexStatus = z.infer<typeof layerIndexStatus>;
+
+export const imageLayer = z.object({
+  digest: z.string(),
+  mediaType: z.string(),
+  sizeBytes: z.number(),
+  uncompressedBytes: z.number().nullable(),
+  fileCount: z.number().int().nullable(),
+  createdBy: z.string().nullable(),
+  emptyLayer: z.boolean().nullable(),
+  index: z.object({
+    status: layerIndexStatus,
+    error: z.string().nullable(),
+    bytesRead: z.number(),
+    // false: nobody has asked to index this layer yet
+    queued: z.boolean(),
+  }),
+});
+export type ImageLayer = z.infer<typeof imageLayer>;
+export const imageLayerList = z.array(imageLayer);
+
+export const layerIndexRequest = z.object({
+  digest: z.string(),
+  // how many layers were queued by this call (a count, or a flag)
+  queued: z.union([z.number(), z.boolean()]),
+  layers: imageLayerList,
+});
+export type LayerIndexRequest = z.infer<typeof layerIndexRequest>;
+
+export const fileEntryType = z.enum(["file", "dir", "symlink", "hardlink", "char", "block", "fifo", "other"]);
+export type FileEntryType = z.infer<typeof fileEntryType>;
+export const fileChange = z.enum(["added", "modified", "removed", "unchanged"]);
+export type FileChange = z.infer<typeof fileChange>;
+
+export const fileItem = z.object({
+  path: z.string(),
+  // a type the client doesn't know yet still lists
+  type: fileEntryType.catch("other"),
+  sizeBytes: z.number(),
+  mode: z.number().int(),
+  linkTarget: z.string().nullable(),
+  change: fileChange,
+  // digest of the layer that last touched the entry
+  layer: z.string(),
+});
+export type FileItem = z.infer<typeof fileItem>;
+
+export const fileList = z.object({
+  layer: z.string(),
+  path: z.string(),
+  total: z.number().int(),
+  items: z.array(fileItem),
+  nextCursor: z.string().nullable(),
+});
+export type FileList = z.infer<typeof fileList>;
+
+export const imageEfficiency = z.object({
+  digest: z.string(),
+  totalBytes: z.number(),
+  finalBytes: z.number(),
+  wastedBytes: z.number(),
+  efficiency: z.number(),
+  wasted: z.array(z.object({ path: z.string(), bytes: z.number(), layers: z.array(z.string()) })),
+  formula: z.string(),
+});
+export type ImageEfficiency = z.infer<typeof imageEfficiency>;
+
+/** `merged` is the final file system; a layer digest is the file system as that layer left it. */
+export type FileView = { layer: string; changes: "only" | "all" };
+export type FileDirectory = FileView & { path: string };
+
+// ---------------------------------------------------------------------------------------------
 // Parameters: normalized so that the server page and the client build identical keys.
 
 export const REPOSITORY_PAGE_SIZE = 500;
@@ -251,6 +326,9 @@ export const queryKeys = {
     users: ["users"] as const,
     tokens: ["tokens"] as const,
     audit: ["audit"] as const,
+    layers: ["layers"] as const,
+    files: ["files"] as const,
+    efficiency: ["efficiency"] as const,
   },
   repositories: (params: RepositoryListParams) => ["repositories", params] as const,
   namespaces: (prefix: string) => ["namespaces", prefix] as const,
@@ -262,6 +340,17 @@ export const queryKeys = {
   myTokens: () => ["tokens"] as const,
   audit: (params: AuditListParams) => ["audit", params] as const,
   setup: () => ["setup"] as const,
+  /** `platform` picks the image of an index; null for a plain image. */
+  layers: (repository: string, reference: string, platform: string | undefined) =>
+    ["layers", repository, reference, platform ?? null] as const,
+  /** Every entry of one view, fetched page by page (recursive). */
+  fileTree: (repository: string, reference: string, platform: string | undefined, view: FileView) =>
+    ["files", repository, reference, platform ?? null, "tree", view] as const,
+  /** The immediate children of one directory. */
+  fileDirectory: (repository: string, reference: string, platform: string | undefined, directory: FileDirectory) =>
+    ["files", repository, reference, platform ?? null, "directory", directory] as const,
+  efficiency: (repository: string, reference: string, platform: string | undefined) =>
+    ["efficiency", repository, reference, platform ?? null] as const,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -301,6 +390,23 @@ export const fetchMyTokens: TokenListLoader = (signal) => getJson(apiPaths.myTok
 export const fetchAudit: AuditListLoader = (query, signal) => getJson(withSearch(apiPaths.audit, query), auditList, signal);
 
 export const fetchSetupStatus: SetupStatusLoader = (signal) => getJson(apiPaths.setup, setupStatus, signal);
+
+export type FilesQuery = FileDirectory & { platform: string | undefined; recursive: boolean; limit: number; cursor: string | undefined };
+
+export const fetchImageLayers = (repository: string, reference: string, platform: string | undefined, signal?: AbortSignal) =>
+  getJson(withSearch(apiPaths.manifestLayers(repository, reference), { platform }), imageLayerList, signal);
+
+export const fetchFiles = (repository: string, reference: string, query: FilesQuery, signal?: AbortSignal) =>
+  getJson(withSearch(apiPaths.manifestFiles(repository, reference), { ...query, recursive: String(query.recursive) }), fileList, signal);
+
+export const fetchEfficiency = (repository: string, reference: string, platform: string | undefined, signal?: AbortSignal) =>
+  getJson(withSearch(apiPaths.manifestEfficiency(repository, reference), { platform }), imageEfficiency, signal);
+
+/** Queues every layer of the image that isn't indexed yet (202); any signed-in role may. */
+export async function postLayerIndex(repository: string, reference: string, platform: string | undefined): Promise<LayerIndexRequest> {
+  const path = withSearch(apiPaths.manifestIndex(repository, reference), { platform });
+  return parseJson(await request(path, { method: "POST", cache: "no-store" }), path, layerIndexRequest);
+}
 
 // Request bodies as the browser sends them (the server applies the schemas' defaults).
 export type CreateUserInput = z.input<typeof createUserBody>;
@@ -421,6 +527,80 @@ export function auditListOptions(params: AuditListParams, load: AuditListLoader 
 
 export function setupStatusOptions(load: SetupStatusLoader = fetchSetupStatus) {
   return queryOptions({ queryKey: queryKeys.setup(), queryFn: ({ signal }) => load(signal) });
+}
+
+export const LAYER_INDEX_POLL_MS = 1_000;
+/** The API's largest page: a 100,000-entry layer is 20 requests. */
+export const FILE_PAGE_SIZE = 5_000;
+
+/** Something is still being read (a layer nobody queued isn't: it waits for the POST). */
+export function isIndexing(layers: readonly ImageLayer[]): boolean {
+  return layers.some((l) => l.index.status === "running" || (l.index.status === "pending" && l.index.queued));
+}
+
+/** The file views answer 409 until every layer is done. */
+export function allLayersIndexed(layers: readonly ImageLayer[]): boolean {
+  return layers.every((l) => l.index.status === "done");
+}
+
+/** Listings of an indexed digest never change; a tag may move to another image. */
+function indexedImageStaleTime(reference: string): number {
+  return isDigestReference(reference) ? Number.POSITIVE_INFINITY : TAG_POINTERS_STALE_MS;
+}
+
+export function imageLayersOptions(repository: string, reference: string, platform: string | undefined) {
+  return queryOptions({
+    queryKey: queryKeys.layers(repository, reference, platform),
+    queryFn: ({ signal }) => fetchImageLayers(repository, reference, platform, signal),
+    // index status moves until every layer is done; after that only a moved tag changes the answer
+    staleTime: (query) => (query.state.data && allLayersIndexed(query.state.data) ? indexedImageStaleTime(reference) : 0),
+    refetchInterval: (query) => (query.state.data && isIndexing(query.state.data) ? LAYER_INDEX_POLL_MS : false),
+  });
+}
+
+/** Every entry of a view (recursive from the root), page by page. Enable only once every layer is indexed. */
+export function fileTreeOptions(repository: string, reference: string, platform: string | undefined, view: FileView) {
+  return infiniteQueryOptions({
+    queryKey: queryKeys.fileTree(repository, reference, platform, view),
+    queryFn: ({ pageParam, signal }) =>
+      fetchFiles(
+        repository,
+        reference,
+        { ...view, path: "", platform, recursive: true, limit: FILE_PAGE_SIZE, cursor: pageParam ?? undefined },
+        signal,
+      ),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last: FileList) => last.nextCursor,
+    staleTime: indexedImageStaleTime(reference),
+  });
+}
+
+/** The immediate children of one directory (directories carry the bytes under them). */
+export function fileDirectoryOptions(repository: string, reference: string, platform: string | undefined, directory: FileDirectory) {
+  return queryOptions({
+    queryKey: queryKeys.fileDirectory(repository, reference, platform, directory),
+    queryFn: ({ signal }) =>
+      fetchFiles(repository, reference, { ...directory, platform, recursive: false, limit: FILE_PAGE_SIZE, cursor: undefined }, signal),
+    staleTime: indexedImageStaleTime(reference),
+  });
+}
+
+export function efficiencyOptions(repository: string, reference: string, platform: string | undefined) {
+  return queryOptions({
+    queryKey: queryKeys.efficiency(repository, reference, platform),
+    queryFn: ({ signal }) => fetchEfficiency(repository, reference, platform, signal),
+    staleTime: indexedImageStaleTime(reference),
+  });
+}
+
+export function indexLayersOptions(queryClient: QueryClient, repository: string, reference: string, platform: string | undefined) {
+  return mutationOptions({
+    mutationKey: ["layers", "index", repository, reference, platform ?? null],
+    mutationFn: () => postLayerIndex(repository, reference, platform),
+    // the answer carries the layers' new status: polling starts without waiting for a refetch
+    onSuccess: (res) => queryClient.setQueryData(queryKeys.layers(repository, reference, platform), res.layers),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: [...queryKeys.roots.layers, repository, reference] }),
+  });
 }
 
 export function createUserOptions(queryClient: QueryClient) {

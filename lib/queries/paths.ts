@@ -26,6 +26,15 @@ export const apiPaths = {
   tags: (repository: string) => `/api/v1/repositories/${encodeRepositoryName(repository)}/tags`,
   manifest: (repository: string, reference: string) =>
     `/api/v1/repositories/${encodeRepositoryName(repository)}/manifests/${encodeReference(reference)}`,
+  /** POST: queue the file index of every layer of the image (202). */
+  manifestIndex: (repository: string, reference: string) =>
+    `/api/v1/repositories/${encodeRepositoryName(repository)}/manifests/${encodeReference(reference)}/index`,
+  manifestLayers: (repository: string, reference: string) =>
+    `/api/v1/repositories/${encodeRepositoryName(repository)}/manifests/${encodeReference(reference)}/layers`,
+  manifestFiles: (repository: string, reference: string) =>
+    `/api/v1/repositories/${encodeRepositoryName(repository)}/manifests/${encodeReference(reference)}/files`,
+  manifestEfficiency: (repository: string, reference: string) =>
+    `/api/v1/repositories/${encodeRepositoryName(repository)}/manifests/${encodeReference(reference)}/efficiency`,
 } as const;
 
 export const pageHrefs = {

@@ -1,6 +1,7 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
+import { LayerInspector } from "@/components/layer-tree/layer-inspector";
 import { AnnotationsList, ConfigDetails } from "@/components/manifest-summary/config-details";
 import { KindBadge } from "@/components/manifest-summary/kind-badge";
 import { LayersTable } from "@/components/manifest-summary/layers-table";
@@ -33,6 +34,7 @@ export function ManifestClient({ repository, reference, pullHost }: { repository
         {manifest.layers.length > 0 ? <LayersTable manifest={manifest} /> : null}
         {manifest.config ? <ConfigDetails config={manifest.config} /> : null}
         {manifest.kind !== "legacy" ? <AnnotationsList annotations={manifest.annotations} /> : null}
+        <LayerInspector repository={repository} reference={reference} manifest={manifest} />
       </div>
     </>
   );
