@@ -1,0 +1,57 @@
+// Inspect what an image's layers put on disk: indexing with progress, the merged tree, a layer's
+// changes, the filter, and the treemap's click-through — against the real registry's blobs.
+import { expect, test } from "@playwright/test";
+import { expectAccessible, screenshot, watchServerErrors } from "./helpers";
+
+test("open an image, index its layers, browse the merged tree and a layer, open the treemap", async ({ page, request }) => {
+  const errors = watchServerErrors(page);
+  const tags = await request.get("/api/v1/repositories/platform/api/tags?sort=semver&order=desc&limit=1");
+  const tag = ((await tags.json()) as { items: { name: string }[] }).items[0]?.name;
+  expect(tag).toBeDefined();
+  await page.goto(`/repositories/platform/api/manifests/${tag}`);
+
+  const section = page.getByRole("region", { name: "Layers and files" });
+  await expect(section).toBeVisible();
+  // indexing starts by itself; once every layer is done the merged tree appears
+  const merged = section.getByRole("table", { name: "Files of the merged file system" });
+  await expect(merged).toBeVisible({ timeout: 60_000 });
+  const etc = merged.getByRole("button", { name: "etc", exact: true });
+  await expect(etc).toBeVisible();
+  await etc.click();
+  await expect(etc).toHaveAttribute("aria-expanded", "true");
+  await expect(merged.getByText("os-release", { exact: true })).toBeVisible();
+
+  await section.getByLabel("Filter by path").fill("os-release");
+  await expect(page).toHaveURL(/q=os-release/);
+  await expect(merged.getByText("busybox", { exact: true })).toHaveCount(0);
+  await expect(merged.getByText("os-release", { exact: true })).toBeVisible();
+  await section.getByLabel("Filter by path").fill("");
+
+  await expect(section.getByText(/finalBytes|efficiency/i).first()).toBeVisible();
+  await expectAccessible(page);
+  await screenshot(page, "layers-merged");
+
+  // one layer: what it changed
+  await section
+    .getByRole("button", { name: /Layer 1/ })
+    .first()
+    .click();
+  await expect(page).toHaveURL(/layer=sha256/);
+  const layer = section.getByRole("table", { name: "Files of the layer 1" });
+  await expect(layer).toBeVisible();
+  await section.getByLabel("Only changes").check();
+  await expect(layer.getByText("added").first()).toBeVisible();
+
+  // deep link survives a reload
+  await page.reload();
+  await expect(section.getByRole("table", { name: "Files of the layer 1" })).toBeVisible();
+
+  // the treemap opens its directory in the tree
+  const treemap = section.getByRole("group", { name: "Treemap of the merged file system" });
+  const rect = treemap.getByRole("button").first();
+  await expect(rect).toBeVisible();
+  await rect.click();
+  await expect(page).toHaveURL(/dir=/);
+  await screenshot(page, "layers-treemap");
+  expect(errors).toEqual([]);
+});
