@@ -9,8 +9,10 @@ import { AppError } from "../http/errors";
 import { enqueueLayerIndex } from "../jobs/layer-index";
 import { efficiency as computeEfficiency } from "../layers/efficiency";
 import type { LayerEntry } from "../layers/entries";
+import { findings } from "../layers/findings";
 import { instructionFromCreatedBy, pairHistory } from "../layers/history";
 import { type MergeResult, mergeLayers } from "../layers/merge";
+import { parseImageConfig } from "../oci/config";
 import type { ManifestDetail } from "./api-types";
 import { decodeCursor, nextCursorFor } from "./cursor";
 import { markLayersPending } from "./layer-index";
@@ -247,4 +249,16 @@ export async function getEfficiency(caller: Caller, repository: string, referenc
     formula:
       "efficiency = finalBytes / totalBytes; totalBytes = bytes of every file version in every layer; wastedBytes = bytes of versions a later layer overwrote or removed (each version once)",
   };
+}
+
+/** Best-practice findings from the history, the config and every layer's files. */
+export async function getFindings(caller: Caller, repository: string, reference: string, platform?: string) {
+  const image = await indexedImage(caller, repository, reference, platform);
+  const config = image.config
+    ? await getDb().imageConfig.findUnique({ where: { digest: image.config.digest }, select: { raw: true } })
+    : null;
+  if (!config) throw new AppError("not_found", `the config of ${repository}@${image.digest} is not cached yet`);
+  const info = parseImageConfig(config.raw);
+  const merge = await mergeOf(image.layers.map((l) => l.digest));
+  return { digest: image.digest, items: findings({ config: info, merge }) };
 }

@@ -138,6 +138,14 @@ describe("layer index on the real registry", () => {
     ]);
   });
 
+  it("reports findings: files removed in a later layer with their bytes, and running as root", async () => {
+    const { getFindings } = await import("@/lib/services/layers");
+    const { items } = await getFindings(SYSTEM, "layers/demo", "v1");
+    const ids = items.map((f) => f.id);
+    expect(ids).toEqual(expect.arrayContaining(["removed-in-later-layer", "runs-as-root"]));
+    expect(items.find((f) => f.id === "removed-in-later-layer")?.bytes).toBe(1700); // b 200 + x 1000 + y 500
+  });
+
   it("marks a corrupt, truncated or missing layer failed with a reason, and keeps no rows of it", async () => {
     const good = await makeLayer([{ path: "ok.txt", content: "ok" }]);
     const corrupt = Buffer.from(good.blob);

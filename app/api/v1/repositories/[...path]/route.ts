@@ -2,16 +2,16 @@ import { AppError } from "@/lib/http/errors";
 import { json, pathSegments, route } from "@/lib/http/route";
 import { splitRepositoryPath } from "@/lib/oci/reference";
 import { tagListQuery } from "@/lib/services/api-types";
-import { filesQuery, getEfficiency, imageQuery, listFiles, listLayers, requestLayerIndex } from "@/lib/services/layers";
+import { filesQuery, getEfficiency, getFindings, imageQuery, listFiles, listLayers, requestLayerIndex } from "@/lib/services/layers";
 import { assertRepository, getManifestDetail, listTags } from "@/lib/services/repositories";
 
 export const dynamic = "force-dynamic";
 
 // Repository names contain slashes, so the path is resolved from the right as in the
 // registry's own API: /repositories/<name>/tags, /repositories/<name>/manifests/<reference>,
-// and /repositories/<name>/manifests/<reference>/<layers|files|efficiency|index>.
+// and /repositories/<name>/manifests/<reference>/<layers|files|efficiency|findings|index>.
 const SUFFIXES = { tags: 0, manifests: 1 };
-const IMAGE_VIEWS = new Set(["layers", "files", "efficiency", "index"]);
+const IMAGE_VIEWS = new Set(["layers", "files", "efficiency", "findings", "index"]);
 
 function imagePath(path: string[]): { name: string; reference: string; view: string } | null {
   const view = path.at(-1) ?? "";
@@ -28,6 +28,7 @@ export const GET = route({ auth: "viewer", params: pathSegments }, async ({ req,
   if (image && image.view !== "index") {
     if (image.view === "layers") return listLayers(caller, image.name, image.reference, imageQuery.parse(query(req)).platform);
     if (image.view === "files") return listFiles(caller, image.name, image.reference, filesQuery.parse(query(req)));
+    if (image.view === "findings") return getFindings(caller, image.name, image.reference, imageQuery.parse(query(req)).platform);
     return getEfficiency(caller, image.name, image.reference, imageQuery.parse(query(req)).platform);
   }
   const { name, marker, rest } = splitRepositoryPath(params.path, SUFFIXES);
@@ -39,7 +40,7 @@ export const GET = route({ auth: "viewer", params: pathSegments }, async ({ req,
   assertRepository(suffix ? params.path.slice(0, -suffix).join("/") : name);
   throw new AppError(
     "not_found",
-    "unknown endpoint: use /repositories/<name>/tags or /repositories/<name>/manifests/<reference>[/layers|/files|/efficiency]",
+    "unknown endpoint: use /repositories/<name>/tags or /repositories/<name>/manifests/<reference>[/layers|/files|/efficiency|/findings]",
   );
 });
 
