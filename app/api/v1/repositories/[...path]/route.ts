@@ -47,7 +47,7 @@ export const GET = route({ auth: "viewer", params: pathSegments }, async ({ req,
 // Indexing reads layers the caller may already read: any viewer may ask for it (it fills a cache).
 export const POST = route({ auth: "viewer", params: pathSegments }, async ({ req, caller, params }) => {
   const image = imagePath(params.path);
-  if (!image || image.view !== "index")
+  if (image?.view !== "index")
     throw new AppError("not_found", "unknown endpoint: POST /repositories/<name>/manifests/<reference>/index");
   return json(await requestLayerIndex(caller, image.name, image.reference, imageQuery.parse(query(req)).platform), 202);
 });
