@@ -262,3 +262,79 @@ export async function getFindings(caller: Caller, repository: string, reference:
   const merge = await mergeOf(image.layers.map((l) => l.digest));
   return { digest: image.digest, items: findings({ config: info, merge }) };
 }
+
+export const compareQuery = imageQuery.extend({
+  from: z.string().min(1).max(200),
+  to: z.string().min(1).max(200),
+  limit: z.coerce.number().int().min(1).max(10_000).default(2000),
+});
+export type CompareQuery = z.infer<typeof compareQuery>;
+
+type FileSide = { path: string; type: LayerEntry["type"]; sizeBytes: number };
+
+/**
+ * Two images of a repository side by side: which layer blobs they share and which are only in
+ * one, and — once both are indexed — the files added, removed and changed between their merged
+ * file systems (a file changed when its type, size, mode or link target differ).
+ */
+export async function compareImages(caller: Caller, repository: string, q: CompareQuery) {
+  const [from, to] = await Promise.all([
+    resolveImage(caller, repository, q.from, q.platform),
+    resolveImage(caller, repository, q.to, q.platform),
+  ]);
+  const fromDigests = from.layers.map((l) => l.digest);
+  const toDigests = to.layers.map((l) => l.digest);
+  const toSet = new Set(toDigests);
+  const fromSet = new Set(fromDigests);
+  const size = new Map([...from.layers, ...to.layers].map((l) => [l.digest, l.sizeBytes]));
+  const layer = (digest: string) => ({ digest, sizeBytes: size.get(digest) ?? 0 });
+  const layers = {
+    shared: fromDigests.filter((d) => toSet.has(d)).map(layer),
+    onlyFrom: fromDigests.filter((d) => !toSet.has(d)).map(layer),
+    onlyTo: toDigests.filter((d) => !fromSet.has(d)).map(layer),
+  };
+  const all = [...new Set([...fromDigests, ...toDigests])];
+  const done = await getDb().layerIndex.count({ where: { digest: { in: all }, status: "done" } });
+  const side = (reference: string, image: ManifestDetail) => ({ reference, digest: image.digest });
+  if (done < all.length) {
+    return {
+      from: side(q.from, from),
+      to: side(q.to, to),
+      layers,
+      files: { indexed: false, added: [], removed: [], modified: [], truncated: false },
+    };
+  }
+  const [a, b] = await Promise.all([mergeOf(fromDigests), mergeOf(toDigests)]);
+  const view = (e: LayerEntry, path: string): FileSide => ({ path, type: e.type, sizeBytes: e.size });
+  const added: FileSide[] = [];
+  const removed: FileSide[] = [];
+  const modified: { path: string; type: LayerEntry["type"]; fromBytes: number; toBytes: number }[] = [];
+  for (const [path, f] of b.final) {
+    const old = a.final.get(path);
+    if (!old) added.push(view(f.entry, path));
+    else if (
+      old.entry.type !== f.entry.type ||
+      old.entry.size !== f.entry.size ||
+      old.entry.mode !== f.entry.mode ||
+      old.entry.linkTarget !== f.entry.linkTarget
+    ) {
+      modified.push({ path, type: f.entry.type, fromBytes: old.entry.size, toBytes: f.entry.size });
+    }
+  }
+  for (const [path, f] of a.final) if (!b.final.has(path)) removed.push(view(f.entry, path));
+  const byPath = (x: { path: string }, y: { path: string }) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0);
+  const truncated = Math.max(added.length, removed.length, modified.length) > q.limit;
+  return {
+    from: side(q.from, from),
+    to: side(q.to, to),
+    layers,
+    files: {
+      indexed: true,
+      counts: { added: added.length, removed: removed.length, modified: modified.length },
+      added: added.sort(byPath).slice(0, q.limit),
+      removed: removed.sort(byPath).slice(0, q.limit),
+      modified: modified.sort(byPath).slice(0, q.limit),
+      truncated,
+    },
+  };
+}

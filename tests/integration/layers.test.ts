@@ -66,6 +66,11 @@ beforeAll(async () => {
     { path: "app/cache/.wh..wh..opq", content: "" },
     { path: "app/cache/z.bin", content: bytes(10) },
   ]);
+  // v0: the first two layers only — what compare sets against v1
+  await pusher.pushImage("layers/demo", ["v0"], {
+    layers: [l1, l2],
+    config: { architecture: "amd64", os: "linux", created: "2024-04-01T00:00:00Z" },
+  });
   await pusher.pushImage("layers/demo", ["v1"], {
     layers: [l1, l2, l3],
     config: {
@@ -144,6 +149,19 @@ describe("layer index on the real registry", () => {
     const ids = items.map((f) => f.id);
     expect(ids).toEqual(expect.arrayContaining(["removed-in-later-layer", "runs-as-root"]));
     expect(items.find((f) => f.id === "removed-in-later-layer")?.bytes).toBe(1700); // b 200 + x 1000 + y 500
+  });
+
+  it("compares two tags: shared and own layers, then the files between their merged trees", async () => {
+    const { compareImages } = await import("@/lib/services/layers");
+    const before = await compareImages(SYSTEM, "layers/demo", { from: "v0", to: "v1", limit: 100 });
+    expect(before.layers.shared).toHaveLength(2);
+    expect(before.layers.onlyFrom).toEqual([]);
+    expect(before.layers.onlyTo).toHaveLength(1);
+    expect(before.files.indexed).toBe(true); // v0's layers are v1's first two, indexed above
+    const paths = (xs: { path: string }[]) => xs.filter((x) => !x.path.endsWith("cache")).map((x) => x.path);
+    expect(paths(before.files.added)).toEqual(["app/cache/z.bin"]);
+    expect(paths(before.files.removed)).toEqual(["app/cache/x.bin", "app/cache/y.bin"]);
+    expect(before.files.modified).toEqual([]);
   });
 
   it("marks a corrupt, truncated or missing layer failed with a reason, and keeps no rows of it", async () => {

@@ -2,7 +2,17 @@ import { AppError } from "@/lib/http/errors";
 import { json, pathSegments, route } from "@/lib/http/route";
 import { splitRepositoryPath } from "@/lib/oci/reference";
 import { tagListQuery } from "@/lib/services/api-types";
-import { filesQuery, getEfficiency, getFindings, imageQuery, listFiles, listLayers, requestLayerIndex } from "@/lib/services/layers";
+import {
+  compareImages,
+  compareQuery,
+  filesQuery,
+  getEfficiency,
+  getFindings,
+  imageQuery,
+  listFiles,
+  listLayers,
+  requestLayerIndex,
+} from "@/lib/services/layers";
 import { assertRepository, getManifestDetail, listTags } from "@/lib/services/repositories";
 
 export const dynamic = "force-dynamic";
@@ -10,7 +20,7 @@ export const dynamic = "force-dynamic";
 // Repository names contain slashes, so the path is resolved from the right as in the
 // registry's own API: /repositories/<name>/tags, /repositories/<name>/manifests/<reference>,
 // and /repositories/<name>/manifests/<reference>/<layers|files|efficiency|findings|index>.
-const SUFFIXES = { tags: 0, manifests: 1 };
+const SUFFIXES = { tags: 0, manifests: 1, compare: 0 };
 const IMAGE_VIEWS = new Set(["layers", "files", "efficiency", "findings", "index"]);
 
 function imagePath(path: string[]): { name: string; reference: string; view: string } | null {
@@ -32,6 +42,7 @@ export const GET = route({ auth: "viewer", params: pathSegments }, async ({ req,
     return getEfficiency(caller, image.name, image.reference, imageQuery.parse(query(req)).platform);
   }
   const { name, marker, rest } = splitRepositoryPath(params.path, SUFFIXES);
+  if (marker === "compare") return compareImages(caller, name, compareQuery.parse(query(req)));
   if (marker === "tags") return listTags(caller, name, tagListQuery.parse(query(req)));
   if (marker === "manifests" && rest[0]) return getManifestDetail(caller, name, rest[0]);
   // a name that breaks the grammar is a 400 whatever follows it (named without the endpoint suffix)
@@ -40,14 +51,13 @@ export const GET = route({ auth: "viewer", params: pathSegments }, async ({ req,
   assertRepository(suffix ? params.path.slice(0, -suffix).join("/") : name);
   throw new AppError(
     "not_found",
-    "unknown endpoint: use /repositories/<name>/tags or /repositories/<name>/manifests/<reference>[/layers|/files|/efficiency|/findings]",
+    "unknown endpoint: use /repositories/<name>/tags, /repositories/<name>/compare?from=&to= or /repositories/<name>/manifests/<reference>[/layers|/files|/efficiency|/findings]",
   );
 });
 
 // Indexing reads layers the caller may already read: any viewer may ask for it (it fills a cache).
 export const POST = route({ auth: "viewer", params: pathSegments }, async ({ req, caller, params }) => {
   const image = imagePath(params.path);
-  if (image?.view !== "index")
-    throw new AppError("not_found", "unknown endpoint: POST /repositories/<name>/manifests/<reference>/index");
+  if (image?.view !== "index") throw new AppError("not_found", "unknown endpoint: POST /repositories/<name>/manifests/<reference>/index");
   return json(await requestLayerIndex(caller, image.name, image.reference, imageQuery.parse(query(req)).platform), 202);
 });
