@@ -17,7 +17,17 @@ export const errorStatus = {
 
 export type ErrorCode = keyof typeof errorStatus;
 
+const APPERROR_BRAND = Symbol.for("layerscope.AppError");
+
 export class AppError extends Error {
+  /**
+   * Next.js bundles the job workers (instrumentation) and the routes separately, and objects such
+   * as the shared registry client cross between them: instanceof checks the brand, not the class.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === "object" && value !== null && APPERROR_BRAND in value;
+  }
+  readonly [APPERROR_BRAND] = true;
   override name = "AppError";
   readonly status: number;
   constructor(

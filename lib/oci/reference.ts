@@ -16,7 +16,17 @@ const DIGEST_ENCODED_RE: Readonly<Record<string, RegExp>> = {
 
 export type ReferenceField = "name" | "tag" | "digest" | "reference";
 
+const INVALIDREFERENCEERROR_BRAND = Symbol.for("layerscope.InvalidReferenceError");
+
 export class InvalidReferenceError extends Error {
+  /**
+   * Next.js bundles the job workers (instrumentation) and the routes separately, and objects such
+   * as the shared registry client cross between them: instanceof checks the brand, not the class.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === "object" && value !== null && INVALIDREFERENCEERROR_BRAND in value;
+  }
+  readonly [INVALIDREFERENCEERROR_BRAND] = true;
   override name = "InvalidReferenceError";
   constructor(
     readonly field: ReferenceField,

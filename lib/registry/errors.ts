@@ -27,7 +27,17 @@ export type RegistryErrorInit = {
   cause?: unknown;
 };
 
+const REGISTRYERROR_BRAND = Symbol.for("layerscope.RegistryError");
+
 export class RegistryError extends Error {
+  /**
+   * Next.js bundles the job workers (instrumentation) and the routes separately, and objects such
+   * as the shared registry client cross between them: instanceof checks the brand, not the class.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === "object" && value !== null && REGISTRYERROR_BRAND in value;
+  }
+  readonly [REGISTRYERROR_BRAND] = true;
   override name = "RegistryError";
   readonly kind: RegistryErrorKind;
   readonly status: number | null;
