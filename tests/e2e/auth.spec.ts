@@ -87,7 +87,9 @@ test.describe("as an admin", () => {
     await expectAccessible(page);
     await screenshot(page, "users");
 
+    const saved = page.waitForResponse((r) => r.url().includes("/api/v1/users/") && r.request().method() === "PATCH");
     await row.getByLabel(/Role of/).selectOption("viewer");
+    expect((await saved).status()).toBe(200);
     await expect(row.getByLabel(/Role of/)).toHaveValue("viewer");
     const me = await page.request.get("/api/v1/me", {
       headers: { authorization: `Basic ${Buffer.from("dana:dana password 1").toString("base64")}` },

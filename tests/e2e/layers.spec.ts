@@ -39,7 +39,10 @@ test("open an image, index its layers, browse the merged tree and a layer, open 
   await expect(page).toHaveURL(/layer=sha256/);
   const layer = section.getByRole("table", { name: "Files of the layer 1" });
   await expect(layer).toBeVisible();
-  await section.getByLabel("Only changes").check();
+  // the checkbox follows the URL: click, then wait for the URL and the box to agree
+  await section.getByLabel("Only changes").click();
+  await expect(page).toHaveURL(/changes=only/);
+  await expect(section.getByLabel("Only changes")).toBeChecked();
   await expect(layer.getByText("added").first()).toBeVisible();
 
   // deep link survives a reload
