@@ -14,8 +14,10 @@ import { useSearchParamsUpdate } from "@/components/ui/use-search-params-update"
 import { platformLabel } from "@/lib/oci/size";
 import { allLayersIndexed, type FileView, imageLayersOptions, indexLayersOptions } from "@/lib/queries";
 import type { ManifestDetail } from "@/lib/services/api-types";
+import { DockerfileCard } from "./dockerfile-card";
 import { EfficiencyCard } from "./efficiency-card";
 import { FileTree } from "./file-tree";
+import { FindingsCard } from "./findings-card";
 import { IndexStatus } from "./index-status";
 import { layerPositions } from "./layer-labels";
 import { LayerList } from "./layer-list";
@@ -212,6 +214,14 @@ function Inspector({ repository, reference, manifest }: { repository: string; re
           </Panel>
         </div>
       ) : null}
+      {indexed ? (
+        <Panel id="layer-findings" title="Findings">
+          <FindingsCard repository={repository} reference={reference} platform={platform} />
+        </Panel>
+      ) : null}
+      <Panel id="layer-dockerfile" title="Reconstructed Dockerfile (from the image history)">
+        <DockerfileCard layers={all} titleId="layer-dockerfile" />
+      </Panel>
     </Section>
   );
 }

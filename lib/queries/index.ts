@@ -203,6 +203,48 @@ export const imageEfficiency = z.object({
 });
 export type ImageEfficiency = z.infer<typeof imageEfficiency>;
 
+export const findingSeverity = z.enum(["info", "warning", "critical"]);
+export type FindingSeverity = z.infer<typeof findingSeverity>;
+
+export const imageFinding = z.object({
+  id: z.string(),
+  severity: findingSeverity,
+  title: z.string(),
+  detail: z.string(),
+  bytes: z.number().nullable(),
+  paths: z.array(z.string()),
+  // 0-based positions in the manifest's layer list
+  layers: z.array(z.number().int()),
+  fix: z.string(),
+});
+export type ImageFinding = z.infer<typeof imageFinding>;
+
+export const imageFindings = z.object({ digest: z.string(), items: z.array(imageFinding) });
+export type ImageFindings = z.infer<typeof imageFindings>;
+
+const comparedLayer = z.object({ digest: z.string(), sizeBytes: z.number() });
+const comparedFile = z.object({ path: z.string(), type: fileEntryType.catch("other"), sizeBytes: z.number() });
+export type ComparedFile = z.infer<typeof comparedFile>;
+const changedFile = z.object({ path: z.string(), type: fileEntryType.catch("other"), fromBytes: z.number(), toBytes: z.number() });
+export type ChangedFile = z.infer<typeof changedFile>;
+
+export const imageComparison = z.object({
+  from: z.object({ reference: z.string(), digest: z.string() }),
+  to: z.object({ reference: z.string(), digest: z.string() }),
+  layers: z.object({ shared: z.array(comparedLayer), onlyFrom: z.array(comparedLayer), onlyTo: z.array(comparedLayer) }),
+  files: z.object({
+    // false until every layer of both images is indexed: then the lists are empty
+    indexed: z.boolean(),
+    counts: z.object({ added: z.number().int(), removed: z.number().int(), modified: z.number().int() }).optional(),
+    added: z.array(comparedFile),
+    removed: z.array(comparedFile),
+    modified: z.array(changedFile),
+    // a list holds at most the API's limit; `counts` has the full numbers
+    truncated: z.boolean(),
+  }),
+});
+export type ImageComparison = z.infer<typeof imageComparison>;
+
 /** `merged` is the final file system; a layer digest is the file system as that layer left it. */
 export type FileView = { layer: string; changes: "only" | "all" };
 export type FileDirectory = FileView & { path: string };
@@ -303,6 +345,13 @@ export function isDigestReference(reference: string): boolean {
   return reference.includes(":");
 }
 
+/** Two references of one repository; `platform` picks the image of an index on both sides. */
+export type ComparisonParams = { from: string; to: string; platform: string | undefined };
+
+export function comparisonParams(input: { from: string; to: string; platform?: string | undefined }): ComparisonParams {
+  return { from: input.from.trim(), to: input.to.trim(), platform: nonEmpty(input.platform) };
+}
+
 /** A filter on the audit log (newest first; `action` matches a prefix: "login" → every sign-in). */
 export type AuditListParams = { action: string | undefined; actor: string | undefined; limit: number };
 
@@ -329,6 +378,8 @@ export const queryKeys = {
     layers: ["layers"] as const,
     files: ["files"] as const,
     efficiency: ["efficiency"] as const,
+    findings: ["findings"] as const,
+    comparisons: ["comparisons"] as const,
   },
   repositories: (params: RepositoryListParams) => ["repositories", params] as const,
   namespaces: (prefix: string) => ["namespaces", prefix] as const,
@@ -351,6 +402,9 @@ export const queryKeys = {
     ["files", repository, reference, platform ?? null, "directory", directory] as const,
   efficiency: (repository: string, reference: string, platform: string | undefined) =>
     ["efficiency", repository, reference, platform ?? null] as const,
+  findings: (repository: string, reference: string, platform: string | undefined) =>
+    ["findings", repository, reference, platform ?? null] as const,
+  comparison: (repository: string, params: ComparisonParams) => ["comparisons", repository, params] as const,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -366,6 +420,7 @@ export type UserListLoader = (signal?: AbortSignal) => Promise<UserList>;
 export type TokenListLoader = (signal?: AbortSignal) => Promise<TokenList>;
 export type AuditListLoader = (query: AuditListParams & { cursor?: string }, signal?: AbortSignal) => Promise<AuditList>;
 export type SetupStatusLoader = (signal?: AbortSignal) => Promise<SetupStatus>;
+export type ComparisonLoader = (repository: string, params: ComparisonParams, signal?: AbortSignal) => Promise<ImageComparison>;
 
 export const fetchRepositories: RepositoryListLoader = (query, signal) =>
   getJson(withSearch(apiPaths.repositories, query), repositoryList, signal);
@@ -401,6 +456,12 @@ export const fetchFiles = (repository: string, reference: string, query: FilesQu
 
 export const fetchEfficiency = (repository: string, reference: string, platform: string | undefined, signal?: AbortSignal) =>
   getJson(withSearch(apiPaths.manifestEfficiency(repository, reference), { platform }), imageEfficiency, signal);
+
+export const fetchFindings = (repository: string, reference: string, platform: string | undefined, signal?: AbortSignal) =>
+  getJson(withSearch(apiPaths.manifestFindings(repository, reference), { platform }), imageFindings, signal);
+
+export const fetchComparison: ComparisonLoader = (repository, params, signal) =>
+  getJson(withSearch(apiPaths.compare(repository), params), imageComparison, signal);
 
 /** Queues every layer of the image that isn't indexed yet (202); any signed-in role may. */
 export async function postLayerIndex(repository: string, reference: string, platform: string | undefined): Promise<LayerIndexRequest> {
@@ -593,6 +654,36 @@ export function efficiencyOptions(repository: string, reference: string, platfor
   });
 }
 
+/** Best-practice findings; like the file views, they answer 409 until every layer is indexed. */
+export function findingsOptions(repository: string, reference: string, platform: string | undefined) {
+  return queryOptions({
+    queryKey: queryKeys.findings(repository, reference, platform),
+    queryFn: ({ signal }) => fetchFindings(repository, reference, platform, signal),
+    staleTime: indexedImageStaleTime(reference),
+  });
+}
+
+export const COMPARISON_INDEX_POLL_MS = 2_000;
+
+/**
+ * Two images side by side. The file lists fill once both are indexed: with `pollUntilIndexed` (set once
+ * indexing was asked for) the query refetches until then.
+ */
+export function comparisonOptions(
+  repository: string,
+  params: ComparisonParams,
+  { pollUntilIndexed = false, load = fetchComparison }: { pollUntilIndexed?: boolean; load?: ComparisonLoader } = {},
+) {
+  const immutable = isDigestReference(params.from) && isDigestReference(params.to);
+  return queryOptions({
+    queryKey: queryKeys.comparison(repository, params),
+    queryFn: ({ signal }) => load(repository, params, signal),
+    staleTime: (query) => (query.state.data?.files.indexed ? (immutable ? Number.POSITIVE_INFINITY : TAG_POINTERS_STALE_MS) : 0),
+    refetchInterval: (query) =>
+      pollUntilIndexed && query.state.data && !query.state.data.files.indexed ? COMPARISON_INDEX_POLL_MS : false,
+  });
+}
+
 export function indexLayersOptions(queryClient: QueryClient, repository: string, reference: string, platform: string | undefined) {
   return mutationOptions({
     mutationKey: ["layers", "index", repository, reference, platform ?? null],
@@ -600,6 +691,20 @@ export function indexLayersOptions(queryClient: QueryClient, repository: string,
     // the answer carries the layers' new status: polling starts without waiting for a refetch
     onSuccess: (res) => queryClient.setQueryData(queryKeys.layers(repository, reference, platform), res.layers),
     onSettled: () => queryClient.invalidateQueries({ queryKey: [...queryKeys.roots.layers, repository, reference] }),
+  });
+}
+
+/** Queues the index of both images of a comparison; the layer queries poll from the answers' status. */
+export function indexComparisonOptions(queryClient: QueryClient, repository: string, params: ComparisonParams) {
+  return mutationOptions({
+    mutationKey: ["comparisons", "index", repository, params],
+    mutationFn: () =>
+      Promise.all([postLayerIndex(repository, params.from, params.platform), postLayerIndex(repository, params.to, params.platform)]),
+    onSuccess: ([from, to]) => {
+      queryClient.setQueryData(queryKeys.layers(repository, params.from, params.platform), from.layers);
+      queryClient.setQueryData(queryKeys.layers(repository, params.to, params.platform), to.layers);
+    },
+    onSettled: () => queryClient.invalidateQueries({ queryKey: queryKeys.comparison(repository, params) }),
   });
 }
 

@@ -35,6 +35,10 @@ export const apiPaths = {
     `/api/v1/repositories/${encodeRepositoryName(repository)}/manifests/${encodeReference(reference)}/files`,
   manifestEfficiency: (repository: string, reference: string) =>
     `/api/v1/repositories/${encodeRepositoryName(repository)}/manifests/${encodeReference(reference)}/efficiency`,
+  manifestFindings: (repository: string, reference: string) =>
+    `/api/v1/repositories/${encodeRepositoryName(repository)}/manifests/${encodeReference(reference)}/findings`,
+  /** GET with `?from=&to=[&platform=]`. */
+  compare: (repository: string) => `/api/v1/repositories/${encodeRepositoryName(repository)}/compare`,
 } as const;
 
 export const pageHrefs = {
@@ -47,6 +51,16 @@ export const pageHrefs = {
   repository: (repository: string) => `/repositories/${encodeRepositoryName(repository)}`,
   manifest: (repository: string, reference: string) =>
     `/repositories/${encodeRepositoryName(repository)}/manifests/${encodeReference(reference)}`,
+  /** Two images of a repository side by side; any of the references may be left for the page to ask. */
+  compare: (repository: string, refs: { from?: string; to?: string; platform?: string } = {}) => {
+    const sp = new URLSearchParams();
+    for (const key of ["from", "to", "platform"] as const) {
+      const v = refs[key];
+      if (v) sp.set(key, v);
+    }
+    const qs = sp.toString();
+    return `/repositories/${encodeRepositoryName(repository)}/compare${qs ? `?${qs}` : ""}`;
+  },
 } as const;
 
 /** The sign-in page, coming back to `returnTo` afterwards. */

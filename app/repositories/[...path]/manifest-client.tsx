@@ -1,6 +1,8 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
+import Link from "next/link";
+import { useSearchParams } from "next/navigation";
 import { LayerInspector } from "@/components/layer-tree/layer-inspector";
 import { AnnotationsList, ConfigDetails } from "@/components/manifest-summary/config-details";
 import { KindBadge } from "@/components/manifest-summary/kind-badge";
@@ -9,12 +11,14 @@ import { ManifestSkeleton } from "@/components/manifest-summary/manifest-skeleto
 import { LegacyNotice, ManifestSummary } from "@/components/manifest-summary/manifest-summary";
 import { AttestationsTable, PlatformsTable } from "@/components/manifest-summary/platforms-table";
 import { RepositoryBreadcrumbs } from "@/components/repository-list/repository-breadcrumbs";
+import { buttonClass } from "@/components/ui/button";
 import { PageHeader } from "@/components/ui/page-header";
 import { shortDigest } from "@/lib/oci/reference";
-import { isDigestReference, manifestOptions } from "@/lib/queries";
+import { isDigestReference, manifestOptions, pageHrefs } from "@/lib/queries";
 
 export function ManifestClient({ repository, reference, pullHost }: { repository: string; reference: string; pullHost: string }) {
   const { data: manifest, error, isPending } = useQuery(manifestOptions(repository, reference));
+  const platform = useSearchParams().get("platform") ?? undefined;
   if (error && !manifest) throw error;
   if (isPending) return <ManifestSkeleton />;
 
@@ -25,6 +29,13 @@ export function ManifestClient({ repository, reference, pullHost }: { repository
         eyebrow={<RepositoryBreadcrumbs name={repository} linkRepository />}
         title={<span className="font-mono">{title}</span>}
         description={<KindBadge kind={manifest.kind} />}
+        actions={
+          manifest.kind === "image" || manifest.kind === "index" ? (
+            <Link href={pageHrefs.compare(repository, { to: reference, platform })} className={buttonClass("secondary", "md")}>
+              Compare with…
+            </Link>
+          ) : null
+        }
       />
       <div className="space-y-6">
         {manifest.kind === "legacy" ? <LegacyNotice /> : null}

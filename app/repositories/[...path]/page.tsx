@@ -4,8 +4,19 @@ import { notFound } from "next/navigation";
 import { requirePageCaller } from "@/lib/auth/page";
 import { pullHost } from "@/lib/env";
 import { InvalidReferenceError, isValidRepositoryName, parseReference, splitRepositoryPath } from "@/lib/oci/reference";
-import { manifestOptions, pageHrefs, searchString, tagListOptions, tagListParamsFromSearch } from "@/lib/queries";
+import {
+  comparisonOptions,
+  comparisonParams,
+  manifestOptions,
+  pageHrefs,
+  searchString,
+  tagListOptions,
+  tagListParams,
+  tagListParamsFromSearch,
+} from "@/lib/queries";
 import { makeServerQueryClient, notFoundIfMissing, serviceLoaders } from "@/lib/queries/server";
+import { compareImages, compareQuery } from "@/lib/services/layers";
+import { CompareClient } from "./compare-client";
 import { ManifestClient } from "./manifest-client";
 import { RepositoryClient } from "./repository-client";
 
@@ -14,7 +25,10 @@ export const dynamic = "force-dynamic";
 type Params = Promise<{ path: string[] }>;
 type SearchParams = Promise<Record<string, string | string[] | undefined>>;
 
-type Target = { kind: "repository"; name: string } | { kind: "manifest"; name: string; reference: string };
+type Target =
+  | { kind: "repository"; name: string }
+  | { kind: "manifest"; name: string; reference: string }
+  | { kind: "compare"; name: string };
 
 function safeDecode(segment: string): string | null {
   try {
@@ -24,18 +38,22 @@ function safeDecode(segment: string): string | null {
   }
 }
 
-/** `/repositories/<name…>` or `/repositories/<name…>/manifests/<tag-or-digest>`; null when neither. */
+/**
+ * `/repositories/<name…>`, `/repositories/<name…>/manifests/<tag-or-digest>` or `/repositories/<name…>/compare`
+ * (references in the query); null when none.
+ */
 function parseTarget(rawSegments: string[]): Target | null {
   const segments = rawSegments.map(safeDecode);
   if (segments.some((s) => s === null)) return null;
   let split: ReturnType<typeof splitRepositoryPath>;
   try {
-    split = splitRepositoryPath(segments as string[], { manifests: 1 });
+    split = splitRepositoryPath(segments as string[], { manifests: 1, compare: 0 });
   } catch (e) {
     if (e instanceof InvalidReferenceError) return null;
     throw e;
   }
   if (!isValidRepositoryName(split.name)) return null;
+  if (split.marker === "compare") return { kind: "compare", name: split.name };
   const reference = split.marker === "manifests" ? split.rest[0] : undefined;
   if (reference === undefined) return { kind: "repository", name: split.name };
   try {
@@ -49,6 +67,7 @@ function parseTarget(rawSegments: string[]): Target | null {
 export async function generateMetadata({ params }: { params: Params }): Promise<Metadata> {
   const target = parseTarget((await params).path);
   if (!target) return { title: "Not found" };
+  if (target.kind === "compare") return { title: `Compare · ${target.name}` };
   return { title: target.kind === "manifest" ? `${target.name}:${target.reference}` : target.name };
 }
 
@@ -67,6 +86,27 @@ export default async function RepositoryPathPage({ params, searchParams }: { par
     return (
       <HydrationBoundary state={dehydrate(queryClient)}>
         <ManifestClient repository={target.name} reference={target.reference} pullHost={host} />
+      </HydrationBoundary>
+    );
+  }
+
+  if (target.kind === "compare") {
+    const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v) ?? "";
+    const params = comparisonParams({ from: first(sp.from), to: first(sp.to), platform: first(sp.platform) });
+    const name = target.name;
+    await Promise.all([
+      // the From/To pickers list every tag by name
+      queryClient.fetchInfiniteQuery(tagListOptions(name, tagListParams({ sort: "name" }), loaders.tags)).catch(notFoundIfMissing),
+      // a failed comparison (an unknown reference, say) is left to the client, which shows it next to the pickers
+      params.from && params.to
+        ? queryClient.prefetchQuery(
+            comparisonOptions(name, params, { load: (repo, q) => compareImages(caller, repo, compareQuery.parse(q)) }),
+          )
+        : undefined,
+    ]);
+    return (
+      <HydrationBoundary state={dehydrate(queryClient)}>
+        <CompareClient repository={name} />
       </HydrationBoundary>
     );
   }

@@ -1,10 +1,12 @@
 "use client";
 
 import { keepPreviousData, useInfiniteQuery } from "@tanstack/react-query";
+import Link from "next/link";
 import { useSearchParams } from "next/navigation";
 import { useEffect } from "react";
 import { RepositoryBreadcrumbs } from "@/components/repository-list/repository-breadcrumbs";
 import { TagTable } from "@/components/tag-table/tag-table";
+import { buttonClass } from "@/components/ui/button";
 import { CopyButton } from "@/components/ui/copy-button";
 import { EmptyState } from "@/components/ui/empty-state";
 import { ErrorState } from "@/components/ui/error-state";
@@ -15,7 +17,15 @@ import { Select, type SelectOption } from "@/components/ui/select";
 import { TableSkeleton } from "@/components/ui/skeleton";
 import { useSearchParamsUpdate } from "@/components/ui/use-search-params-update";
 import { formatBytes } from "@/lib/oci/size";
-import { defaultTagOrder, flattenPages, type SortOrder, type TagSort, tagListOptions, tagListParamsFromSearch } from "@/lib/queries";
+import {
+  defaultTagOrder,
+  flattenPages,
+  pageHrefs,
+  type SortOrder,
+  type TagSort,
+  tagListOptions,
+  tagListParamsFromSearch,
+} from "@/lib/queries";
 
 const SORTS: SelectOption<TagSort>[] = [
   { value: "semver", label: "Version" },
@@ -73,9 +83,14 @@ export function RepositoryClient({ name, pullHost }: { name: string; pullHost: s
           ) : null
         }
         actions={
-          <CopyButton value={`docker pull ${pullHost}/${name}`} label="Copy docker pull command" variant="secondary" size="md">
-            Copy docker pull command
-          </CopyButton>
+          <>
+            <Link href={pageHrefs.compare(name)} className={buttonClass("secondary", "md")}>
+              Compare tags
+            </Link>
+            <CopyButton value={`docker pull ${pullHost}/${name}`} label="Copy docker pull command" variant="secondary" size="md">
+              Copy docker pull command
+            </CopyButton>
+          </>
         }
       />
       <section aria-label="Tags" className="space-y-3">

@@ -1,0 +1,163 @@
+"use client";
+
+import { type ReactNode, useEffect, useRef } from "react";
+import { cn, focusRing } from "@/components/ui/cn";
+import { formatCount } from "@/components/ui/format";
+import { type VirtualColumn, VirtualTable } from "@/components/ui/virtual-table";
+import { formatBytes } from "@/lib/oci/size";
+import type { ChangedFile, ComparedFile } from "@/lib/queries";
+
+const muted = "text-zinc-600 dark:text-zinc-400";
+const ROW_HEIGHT = 36;
+
+function displayPath(path: string): string {
+  return `/${path.replace(/^\/+/, "")}`;
+}
+
+function PathCell({ path }: { path: string }) {
+  const p = displayPath(path);
+  return (
+    <span className="block truncate font-mono text-xs text-zinc-900 dark:text-zinc-100" title={p}>
+      {p}
+    </span>
+  );
+}
+
+function signedBytes(n: number): string {
+  return n > 0 ? `+${formatBytes(n)}` : n < 0 ? `−${formatBytes(-n)}` : "±0 B";
+}
+
+const typeColumn = <T extends { type: string }>(): VirtualColumn<T> => ({
+  id: "type",
+  header: "Type",
+  cell: (row) => <span className={cn("text-xs", muted)}>{row.type}</span>,
+});
+
+const FILE_COLUMNS: VirtualColumn<ComparedFile>[] = [
+  { id: "path", header: "Path", cell: (row) => <PathCell path={row.path} /> },
+  typeColumn<ComparedFile>(),
+  {
+    id: "size",
+    header: "Size",
+    cell: (row) => <span className="tabular-nums">{formatBytes(row.sizeBytes)}</span>,
+    className: "text-right",
+  },
+];
+
+const CHANGED_COLUMNS: VirtualColumn<ChangedFile>[] = [
+  { id: "path", header: "Path", cell: (row) => <PathCell path={row.path} /> },
+  typeColumn<ChangedFile>(),
+  {
+    id: "size",
+    header: "From → To",
+    cell: (row) => (
+      <span className="tabular-nums">
+        {formatBytes(row.fromBytes)} → {formatBytes(row.toBytes)}
+        <span className={cn("ml-2 text-xs", muted)}>({signedBytes(row.toBytes - row.fromBytes)})</span>
+      </span>
+    ),
+    className: "text-right",
+  },
+];
+
+function Frame({ id, title, shown, total, children }: { id: string; title: string; shown: number; total: number; children: ReactNode }) {
+  return (
+    <section aria-labelledby={id} className="space-y-2">
+      <div className="flex flex-wrap items-baseline justify-between gap-2">
+        <h3 id={id} className="font-semibold text-sm text-zinc-900 dark:text-zinc-100">
+          {title} ({formatCount(total)})
+        </h3>
+        {shown < total ? (
+          <p className={cn("text-xs", muted)}>
+            Showing {formatCount(shown)} of {formatCount(total)}
+          </p>
+        ) : null}
+      </div>
+      {children}
+    </section>
+  );
+}
+
+const tableProps = { rowHeight: ROW_HEIGHT, minWidth: 480, maxHeight: "24rem", className: focusRing } as const;
+
+/**
+ * The rows hold nothing focusable, so the table's scroll box must take focus itself for keyboard users
+ * to scroll it (axe: scrollable-region-focusable). VirtualTable has no prop for that: set it here.
+ */
+function KeyboardScrollable({ children }: { children: ReactNode }) {
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    ref.current?.firstElementChild?.setAttribute("tabindex", "0");
+  });
+  return <div ref={ref}>{children}</div>;
+}
+
+/** Files only in one image: path, type and size. Virtualized, so thousands of rows stay smooth. */
+export function FileListTable({
+  id,
+  title,
+  empty,
+  rows,
+  total,
+}: {
+  id: string;
+  title: string;
+  empty: string;
+  rows: readonly ComparedFile[];
+  total: number;
+}) {
+  return (
+    <Frame id={id} title={title} shown={rows.length} total={total}>
+      {rows.length === 0 ? (
+        <p className={cn("text-sm", muted)}>{empty}</p>
+      ) : (
+        <KeyboardScrollable>
+          <VirtualTable
+            {...tableProps}
+            label={`${title} files`}
+            columns={FILE_COLUMNS}
+            rows={rows}
+            rowKey={(r) => r.path}
+            totalRows={rows.length}
+            gridTemplateColumns="minmax(0,1fr) 6rem 7rem"
+          />
+        </KeyboardScrollable>
+      )}
+    </Frame>
+  );
+}
+
+/** Files in both images that differ (type, size, mode or link target): the size before and after. */
+export function ChangedFileTable({
+  id,
+  title,
+  empty,
+  rows,
+  total,
+}: {
+  id: string;
+  title: string;
+  empty: string;
+  rows: readonly ChangedFile[];
+  total: number;
+}) {
+  return (
+    <Frame id={id} title={title} shown={rows.length} total={total}>
+      {rows.length === 0 ? (
+        <p className={cn("text-sm", muted)}>{empty}</p>
+      ) : (
+        <KeyboardScrollable>
+          <VirtualTable
+            {...tableProps}
+            label={`${title} files`}
+            columns={CHANGED_COLUMNS}
+            rows={rows}
+            rowKey={(r) => r.path}
+            totalRows={rows.length}
+            gridTemplateColumns="minmax(0,1fr) 6rem 14rem"
+          />
+        </KeyboardScrollable>
+      )}
+    </Frame>
+  );
+}
