@@ -2,12 +2,14 @@
 // the same run (what registry UIs without a cache do: GET every manifest and config each time).
 // Prints a table; asserts nothing about speed (tests check correctness, this measures).
 
-import { rmSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { SYSTEM } from "../../lib/auth/caller";
 import { startEmbeddedPostgres } from "../../lib/db/embedded";
 import { createLimiter } from "../../lib/services/limit";
+import { type LayerFile, makeLayer, RegistryPusher } from "../fixtures/images";
 import { startRegistry } from "../fixtures/registry";
 import { seedFoundation } from "../fixtures/scenarios";
 import { freshDatabase } from "../integration/helpers";
@@ -16,6 +18,18 @@ const ROOT = path.resolve(__dirname, "../..");
 const CONCURRENCY = 8;
 
 type Row = { scenario: string; approach: string; ms: number; requests: number; note: string };
+
+/** ~256 MB of tar: 600 files of 400 KiB (half-compressible blocks) and 20,000 small ones. */
+async function bigLayer() {
+  const files: LayerFile[] = [];
+  const block = Buffer.alloc(400 * 1024);
+  for (let i = 0; i < 600; i++) {
+    for (let j = 0; j < block.length; j += 4) block.writeUInt32LE(j % 8 === 0 ? (i * 2654435761 + j * 40503) >>> 0 : 0, j);
+    files.push({ path: `data/part-${i}.bin`, content: Buffer.from(block) });
+  }
+  for (let i = 0; i < 20_000; i++) files.push({ path: `small/d${i % 200}/f${i}.txt`, content: `file ${i}\n` });
+  return makeLayer(files);
+}
 
 async function main() {
   const pgDir = path.join(ROOT, ".tmp", "bench-pg");
@@ -110,6 +124,48 @@ async function main() {
       note: "tags/list + manifests + configs",
     });
 
+    // ---- layer indexing: a large generated layer, Layerscope's streaming index vs `tar -tzf`
+    const big = await bigLayer();
+    await new RegistryPusher(registry.url).pushImage("bench/big-layer", ["v1"], {
+      layers: [big],
+      config: { architecture: "amd64", os: "linux", created: "2024-01-01T00:00:00Z" },
+    });
+    const { markLayersPending, indexLayerBlob } = await import("../../lib/services/layer-index");
+    const mb = big.tar.length / 1024 / 1024;
+    const baseRss = process.memoryUsage().rss;
+    let peakRss = baseRss;
+    const sampler = setInterval(() => {
+      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    }, 20);
+    t = performance.now();
+    await markLayersPending([{ digest: big.digest, mediaType: big.mediaType, sizeBytes: big.size }], "bench/big-layer");
+    await indexLayerBlob(big.digest);
+    const indexMs = performance.now() - t;
+    clearInterval(sampler);
+    rows.push({
+      scenario: `index a ${Math.round(mb)} MB layer (gzip)`,
+      approach: "Layerscope (stream)",
+      ms: indexMs,
+      requests: 1,
+      note: `${(mb / (indexMs / 1000)).toFixed(0)} MB/s of tar, peak RSS +${Math.round((peakRss - baseRss) / 1024 / 1024)} MB over ${Math.round(baseRss / 1024 / 1024)} MB`,
+    });
+    const blobFile = path.join(ROOT, ".tmp", "bench-layer.tar.gz");
+    writeFileSync(blobFile, big.blob);
+    t = performance.now();
+    const listed =
+      execFileSync("tar", ["-tzf", blobFile], { maxBuffer: 512 * 1024 * 1024 })
+        .toString()
+        .split("\n").length - 1;
+    const tarMs = performance.now() - t;
+    rmSync(blobFile, { force: true });
+    rows.push({
+      scenario: `index a ${Math.round(mb)} MB layer (gzip)`,
+      approach: "tar -tzf (local file)",
+      ms: tarMs,
+      requests: 0,
+      note: `${(mb / (tarMs / 1000)).toFixed(0)} MB/s, ${listed} entries, blob already on disk`,
+    });
+
     await disconnectDb();
     await naive.close();
   } finally {
@@ -118,9 +174,9 @@ async function main() {
   }
 
   const pad = (s: string, n: number) => s.padEnd(n);
-  console.log(`\n${pad("scenario", 34)}${pad("approach", 22)}${pad("ms", 10)}${pad("requests", 10)}note`);
+  console.log(`\n${pad("scenario", 34)}${pad("approach", 24)}${pad("ms", 10)}${pad("requests", 10)}note`);
   for (const r of rows) {
-    console.log(`${pad(r.scenario, 34)}${pad(r.approach, 22)}${pad(String(Math.round(r.ms)), 10)}${pad(String(r.requests), 10)}${r.note}`);
+    console.log(`${pad(r.scenario, 34)}${pad(r.approach, 24)}${pad(String(Math.round(r.ms)), 10)}${pad(String(r.requests), 10)}${r.note}`);
   }
   const warm = rows.find((r) => r.scenario.includes("warm"));
   const naiveRow = rows.find((r) => r.scenario === "full sync, every run");
