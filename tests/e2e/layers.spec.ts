@@ -58,3 +58,22 @@ test("open an image, index its layers, browse the merged tree and a layer, open 
   await screenshot(page, "layers-treemap");
   expect(errors).toEqual([]);
 });
+
+test("compare two tags: shared layers, then file changes once both are indexed", async ({ page, request }) => {
+  const errors = watchServerErrors(page);
+  const res = await request.get("/api/v1/repositories/platform/api/tags?sort=semver&order=desc&limit=40");
+  const items = ((await res.json()) as { items: { name: string; digest: string }[] }).items;
+  const to = items[0];
+  const from = items.find((t) => t.digest !== to?.digest);
+  expect(to && from).toBeTruthy();
+  await page.goto(`/repositories/platform/api/compare?from=${from?.name}&to=${to?.name}`);
+  await expect(page.getByRole("heading", { name: "Compare images" })).toBeVisible();
+  await expect(page.getByLabel("From", { exact: true })).toHaveValue(from?.name ?? "");
+  const index = page.getByRole("button", { name: "Index both images" });
+  if (await index.isVisible()) await index.click();
+  await expect(page.getByRole("table", { name: "Added files" }).or(page.getByText("Added (0)"))).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByRole("heading", { name: "Shared" })).toBeVisible();
+  await expectAccessible(page);
+  await screenshot(page, "compare");
+  expect(errors).toEqual([]);
+});
