@@ -1,7 +1,7 @@
 // Indexing a layer blob: stream it from the registry, list its tar entries into Postgres in
 // batches, never write layer content anywhere. Runs as the layer-index job; one blob at a time.
 import "server-only";
-import { Readable } from "node:stream";
+import { Readable, Transform } from "node:stream";
 import { getDb } from "../db/client";
 import { getEnv } from "../env";
 import { type LayerEntry, LayerIndexError } from "../layers/entries";
@@ -70,27 +70,37 @@ export async function indexLayerBlob(digest: string): Promise<void> {
   try {
     await db.layerFile.deleteMany({ where: { digest } }); // rows of an earlier failed attempt
     const { body } = await sharedRegistry().openBlob(row.repository, digest);
-    const counted = Readable.fromWeb(body as import("node:stream/web").ReadableStream<Uint8Array>).on("data", (chunk: Buffer) => {
-      bytesRead += chunk.length;
-    });
+    // counted on the way through (a "data" listener would switch the stream to flowing mode and
+    // defeat the indexer's backpressure)
+    const counted = Readable.fromWeb(body as import("node:stream/web").ReadableStream<Uint8Array>).pipe(
+      new Transform({
+        transform(chunk: Buffer, _enc, done) {
+          bytesRead += chunk.length;
+          done(null, chunk);
+        },
+      }),
+    );
     const result = await indexLayerStream(counted, {
       mediaType: row.mediaType,
       onBatch: async (entries: LayerEntry[]) => {
-        await db.layerFile.createMany({
-          data: entries.map((e) => ({
-            digest,
-            seq: seq++,
-            path: e.path,
-            type: e.type,
-            size: BigInt(e.size),
-            mode: e.mode,
-            uid: e.uid,
-            gid: e.gid,
-            linkTarget: e.linkTarget,
-            whiteout: e.whiteout,
-            opaque: e.opaque,
-          })),
-        });
+        // one statement per batch with a column array each (unnest): far cheaper than binding
+        // eleven parameters per row
+        const first = seq;
+        seq += entries.length;
+        await db.$executeRaw`
+          INSERT INTO layer_files (digest, seq, path, type, size, mode, uid, gid, link_target, whiteout, opaque)
+          SELECT ${digest}, * FROM unnest(
+            ${entries.map((_, i) => first + i)}::int[],
+            ${entries.map((e) => e.path)}::text[],
+            ${entries.map((e) => e.type)}::text[],
+            ${entries.map((e) => e.size)}::bigint[],
+            ${entries.map((e) => e.mode)}::int[],
+            ${entries.map((e) => e.uid)}::int[],
+            ${entries.map((e) => e.gid)}::int[],
+            ${entries.map((e) => e.linkTarget)}::text[],
+            ${entries.map((e) => e.whiteout)}::boolean[],
+            ${entries.map((e) => e.opaque)}::boolean[]
+          )`;
         if (Date.now() - lastProgress > PROGRESS_EVERY_MS) {
           lastProgress = Date.now();
           await db.layerIndex.update({ where: { digest }, data: { bytesRead: BigInt(bytesRead) } });
