@@ -92,20 +92,18 @@ function KeyboardScrollable({ children }: { children: ReactNode }) {
   return <div ref={ref}>{children}</div>;
 }
 
-/** Files only in one image: path, type and size. Virtualized, so thousands of rows stay smooth. */
-export function FileListTable({
+type TableProps<T> = { id: string; title: string; empty: string; rows: readonly T[]; total: number };
+
+/** One list of compared files, virtualized so thousands of rows stay smooth. */
+function ComparedTable<T extends { path: string }>({
   id,
   title,
   empty,
   rows,
   total,
-}: {
-  id: string;
-  title: string;
-  empty: string;
-  rows: readonly ComparedFile[];
-  total: number;
-}) {
+  columns,
+  gridTemplateColumns,
+}: TableProps<T> & { columns: VirtualColumn<T>[]; gridTemplateColumns: string }) {
   return (
     <Frame id={id} title={title} shown={rows.length} total={total}>
       {rows.length === 0 ? (
@@ -115,11 +113,11 @@ export function FileListTable({
           <VirtualTable
             {...tableProps}
             label={`${title} files`}
-            columns={FILE_COLUMNS}
+            columns={columns}
             rows={rows}
             rowKey={(r) => r.path}
             totalRows={rows.length}
-            gridTemplateColumns="minmax(0,1fr) 6rem 7rem"
+            gridTemplateColumns={gridTemplateColumns}
           />
         </KeyboardScrollable>
       )}
@@ -127,37 +125,12 @@ export function FileListTable({
   );
 }
 
+/** Files only in one image: path, type and size. */
+export function FileListTable(props: TableProps<ComparedFile>) {
+  return <ComparedTable {...props} columns={FILE_COLUMNS} gridTemplateColumns="minmax(0,1fr) 6rem 7rem" />;
+}
+
 /** Files in both images that differ (type, size, mode or link target): the size before and after. */
-export function ChangedFileTable({
-  id,
-  title,
-  empty,
-  rows,
-  total,
-}: {
-  id: string;
-  title: string;
-  empty: string;
-  rows: readonly ChangedFile[];
-  total: number;
-}) {
-  return (
-    <Frame id={id} title={title} shown={rows.length} total={total}>
-      {rows.length === 0 ? (
-        <p className={cn("text-sm", muted)}>{empty}</p>
-      ) : (
-        <KeyboardScrollable>
-          <VirtualTable
-            {...tableProps}
-            label={`${title} files`}
-            columns={CHANGED_COLUMNS}
-            rows={rows}
-            rowKey={(r) => r.path}
-            totalRows={rows.length}
-            gridTemplateColumns="minmax(0,1fr) 6rem 14rem"
-          />
-        </KeyboardScrollable>
-      )}
-    </Frame>
-  );
+export function ChangedFileTable(props: TableProps<ChangedFile>) {
+  return <ComparedTable {...props} columns={CHANGED_COLUMNS} gridTemplateColumns="minmax(0,1fr) 6rem 14rem" />;
 }
