@@ -103,9 +103,14 @@ export function allows(p: Principal, permission: Permission, repository?: string
   return roleAtLeast(role, rule.role);
 }
 
+/** The highest role a user holds anywhere: their own, or one a grant gives on some repositories. */
+export function bestRole(role: Role, grants: readonly Grant[]): Role {
+  return grants.reduce<Role>((r, g) => maxRole(r, g.role), role);
+}
+
 /** The permissions a principal holds somewhere (with grants: on at least one repository) — for the UI. */
 export function heldPermissions(p: Principal): Permission[] {
-  const best = p.grants.reduce<Role>((r, g) => maxRole(r, g.role), p.role);
+  const best = bestRole(p.role, p.grants);
   return (Object.keys(PERMISSIONS) as Permission[]).filter((perm) => {
     const rule = PERMISSIONS[perm];
     if (p.anonymous && rule.role !== "viewer") return false;

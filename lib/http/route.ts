@@ -2,7 +2,7 @@ import "server-only";
 import { type NextRequest, NextResponse } from "next/server";
 import { z } from "zod";
 import { ANONYMOUS, type Caller, clientIp, resolveCaller, SYSTEM } from "../auth/caller";
-import { maxRole, type Role, roleAtLeast } from "../auth/roles";
+import { bestRole, roleAtLeast } from "../auth/roles";
 import { logger } from "../log";
 import { InvalidReferenceError } from "../oci/reference";
 import { RegistryError } from "../registry/errors";
@@ -126,7 +126,7 @@ async function authenticate(req: NextRequest, auth: RouteAuth): Promise<Caller> 
   if (!caller) throw new AppError("unauthorized", "sign in, or send an API token (Authorization: Bearer) or Basic credentials");
   if (auth === "viewer") return caller;
   if (caller.kind !== "user") throw new AppError("unauthorized", "sign in to do this");
-  const best = caller.grants.reduce<Role>((r, g) => maxRole(r, g.role), caller.role);
+  const best = bestRole(caller.role, caller.grants);
   if (auth === "editor" && !roleAtLeast(best, "editor")) throw new AppError("forbidden", "this needs the editor role");
   if (auth === "admin" && caller.role !== "admin") throw new AppError("forbidden", "this needs the admin role");
   return caller;

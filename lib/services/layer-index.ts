@@ -28,8 +28,11 @@ export async function markLayersPending(
   const db = getDb();
   const max = getEnv().LAYER_INDEX_MAX_BYTES;
   const queue: string[] = [];
+  const known = new Map(
+    (await db.layerIndex.findMany({ where: { digest: { in: layers.map((l) => l.digest) } } })).map((r) => [r.digest, r]),
+  );
   for (const l of layers) {
-    const row = await db.layerIndex.findUnique({ where: { digest: l.digest } });
+    const row = known.get(l.digest);
     const stale = row?.status === "running" && Date.now() - row.updatedAt.getTime() > STALE_RUNNING_MS;
     if (row && row.status !== "failed" && !stale) {
       if (row.status === "pending") queue.push(l.digest);
@@ -44,11 +47,12 @@ export async function markLayersPending(
       repository,
       bytesRead: 0n,
     };
-    await db.layerIndex.upsert({
+    const saved = await db.layerIndex.upsert({
       where: { digest: l.digest },
       create: { digest: l.digest, ...data },
       update: { ...data, queuedAt: new Date() },
     });
+    known.set(l.digest, saved); // a blob listed twice in one image is not reset by its second listing
     if (!tooBig) queue.push(l.digest);
   }
   return queue;

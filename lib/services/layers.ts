@@ -10,8 +10,9 @@ import { enqueueLayerIndex } from "../jobs/layer-index";
 import { efficiency as computeEfficiency } from "../layers/efficiency";
 import type { LayerEntry } from "../layers/entries";
 import { findings } from "../layers/findings";
-import { instructionFromCreatedBy, pairHistory } from "../layers/history";
+import { createdByOf, instructionFromCreatedBy, pairHistory } from "../layers/history";
 import { type MergeResult, mergeLayers } from "../layers/merge";
+import { directorySizes } from "../layers/tree";
 import { parseImageConfig } from "../oci/config";
 import type { ManifestDetail } from "./api-types";
 import { decodeCursor, nextCursorFor } from "./cursor";
@@ -63,13 +64,11 @@ export async function requestLayerIndex(caller: Caller, repository: string, refe
   return { digest: image.digest, queued: queue.length, layers: await listLayers(caller, repository, image.digest) };
 }
 
-type HistoryEntry = { created_by?: string; empty_layer?: boolean; comment?: string; created?: string };
-
-function configHistory(image: ManifestDetail, raw: string | null): HistoryEntry[] {
-  if (!raw || !image.config) return [];
+/** The image's history from its cached config (none when the config is missing or unreadable). */
+function configHistory(raw: string | null) {
+  if (!raw) return [];
   try {
-    const parsed = z.object({ history: z.array(z.record(z.string(), z.unknown())).optional() }).safeParse(JSON.parse(raw));
-    return (parsed.success ? (parsed.data.history ?? []) : []) as HistoryEntry[];
+    return parseImageConfig(raw).history;
   } catch {
     return [];
   }
@@ -83,7 +82,7 @@ export async function listLayers(caller: Caller, repository: string, reference: 
     image.config ? db.imageConfig.findUnique({ where: { digest: image.config.digest }, select: { raw: true } }) : null,
   ]);
   const byDigest = new Map(rows.map((r) => [r.digest, r]));
-  const paired = pairHistory(configHistory(image, config?.raw ?? null), image.layers.length);
+  const paired = pairHistory(configHistory(config?.raw ?? null), image.layers.length);
   return image.layers.map((l, i) => {
     const row = byDigest.get(l.digest);
     const history = paired.layers[i] ?? null;
@@ -93,7 +92,7 @@ export async function listLayers(caller: Caller, repository: string, reference: 
       sizeBytes: l.sizeBytes,
       uncompressedBytes: row?.uncompressedBytes != null ? Number(row.uncompressedBytes) : null,
       fileCount: row?.fileCount ?? null,
-      createdBy: history?.created_by ? instructionFromCreatedBy(history.created_by) : null,
+      createdBy: history && createdByOf(history) ? instructionFromCreatedBy(createdByOf(history)) : null,
       emptyLayer: row?.status === "done" ? row.fileCount === 0 : null,
       index: {
         status: (row?.status ?? "pending") as IndexStatus,
@@ -193,16 +192,7 @@ export async function listFiles(caller: Caller, repository: string, reference: s
   const changed = new Map((merge.changes[top] ?? []).map((c) => [c.path, c]));
 
   // directory sizes over the whole tree at this layer: a directory's size is the bytes under it
-  const dirBytes = new Map<string, number>();
-  for (const [path, f] of merge.final) {
-    if (f.entry.type !== "file") continue;
-    let slash = path.lastIndexOf("/");
-    while (slash > 0) {
-      const parent = path.slice(0, slash);
-      dirBytes.set(parent, (dirBytes.get(parent) ?? 0) + f.entry.size);
-      slash = parent.lastIndexOf("/");
-    }
-  }
+  const dirBytes = directorySizes(Array.from(merge.final.values(), (f) => f.entry));
   const item = (path: string, entry: LayerEntry, layer: number, change: FileItem["change"]): FileItem => ({
     path,
     type: entry.type,
