@@ -8,6 +8,11 @@ const bool = z
   .optional()
   .transform((v) => v === "true" || v === "1" || v === "yes");
 
+const boolDefaultTrue = z
+  .enum(["true", "false", "1", "0", "yes", "no", ""])
+  .optional()
+  .transform((v) => v === undefined || v === "" || v === "true" || v === "1" || v === "yes");
+
 const optionalString = z
   .string()
   .optional()
@@ -71,6 +76,8 @@ export const envSchema = z.object({
     .int()
     .min(0)
     .default(2 * 1024 ** 3),
+  // index the layers of new tags after every sync, not only when someone opens the image
+  LAYER_INDEX_BACKGROUND: boolDefaultTrue,
 
   // --- registry token auth: origins (scheme://host:port) a token realm may point to besides the registry's own
   REGISTRY_TOKEN_REALMS: commaList.pipe(z.array(origin)),

@@ -60,6 +60,22 @@ export function ConfigDetails({ config }: { config: ConfigSummary }) {
         ),
     },
     {
+      key: "volumes",
+      label: "Volumes",
+      value:
+        config.volumes.length > 0 ? (
+          <ul className="space-y-0.5 font-mono text-xs">
+            {config.volumes.map((v) => (
+              <li key={v} className="break-all">
+                {v}
+              </li>
+            ))}
+          </ul>
+        ) : (
+          <span className={muted}>None</span>
+        ),
+    },
+    {
       key: "env",
       label: "Environment",
       value:

@@ -1,9 +1,16 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
 import { TitledCard } from "@/components/ui/card";
+import { pluralize } from "@/components/ui/format";
 import { describeMediaType } from "@/lib/oci/media-types";
 import { formatBytes } from "@/lib/oci/size";
+import { type ImageLayer, imageLayersOptions, type ManifestUsage, manifestUsageOptions } from "@/lib/queries";
 import type { ManifestDetail } from "@/lib/services/api-types";
 import { DigestText } from "./digest-text";
 import { tableClass, tdClass, thClass } from "./table-styles";
+
+const muted = "text-zinc-600 dark:text-zinc-400";
 
 /** "application/vnd.oci.image.layer.v1.tar+gzip" → "tar+gzip"; other types as describeMediaType has them. */
 export function layerFormat(mediaType: string): string {
@@ -14,21 +21,63 @@ export function layerFormat(mediaType: string): string {
   return format;
 }
 
+type BlobUse = ManifestUsage["blobs"][number];
+
+function SharedWith({ use }: { use: BlobUse | undefined }) {
+  if (!use) return <span className={muted}>…</span>;
+  if (use.otherTags === 0) return <span className="font-medium text-emerald-700 dark:text-emerald-400">Only this image</span>;
+  return (
+    <span>
+      {pluralize(use.otherTags, "other tag")}
+      <span className={muted}> · {pluralize(use.otherRepositories, "repository", "repositories")}</span>
+    </span>
+  );
+}
+
+/** What deleting this manifest would free: blobs no other tag reaches. */
+export function UniqueSize({ usage }: { usage: ManifestUsage | undefined }) {
+  if (!usage) return <span className={`text-sm ${muted}`}>Computing unique size…</span>;
+  return (
+    <span className="text-sm" data-testid="unique-size">
+      <span className="font-medium">{formatBytes(usage.uniqueBytes)}</span>
+      <span className={muted}> unique of {formatBytes(usage.totalBytes)}</span>
+    </span>
+  );
+}
+
+/**
+ * The layers of an image (with what the file index and the cache know about each) or the files of
+ * an artifact. Sharing comes from the cache: how many other tags, in any repository, reach each blob.
+ */
 export function LayersTable({ manifest }: { manifest: ManifestDetail }) {
+  const isImage = manifest.kind === "image";
+  const usageQuery = useQuery(manifestUsageOptions(manifest.repository, manifest.reference));
+  const layersQuery = useQuery({ ...imageLayersOptions(manifest.repository, manifest.reference, undefined), enabled: isImage });
+  const usage = new Map((usageQuery.data?.blobs ?? []).map((b) => [b.digest, b]));
+  const indexed = new Map<string, ImageLayer>((layersQuery.data ?? []).map((l) => [l.digest, l]));
   const total = manifest.layers.reduce((sum, l) => sum + l.sizeBytes, 0);
+  const isArtifact = manifest.kind === "artifact";
+
   return (
     <TitledCard
       id="layers"
-      title={`Layers (${manifest.layers.length})`}
-      actions={<span className="text-sm text-zinc-600 dark:text-zinc-400">{formatBytes(total)} compressed</span>}
+      title={isArtifact ? `Files (${manifest.layers.length})` : `Layers (${manifest.layers.length})`}
+      actions={<UniqueSize usage={usageQuery.data} />}
     >
-      <div className="-m-4 overflow-x-auto">
+      <p className={`mb-3 text-xs ${muted}`}>
+        Unique size: the bytes of blobs no other tag uses — what deleting this {isArtifact ? "artifact" : "image"} (and every tag on its
+        digest) frees after a garbage collection. {formatBytes(total)} compressed in all.
+      </p>
+      <div className="-mx-4 -mb-4 overflow-x-auto">
         <table className={tableClass}>
-          <caption className="sr-only">Layers of this image, base layer first</caption>
+          <caption className="sr-only">{isArtifact ? "Files of this artifact" : "Layers of this image, base layer first"}</caption>
           <thead>
             <tr>
-              <th scope="col" className={`${thClass} w-12`}>
+              <th scope="col" className={`${thClass} w-10`}>
                 #
+              </th>
+              <th scope="col" className={thClass}>
+                {isArtifact ? "File" : "Instruction"}
               </th>
               <th scope="col" className={thClass}>
                 Digest
@@ -39,19 +88,43 @@ export function LayersTable({ manifest }: { manifest: ManifestDetail }) {
               <th scope="col" className={`${thClass} text-right`}>
                 Size
               </th>
-              <th scope="col" className={`${thClass} w-48`}>
+              {isImage ? (
+                <>
+                  <th scope="col" className={`${thClass} text-right`}>
+                    Uncompressed
+                  </th>
+                  <th scope="col" className={`${thClass} text-right`}>
+                    Files
+                  </th>
+                </>
+              ) : null}
+              <th scope="col" className={`${thClass} w-36`}>
                 Share of image
+              </th>
+              <th scope="col" className={thClass}>
+                Shared with
               </th>
             </tr>
           </thead>
           <tbody>
             {manifest.layers.map((layer, i) => {
-              const share = total > 0 ? layer.sizeBytes / total : 0;
-              const percent = share * 100;
+              const percent = total > 0 ? (layer.sizeBytes / total) * 100 : 0;
+              const info = indexed.get(layer.digest);
               return (
                 // biome-ignore lint/suspicious/noArrayIndexKey: the same blob can appear twice in one image, so the position is part of the key
                 <tr key={`${i}-${layer.digest}`}>
-                  <td className={`${tdClass} text-zinc-600 dark:text-zinc-400`}>{i + 1}</td>
+                  <td className={`${tdClass} ${muted}`}>{i + 1}</td>
+                  <td className={`${tdClass} max-w-[22rem]`}>
+                    {isArtifact ? (
+                      <code className="break-all font-mono text-xs">{layer.title ?? "—"}</code>
+                    ) : info?.createdBy ? (
+                      <code className="block truncate font-mono text-xs" title={info.createdBy}>
+                        {info.createdBy}
+                      </code>
+                    ) : (
+                      <span className={`text-xs ${muted}`}>{layersQuery.isPending ? "…" : "No build history"}</span>
+                    )}
+                  </td>
                   <td className={tdClass}>
                     <DigestText digest={layer.digest} short label={`Copy digest of layer ${i + 1}`} />
                   </td>
@@ -59,6 +132,16 @@ export function LayersTable({ manifest }: { manifest: ManifestDetail }) {
                     <span title={layer.mediaType}>{layerFormat(layer.mediaType)}</span>
                   </td>
                   <td className={`${tdClass} text-right`}>{formatBytes(layer.sizeBytes)}</td>
+                  {isImage ? (
+                    <>
+                      <td className={`${tdClass} text-right`}>
+                        {info?.uncompressedBytes != null ? formatBytes(info.uncompressedBytes) : <span className={muted}>not indexed</span>}
+                      </td>
+                      <td className={`${tdClass} text-right`}>
+                        {info?.fileCount != null ? info.fileCount.toLocaleString("en") : <span className={muted}>—</span>}
+                      </td>
+                    </>
+                  ) : null}
                   <td className={tdClass}>
                     <span className="flex items-center gap-2">
                       <span aria-hidden="true" className="h-1.5 flex-1 overflow-hidden rounded-full bg-zinc-200 dark:bg-zinc-700">
@@ -67,10 +150,13 @@ export function LayersTable({ manifest }: { manifest: ManifestDetail }) {
                           style={{ width: `${Math.max(percent, percent > 0 ? 1 : 0)}%` }}
                         />
                       </span>
-                      <span className="w-12 text-right text-xs text-zinc-600 dark:text-zinc-400">
+                      <span className={`w-12 text-right text-xs ${muted}`}>
                         {percent < 0.1 && percent > 0 ? "<0.1" : percent.toFixed(1)}%
                       </span>
                     </span>
+                  </td>
+                  <td className={`${tdClass} text-xs`}>
+                    <SharedWith use={usage.get(layer.digest)} />
                   </td>
                 </tr>
               );

@@ -1,7 +1,10 @@
 import "server-only";
 import { z } from "zod";
 import { getEnv } from "../env";
+import { logger } from "../log";
+import { queueUnindexedLayers } from "../services/layer-index";
 import { runSync } from "../services/sync";
+import { enqueueLayerIndex } from "./layer-index";
 import { defineJob, enqueue } from "./queue";
 
 /**
@@ -15,12 +18,21 @@ export const syncJob = defineJob({
   queue: { policy: "stately", retryLimit: 1, expireInSeconds: 3600 },
   handler: async ({ trigger }) => {
     try {
-      return await runSync(trigger);
+      const result = await runSync(trigger);
+      if (getEnv().LAYER_INDEX_BACKGROUND) await indexNewLayers();
+      return result;
     } finally {
       await scheduleNextSync();
     }
   },
 });
+
+/** Background indexing: the layers of tags the sync found that nobody has indexed yet. */
+async function indexNewLayers(): Promise<void> {
+  const digests = await queueUnindexedLayers();
+  for (const digest of digests) await enqueueLayerIndex(digest);
+  if (digests.length > 0) logger.info("queued layers for background indexing", { layers: digests.length });
+}
 
 /** Enqueue the next scheduled run (deduplicated: at most one waits). */
 export async function scheduleNextSync(): Promise<string | null> {

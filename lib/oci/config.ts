@@ -38,6 +38,16 @@ export type HelmChartInfo = {
   version: string | null;
   appVersion: string | null;
   description: string | null;
+  apiVersion: string | null;
+  type: string | null;
+  kubeVersion: string | null;
+  home: string | null;
+  icon: string | null;
+  keywords: string[];
+  sources: string[];
+  maintainers: { name: string; email: string | null; url: string | null }[];
+  dependencies: { name: string; version: string | null; repository: string | null }[];
+  deprecated: boolean;
 };
 
 // Each field falls back on its own, so one odd value never hides the rest.
@@ -102,11 +112,37 @@ export const imageConfigSchema = z.looseObject({
 });
 export type RawImageConfig = z.infer<typeof imageConfigSchema>;
 
+const person = z.looseObject({ name: z.string(), email: text.optional(), url: text.optional() });
+const dependency = z.looseObject({ name: z.string(), version: text.optional(), repository: text.optional() });
+// Lists keep their well-formed entries: one odd maintainer never hides the others.
+const listOf = <T extends z.ZodType>(item: T) =>
+  z
+    .array(z.unknown())
+    .transform((xs) =>
+      xs.flatMap((x) => {
+        const r = item.safeParse(x);
+        return r.success ? [r.data as z.infer<T>] : [];
+      }),
+    )
+    .nullable()
+    .catch(null)
+    .optional();
+
 export const helmChartConfigSchema = z.looseObject({
   name: text.optional(),
   version: text.optional(),
   appVersion: text.optional(),
   description: text.optional(),
+  apiVersion: text.optional(),
+  type: text.optional(),
+  kubeVersion: text.optional(),
+  home: text.optional(),
+  icon: text.optional(),
+  deprecated: flag.optional(),
+  keywords: stringList.nullable().catch(null).optional(),
+  sources: stringList.nullable().catch(null).optional(),
+  maintainers: listOf(person),
+  dependencies: listOf(dependency),
 });
 
 export function parseImageConfig(body: string): ImageConfigInfo {
@@ -144,6 +180,16 @@ export function parseHelmChartConfig(body: string): HelmChartInfo {
     version: raw.version || null,
     appVersion: raw.appVersion || null,
     description: raw.description || null,
+    apiVersion: raw.apiVersion || null,
+    type: raw.type || null,
+    kubeVersion: raw.kubeVersion || null,
+    home: raw.home || null,
+    icon: raw.icon || null,
+    keywords: raw.keywords ?? [],
+    sources: raw.sources ?? [],
+    maintainers: (raw.maintainers ?? []).map((m) => ({ name: m.name, email: m.email ?? null, url: m.url ?? null })),
+    dependencies: (raw.dependencies ?? []).map((d) => ({ name: d.name, version: d.version ?? null, repository: d.repository ?? null })),
+    deprecated: raw.deprecated ?? false,
   };
 }
 

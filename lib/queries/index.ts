@@ -157,6 +157,42 @@ export const imageLayer = z.object({
 export type ImageLayer = z.infer<typeof imageLayer>;
 export const imageLayerList = z.array(imageLayer);
 
+export const manifestUsage = z.object({
+  digest: z.string(),
+  tags: z.array(z.string()),
+  totalBytes: z.number(),
+  uniqueBytes: z.number(),
+  blobs: z.array(
+    z.object({
+      digest: z.string(),
+      kind: z.enum(["layer", "config", "manifest"]),
+      bytes: z.number(),
+      otherTags: z.number().int(),
+      otherRepositories: z.number().int(),
+      unique: z.boolean(),
+    }),
+  ),
+});
+export type ManifestUsage = z.infer<typeof manifestUsage>;
+
+export const relatedArtifacts = z.object({
+  digest: z.string(),
+  referrersApi: z.enum(["supported", "unsupported", "error"]),
+  items: z.array(
+    z.object({
+      digest: z.string(),
+      relation: z.enum(["signature", "attestation", "sbom", "artifact"]),
+      sources: z.array(z.enum(["referrers-api", "subject", "cosign-tag", "index"])),
+      mediaType: z.string(),
+      artifactType: z.string().nullable(),
+      sizeBytes: z.number(),
+      tags: z.array(z.string()),
+      describes: z.string(),
+    }),
+  ),
+});
+export type RelatedArtifacts = z.infer<typeof relatedArtifacts>;
+
 export const layerIndexRequest = z.object({
   digest: z.string(),
   // how many layers were queued by this call (a count, or a flag)
@@ -380,6 +416,8 @@ export const queryKeys = {
     efficiency: ["efficiency"] as const,
     findings: ["findings"] as const,
     comparisons: ["comparisons"] as const,
+    usage: ["usage"] as const,
+    related: ["related"] as const,
   },
   repositories: (params: RepositoryListParams) => ["repositories", params] as const,
   namespaces: (prefix: string) => ["namespaces", prefix] as const,
@@ -405,6 +443,8 @@ export const queryKeys = {
   findings: (repository: string, reference: string, platform: string | undefined) =>
     ["findings", repository, reference, platform ?? null] as const,
   comparison: (repository: string, params: ComparisonParams) => ["comparisons", repository, params] as const,
+  usage: (repository: string, reference: string) => ["usage", repository, reference] as const,
+  related: (repository: string, reference: string) => ["related", repository, reference] as const,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -459,6 +499,12 @@ export const fetchEfficiency = (repository: string, reference: string, platform:
 
 export const fetchFindings = (repository: string, reference: string, platform: string | undefined, signal?: AbortSignal) =>
   getJson(withSearch(apiPaths.manifestFindings(repository, reference), { platform }), imageFindings, signal);
+
+export const fetchManifestUsage = (repository: string, reference: string, signal?: AbortSignal) =>
+  getJson(apiPaths.manifestUsage(repository, reference), manifestUsage, signal);
+
+export const fetchRelatedArtifacts = (repository: string, reference: string, signal?: AbortSignal) =>
+  getJson(apiPaths.manifestRelated(repository, reference), relatedArtifacts, signal);
 
 export const fetchComparison: ComparisonLoader = (repository, params, signal) =>
   getJson(withSearch(apiPaths.compare(repository), params), imageComparison, signal);
@@ -616,6 +662,23 @@ export function imageLayersOptions(repository: string, reference: string, platfo
     // index status moves until every layer is done; after that only a moved tag changes the answer
     staleTime: (query) => (query.state.data && allLayersIndexed(query.state.data) ? indexedImageStaleTime(reference) : 0),
     refetchInterval: (query) => (query.state.data && isIndexing(query.state.data) ? LAYER_INDEX_POLL_MS : false),
+  });
+}
+
+/** Sharing changes whenever any tag moves, so this is never cached for long. */
+export function manifestUsageOptions(repository: string, reference: string) {
+  return queryOptions({
+    queryKey: queryKeys.usage(repository, reference),
+    queryFn: ({ signal }) => fetchManifestUsage(repository, reference, signal),
+    staleTime: TAG_POINTERS_STALE_MS,
+  });
+}
+
+export function relatedArtifactsOptions(repository: string, reference: string) {
+  return queryOptions({
+    queryKey: queryKeys.related(repository, reference),
+    queryFn: ({ signal }) => fetchRelatedArtifacts(repository, reference, signal),
+    staleTime: TAG_POINTERS_STALE_MS,
   });
 }
 

@@ -37,6 +37,12 @@ export const apiPaths = {
     `/api/v1/repositories/${encodeRepositoryName(repository)}/manifests/${encodeReference(reference)}/efficiency`,
   manifestFindings: (repository: string, reference: string) =>
     `/api/v1/repositories/${encodeRepositoryName(repository)}/manifests/${encodeReference(reference)}/findings`,
+  /** Blobs of the manifest, who else shares them, and its unique size. */
+  manifestUsage: (repository: string, reference: string) =>
+    `/api/v1/repositories/${encodeRepositoryName(repository)}/manifests/${encodeReference(reference)}/usage`,
+  /** Signatures, SBOMs and attestations that describe the manifest. */
+  manifestRelated: (repository: string, reference: string) =>
+    `/api/v1/repositories/${encodeRepositoryName(repository)}/manifests/${encodeReference(reference)}/related`,
   /** GET with `?from=&to=[&platform=]`. */
   compare: (repository: string) => `/api/v1/repositories/${encodeRepositoryName(repository)}/compare`,
 } as const;

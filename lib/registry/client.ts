@@ -122,6 +122,17 @@ export interface RegistryClient {
    * (S3, a CDN); credentials are never sent there.
    */
   openBlob(name: string, digest: string): Promise<{ body: ReadableStream<Uint8Array>; size: number | null }>;
+  /**
+   * The OCI 1.1 referrers API (`GET /v2/<name>/referrers/<digest>`): the manifests whose `subject` is
+   * `digest`. null when the registry does not implement it (registry 2.x answers 404).
+   */
+  referrers(name: string, digest: string): Promise<ParsedManifest | null>;
+  /**
+   * `DELETE /v2/<name>/manifests/<reference>`: "deleted" (202), or "absent" when the registry does not
+   * know it (404). A tag on registry 2.x answers 400 DIGEST_INVALID (it deletes by digest only, and
+   * then every tag on the digest goes); deletes disabled answer 405 UNSUPPORTED. Both throw RegistryError.
+   */
+  deleteManifest(name: string, reference: string): Promise<"deleted" | "absent">;
   forward(request: ForwardRequest): Promise<Response>;
   /** Closes pooled connections. */
   close(): Promise<void>;
@@ -191,7 +202,7 @@ class RegistryAuth {
 // Exchange machinery
 
 type Exchange = {
-  method: "GET" | "HEAD";
+  method: "GET" | "HEAD" | "DELETE";
   url: URL;
   accept: string | null;
   /** Authorization scope of the request, see RegistryAuth. */
@@ -415,6 +426,50 @@ class HttpRegistryClient implements RegistryClient {
     });
   }
 
+  async deleteManifest(name: string, reference: string): Promise<"deleted" | "absent"> {
+    assertRepositoryName(name);
+    parseReference(reference);
+    const req = this.request("DELETE", `/v2/${name}/manifests/${reference}`, null);
+    return this.exchange(req, async (res, ctx) => {
+      if (res.status === 404) {
+        await discard(res);
+        return "absent";
+      }
+      if (!res.ok) throw await this.statusError(res, ctx, "DELETE");
+      await discard(res);
+      return "deleted";
+    });
+  }
+
+  async referrers(name: string, digest: string): Promise<ParsedManifest | null> {
+    assertRepositoryName(name);
+    if (!isValidDigest(digest)) {
+      throw new InvalidReferenceError("digest", `invalid digest ${JSON.stringify(digest)}: expected algorithm:hex`);
+    }
+    const req = this.request("GET", `/v2/${name}/referrers/${digest}`, "application/vnd.oci.image.index.v1+json");
+    return this.exchange(req, async (res, ctx) => {
+      // a registry that implements the API answers 200 with an (maybe empty) index for any digest
+      if (res.status === 404 || res.status === 405) {
+        await discard(res);
+        return null;
+      }
+      if (!res.ok) throw await this.statusError(res, ctx, "GET");
+      const bytes = await readLimited(res, this.maxManifestBytes, () =>
+        this.error("too_large", `referrers list exceeds ${formatByteLimit(this.maxManifestBytes)} limit`, ctx.url, res.status),
+      );
+      const body = this.decodeUtf8(bytes, `referrers of ${name}@${digest}`, ctx.url);
+      try {
+        const parsed = parseManifest(body, res.headers.get("content-type") ?? "application/vnd.oci.image.index.v1+json");
+        return parsed.kind === "index" ? parsed : null;
+      } catch (e) {
+        if (e instanceof ManifestParseError) {
+          throw this.error("invalid_response", `invalid referrers list for ${name}@${digest}: ${e.message}`, ctx.url, res.status, e);
+        }
+        throw e;
+      }
+    });
+  }
+
   async getBlobText(name: string, digest: string, maxBytes?: number): Promise<string> {
     assertRepositoryName(name);
     if (!isValidDigest(digest)) {
@@ -501,7 +556,7 @@ class HttpRegistryClient implements RegistryClient {
     return new URL(path, this.origin);
   }
 
-  private request(method: "GET" | "HEAD", path: string, accept: string | null, redirects: Exchange["redirects"] = "same-origin"): Exchange {
+  private request(method: Exchange["method"], path: string, accept: string | null, redirects: Exchange["redirects"] = "same-origin"): Exchange {
     const url = this.url(path);
     return { method, url, accept, scope: scopeForRequest(method, url.pathname), redirects, timeoutCoversBody: true };
   }

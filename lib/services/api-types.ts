@@ -60,7 +60,31 @@ export const tagList = z.object({
 });
 export type TagList = z.infer<typeof tagList>;
 
-export const layer = z.object({ digest: z.string(), mediaType: z.string(), sizeBytes: z.number() });
+export const layer = z.object({
+  digest: z.string(),
+  mediaType: z.string(),
+  sizeBytes: z.number(),
+  // `org.opencontainers.image.title`: the file name of an artifact's layer
+  title: z.string().nullable(),
+});
+
+export const helmChart = z.object({
+  name: z.string().nullable(),
+  version: z.string().nullable(),
+  appVersion: z.string().nullable(),
+  description: z.string().nullable(),
+  apiVersion: z.string().nullable(),
+  type: z.string().nullable(),
+  kubeVersion: z.string().nullable(),
+  home: z.string().nullable(),
+  icon: z.string().nullable(),
+  keywords: z.array(z.string()),
+  sources: z.array(z.string()),
+  maintainers: z.array(z.object({ name: z.string(), email: z.string().nullable(), url: z.string().nullable() })),
+  dependencies: z.array(z.object({ name: z.string(), version: z.string().nullable(), repository: z.string().nullable() })),
+  deprecated: z.boolean(),
+});
+export type HelmChart = z.infer<typeof helmChart>;
 
 export const configSummary = z.object({
   digest: z.string(),
@@ -76,6 +100,7 @@ export const configSummary = z.object({
   user: z.string().nullable(),
   env: z.array(z.string()),
   exposedPorts: z.array(z.string()),
+  volumes: z.array(z.string()),
   labels: z.record(z.string(), z.string()),
   historyLength: z.number().int(),
 });
@@ -92,6 +117,7 @@ export const manifestDetail = z.object({
   platforms: z.array(platform),
   attestations: z.array(z.object({ digest: z.string(), sizeBytes: z.number(), refersTo: z.string().nullable() })),
   config: configSummary.nullable(),
+  helmChart: helmChart.nullable(),
   layers: z.array(layer),
   artifactType: z.string().nullable(),
   subject: z.string().nullable(),

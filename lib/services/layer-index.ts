@@ -20,6 +20,37 @@ function failureReason(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+const BACKGROUND_BATCH = 2000;
+
+/**
+ * After a sync: queue every layer of a tagged image (index children included, attestations not) that
+ * has no index row yet, so new tags are inspected before anyone opens them. Returns the digests to enqueue.
+ */
+export async function queueUnindexedLayers(): Promise<string[]> {
+  const rows = await getDb().$queryRaw<{ digest: string; media_type: string; size_bytes: bigint; repository: string }[]>`
+    WITH RECURSIVE reach(digest, repository) AS (
+      SELECT t.digest, r.name FROM tags t JOIN repositories r ON r.id = t.repository_id
+      UNION
+      SELECT ic.child_digest, reach.repository FROM index_children ic JOIN reach ON ic.index_digest = reach.digest WHERE NOT ic.attestation
+    )
+    SELECT DISTINCT ON (ml.blob_digest) ml.blob_digest AS digest, ml.media_type, ml.size_bytes, reach.repository
+    FROM reach
+    JOIN manifests m ON m.digest = reach.digest AND m.kind = 'image'
+    JOIN manifest_layers ml ON ml.manifest_digest = m.digest
+    WHERE NOT EXISTS (SELECT 1 FROM layer_indexes li WHERE li.digest = ml.blob_digest)
+    ORDER BY ml.blob_digest, reach.repository
+    LIMIT ${BACKGROUND_BATCH}`;
+  const byRepository = new Map<string, { digest: string; mediaType: string; sizeBytes: number }[]>();
+  for (const r of rows) {
+    const list = byRepository.get(r.repository) ?? [];
+    list.push({ digest: r.digest, mediaType: r.media_type, sizeBytes: Number(r.size_bytes) });
+    byRepository.set(r.repository, list);
+  }
+  const queued: string[] = [];
+  for (const [repository, layers] of byRepository) queued.push(...(await markLayersPending(layers, repository)));
+  return queued;
+}
+
 /** Layer blobs the index is waiting for, ready for the job: a row per digest (pending unless known). */
 export async function markLayersPending(
   layers: { digest: string; mediaType: string; sizeBytes: number }[],

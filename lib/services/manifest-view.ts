@@ -102,6 +102,7 @@ export function configSummary(digest: string, mediaType: string, raw: string) {
     user: info.user,
     env: info.env,
     exposedPorts: info.exposedPorts,
+    volumes: info.volumes,
     labels: info.labels,
     historyLength: info.history.length,
   };

@@ -3,6 +3,8 @@ import type { Caller } from "../auth/caller";
 import { getDb } from "../db/client";
 import type { Prisma } from "../db/generated/client";
 import { AppError } from "../http/errors";
+import { parseHelmChartConfig } from "../oci/config";
+import { HELM_CHART_CONFIG } from "../oci/media-types";
 import { InvalidReferenceError, isValidRepositoryName, parseReference } from "../oci/reference";
 import { compareNatural, compareTagsSemver } from "../oci/tag-sort";
 import {
@@ -192,6 +194,7 @@ export async function getManifestDetail(caller: Caller, repository: string, refe
     repo ? db.tag.findMany({ where: { repositoryId: repo.id, digest: manifest.digest }, select: { name: true } }) : [],
     manifest.configDigest ? db.imageConfig.findUnique({ where: { digest: manifest.configDigest } }) : null,
   ]);
+  const helm = config && manifest.configMediaType === HELM_CHART_CONFIG ? safeHelmChart(config.raw) : null;
   const view = views.get(manifest.digest);
   const attestations = children
     .filter((c) => c.attestation)
@@ -215,7 +218,13 @@ export async function getManifestDetail(caller: Caller, repository: string, refe
       config && manifest.kind === "image" && manifest.configMediaType
         ? safeConfigSummary(config.digest, manifest.configMediaType, config.raw)
         : null,
-    layers: layers.map((l) => ({ digest: l.blobDigest, mediaType: l.mediaType, sizeBytes: Number(l.sizeBytes) })),
+    helmChart: helm,
+    layers: layers.map((l) => ({
+      digest: l.blobDigest,
+      mediaType: l.mediaType,
+      sizeBytes: Number(l.sizeBytes),
+      title: annotationString(l.annotations, "org.opencontainers.image.title"),
+    })),
     artifactType: manifest.artifactType,
     subject: manifest.subjectDigest,
     annotations: stringRecord(manifest.annotations),
@@ -237,6 +246,14 @@ function safeConfigSummary(digest: string, mediaType: string, raw: string) {
     return configSummary(digest, mediaType, raw);
   } catch {
     return null; // a config that no longer parses is shown as absent rather than failing the page
+  }
+}
+
+function safeHelmChart(raw: string) {
+  try {
+    return parseHelmChartConfig(raw);
+  } catch {
+    return null;
   }
 }
 

@@ -40,6 +40,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       LAYERSCOPE_DATA_DIR: dataDir,
       DATABASE_URL: "",
       SYNC_INTERVAL_SECONDS: "0",
+      // the layers spec watches an image being indexed on demand
+      LAYER_INDEX_BACKGROUND: "false",
       LOG_LEVEL: "info",
       // secrets the security spec looks for in the client bundles and the server log; the
       // registry has no auth, so it ignores the credentials the client sends

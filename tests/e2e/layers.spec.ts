@@ -77,3 +77,25 @@ test("compare two tags: shared layers, then file changes once both are indexed",
   await screenshot(page, "compare");
   expect(errors).toEqual([]);
 });
+
+test("an image's unique size, what shares its layers, and the SBOM that describes it; a Helm chart's details", async ({ page }) => {
+  const errors = watchServerErrors(page);
+  await page.goto("/repositories/security/scanner/manifests/0.57.1");
+  const layers = page.getByRole("region", { name: /^Layers \(/ });
+  await expect(layers.getByTestId("unique-size")).toContainText(/unique of/);
+  await expect(layers.getByRole("table", { name: /Layers of this image/ })).toContainText(/other tag|Only this image/);
+  const related = page.getByRole("region", { name: /Related artifacts/ });
+  await expect(related.getByRole("table", { name: "Artifacts that describe this manifest" })).toContainText("SBOM");
+  await expect(related).toContainText(/\.sbom/);
+  await expectAccessible(page);
+  await layers.scrollIntoViewIfNeeded();
+  await screenshot(page, "related-artifacts");
+
+  await page.goto("/repositories/charts/platform-api/manifests/1.1.0");
+  const chart = page.getByRole("region", { name: "Helm chart" });
+  await expect(chart).toContainText("platform-api");
+  await expect(chart).toContainText("2.4.1");
+  await expect(page.getByRole("region", { name: /^Files \(/ })).toBeVisible();
+  await expectAccessible(page);
+  expect(errors).toEqual([]);
+});

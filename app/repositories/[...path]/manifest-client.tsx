@@ -5,11 +5,13 @@ import Link from "next/link";
 import { useSearchParams } from "next/navigation";
 import { LayerInspector } from "@/components/layer-tree/layer-inspector";
 import { AnnotationsList, ConfigDetails } from "@/components/manifest-summary/config-details";
+import { HelmChartCard } from "@/components/manifest-summary/helm-chart-card";
 import { KindBadge } from "@/components/manifest-summary/kind-badge";
 import { LayersTable } from "@/components/manifest-summary/layers-table";
 import { ManifestSkeleton } from "@/components/manifest-summary/manifest-skeleton";
 import { LegacyNotice, ManifestSummary } from "@/components/manifest-summary/manifest-summary";
 import { AttestationsTable, PlatformsTable } from "@/components/manifest-summary/platforms-table";
+import { IndexUsageCard, RelatedArtifactsCard } from "@/components/manifest-summary/related-artifacts";
 import { RepositoryBreadcrumbs } from "@/components/repository-list/repository-breadcrumbs";
 import { buttonClass } from "@/components/ui/button";
 import { PageHeader } from "@/components/ui/page-header";
@@ -42,7 +44,10 @@ export function ManifestClient({ repository, reference, pullHost }: { repository
         <ManifestSummary manifest={manifest} pullHost={pullHost} />
         {manifest.kind === "index" || manifest.platforms.length > 1 ? <PlatformsTable manifest={manifest} /> : null}
         {manifest.attestations.length > 0 ? <AttestationsTable manifest={manifest} /> : null}
+        {manifest.kind === "index" ? <IndexUsageCard manifest={manifest} /> : null}
+        {manifest.helmChart ? <HelmChartCard chart={manifest.helmChart} /> : null}
         {manifest.layers.length > 0 ? <LayersTable manifest={manifest} /> : null}
+        {manifest.kind !== "legacy" ? <RelatedArtifactsCard manifest={manifest} /> : null}
         {manifest.config ? <ConfigDetails config={manifest.config} /> : null}
         {manifest.kind !== "legacy" ? <AnnotationsList annotations={manifest.annotations} /> : null}
         <LayerInspector repository={repository} reference={reference} manifest={manifest} />

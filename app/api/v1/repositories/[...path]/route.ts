@@ -2,6 +2,7 @@ import { AppError } from "@/lib/http/errors";
 import { json, pathSegments, route } from "@/lib/http/route";
 import { splitRepositoryPath } from "@/lib/oci/reference";
 import { tagListQuery } from "@/lib/services/api-types";
+import { getManifestUsage } from "@/lib/services/blob-usage";
 import {
   compareImages,
   compareQuery,
@@ -13,15 +14,16 @@ import {
   listLayers,
   requestLayerIndex,
 } from "@/lib/services/layers";
+import { listRelatedArtifacts } from "@/lib/services/related";
 import { assertRepository, getManifestDetail, listTags } from "@/lib/services/repositories";
 
 export const dynamic = "force-dynamic";
 
 // Repository names contain slashes, so the path is resolved from the right as in the
 // registry's own API: /repositories/<name>/tags, /repositories/<name>/manifests/<reference>,
-// and /repositories/<name>/manifests/<reference>/<layers|files|efficiency|findings|index>.
+// and /repositories/<name>/manifests/<reference>/<layers|files|efficiency|findings|usage|related|index>.
 const SUFFIXES = { tags: 0, manifests: 1, compare: 0 };
-const IMAGE_VIEWS = new Set(["layers", "files", "efficiency", "findings", "index"]);
+const IMAGE_VIEWS = new Set(["layers", "files", "efficiency", "findings", "usage", "related", "index"]);
 
 function imagePath(path: string[]): { name: string; reference: string; view: string } | null {
   const view = path.at(-1) ?? "";
@@ -38,6 +40,8 @@ export const GET = route({ auth: "viewer", params: pathSegments }, async ({ req,
   if (image && image.view !== "index") {
     if (image.view === "layers") return listLayers(caller, image.name, image.reference, imageQuery.parse(query(req)).platform);
     if (image.view === "files") return listFiles(caller, image.name, image.reference, filesQuery.parse(query(req)));
+    if (image.view === "usage") return getManifestUsage(caller, image.name, image.reference);
+    if (image.view === "related") return listRelatedArtifacts(caller, image.name, image.reference);
     if (image.view === "findings") return getFindings(caller, image.name, image.reference, imageQuery.parse(query(req)).platform);
     return getEfficiency(caller, image.name, image.reference, imageQuery.parse(query(req)).platform);
   }
@@ -51,7 +55,7 @@ export const GET = route({ auth: "viewer", params: pathSegments }, async ({ req,
   assertRepository(suffix ? params.path.slice(0, -suffix).join("/") : name);
   throw new AppError(
     "not_found",
-    "unknown endpoint: use /repositories/<name>/tags, /repositories/<name>/compare?from=&to= or /repositories/<name>/manifests/<reference>[/layers|/files|/efficiency|/findings]",
+    "unknown endpoint: use /repositories/<name>/tags, /repositories/<name>/compare?from=&to= or /repositories/<name>/manifests/<reference>[/layers|/files|/efficiency|/findings|/usage|/related]",
   );
 });
 

@@ -1,0 +1,105 @@
+import { Badge } from "@/components/ui/badge";
+import { TitledCard } from "@/components/ui/card";
+import { ExternalText } from "@/components/ui/external-text";
+import { type KeyValue, KeyValueList } from "@/components/ui/key-value-list";
+import type { HelmChart } from "@/lib/services/api-types";
+
+const muted = "text-zinc-600 dark:text-zinc-400";
+const notSet = <span className={muted}>Not set</span>;
+
+/** Chart.yaml as Helm stores it in the OCI config blob. */
+export function HelmChartCard({ chart }: { chart: HelmChart }) {
+  const items: KeyValue[] = [
+    { key: "name", label: "Chart", value: chart.name ? <code className="font-mono">{chart.name}</code> : notSet },
+    {
+      key: "version",
+      label: "Version",
+      value: chart.version ? (
+        <span className="flex items-center gap-2">
+          <code className="font-mono">{chart.version}</code>
+          {chart.deprecated ? <Badge tone="warning">Deprecated</Badge> : null}
+        </span>
+      ) : (
+        notSet
+      ),
+    },
+    { key: "appVersion", label: "App version", value: chart.appVersion ? <code className="font-mono">{chart.appVersion}</code> : notSet },
+    { key: "description", label: "Description", value: chart.description ?? notSet },
+    { key: "type", label: "Type", value: chart.type ?? "application" },
+    { key: "apiVersion", label: "Chart API", value: chart.apiVersion ?? notSet },
+    { key: "kubeVersion", label: "Kubernetes", value: chart.kubeVersion ?? <span className={muted}>Any</span> },
+    { key: "home", label: "Home", value: chart.home ? <ExternalText value={chart.home} /> : notSet },
+  ];
+  if (chart.sources.length > 0) {
+    items.push({
+      key: "sources",
+      label: "Sources",
+      value: (
+        <ul className="space-y-0.5">
+          {chart.sources.map((s) => (
+            <li key={s}>
+              <ExternalText value={s} />
+            </li>
+          ))}
+        </ul>
+      ),
+    });
+  }
+  if (chart.keywords.length > 0) {
+    items.push({
+      key: "keywords",
+      label: "Keywords",
+      value: (
+        <span className="flex flex-wrap gap-1">
+          {chart.keywords.map((k) => (
+            <Badge key={k}>{k}</Badge>
+          ))}
+        </span>
+      ),
+    });
+  }
+  if (chart.maintainers.length > 0) {
+    items.push({
+      key: "maintainers",
+      label: "Maintainers",
+      value: (
+        <ul className="space-y-0.5">
+          {chart.maintainers.map((m) => (
+            <li key={`${m.name}-${m.email ?? ""}`}>
+              {m.name}
+              {m.email ? <span className={muted}> &lt;{m.email}&gt;</span> : null}
+              {m.url ? (
+                <>
+                  {" "}
+                  <ExternalText value={m.url} />
+                </>
+              ) : null}
+            </li>
+          ))}
+        </ul>
+      ),
+    });
+  }
+  if (chart.dependencies.length > 0) {
+    items.push({
+      key: "dependencies",
+      label: "Dependencies",
+      value: (
+        <ul className="space-y-0.5 font-mono text-xs">
+          {chart.dependencies.map((d) => (
+            <li key={d.name}>
+              {d.name}
+              {d.version ? ` ${d.version}` : ""}
+              {d.repository ? <span className={muted}> from {d.repository}</span> : null}
+            </li>
+          ))}
+        </ul>
+      ),
+    });
+  }
+  return (
+    <TitledCard id="helm-chart" title="Helm chart">
+      <KeyValueList items={items} />
+    </TitledCard>
+  );
+}
