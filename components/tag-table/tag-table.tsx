@@ -34,15 +34,37 @@ export function TagTable({
   total,
   params,
   pullHost,
+  selection,
 }: {
   repository: string;
   tags: readonly TagItem[];
   total: number;
   params: TagListParams;
   pullHost: string;
+  /** Editors pick tags to delete; absent for roles that can't. */
+  selection?: { selected: ReadonlySet<string>; onToggle: (tag: string) => void };
 }) {
   const router = useRouter();
+  const selectColumn: VirtualColumn<TagItem>[] = selection
+    ? [
+        {
+          id: "select",
+          header: <span className="sr-only">Select</span>,
+          cell: (t) => (
+            <input
+              type="checkbox"
+              aria-label={`Select ${t.name}`}
+              checked={selection.selected.has(t.name)}
+              onChange={() => selection.onToggle(t.name)}
+              onClick={(e) => e.stopPropagation()}
+              className="size-4 accent-indigo-600"
+            />
+          ),
+        },
+      ]
+    : [];
   const columns: VirtualColumn<TagItem>[] = [
+    ...selectColumn,
     {
       id: "tag",
       header: "Tag",
@@ -113,7 +135,7 @@ export function TagTable({
       rows={tags}
       rowKey={(t) => t.name}
       totalRows={total}
-      gridTemplateColumns="minmax(10rem, 1.3fr) 11.5rem minmax(9rem, 1fr) 5.5rem 7.5rem 9.5rem"
+      gridTemplateColumns={`${selection ? "2.5rem " : ""}minmax(10rem, 1.3fr) 11.5rem minmax(9rem, 1fr) 5.5rem 7.5rem 9.5rem`}
       minWidth={900}
       onRowClick={(t) => router.push(pageHrefs.manifest(repository, t.name))}
     />

@@ -55,7 +55,9 @@ export function errorResponse(e: AppError): Response {
   if (e.code === "method_not_allowed") headers.Allow = "GET, HEAD";
   // not Basic: a browser would pop up its own password dialog
   if (e.code === "unauthorized") headers["WWW-Authenticate"] = 'Bearer realm="layerscope"';
-  return json({ error: { code: e.code, message: e.message } }, e.status, headers);
+  // details are what a client acts on (a 409's fresh preview, a storage refusal's reason), never internals
+  const body = e.details === undefined ? { code: e.code, message: e.message } : { code: e.code, message: e.message, details: e.details };
+  return json({ error: body }, e.status, headers);
 }
 
 /** Map anything thrown to an AppError; unknown failures are logged and answered 500 without details. */

@@ -12,6 +12,10 @@ import {
   createdToken,
   type createTokenBody,
   type createUserBody,
+  type DeletionPreview,
+  type DeletionResult,
+  deletionPreview,
+  deletionResult,
   type ManifestDetail,
   type Me,
   manifestDetail,
@@ -547,6 +551,38 @@ export async function deleteToken(id: number): Promise<void> {
 /** Creates the first admin (201); 409 once any user exists. */
 export async function postSetup(body: SetupInput): Promise<void> {
   await sendJson(apiPaths.setup, "POST", body);
+}
+
+export type DeletionInput = {
+  repository: string;
+  tags?: string[];
+  digests?: string[];
+  tagFilter?: string;
+  allTags?: boolean;
+};
+
+/** What a delete would remove; changes nothing. */
+export async function postDeletionPreview(body: DeletionInput): Promise<DeletionPreview> {
+  return parseJson(await sendJson(apiPaths.deletionPreview, "POST", body), apiPaths.deletionPreview, deletionPreview);
+}
+
+/** Deletes once `confirmTags` equals the preview's tags (409 with a fresh preview otherwise). */
+export async function postDeletion(body: DeletionInput & { confirmTags: string[] }): Promise<DeletionResult> {
+  return parseJson(await sendJson(apiPaths.deletions, "POST", body), apiPaths.deletions, deletionResult);
+}
+
+/** After a delete every listing that may show the removed tags is stale. */
+export function invalidateAfterDelete(queryClient: QueryClient): Promise<void> {
+  return Promise.all(
+    [
+      queryKeys.roots.repositories,
+      queryKeys.roots.namespaces,
+      queryKeys.roots.tags,
+      queryKeys.roots.manifests,
+      queryKeys.roots.usage,
+      queryKeys.roots.related,
+    ].map((queryKey) => queryClient.invalidateQueries({ queryKey })),
+  ).then(() => undefined);
 }
 
 /** Starts a sync run (202). A run already in progress answers 409, which is fine: it's running. */

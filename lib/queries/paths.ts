@@ -23,6 +23,10 @@ export const apiPaths = {
   user: (id: number) => `/api/v1/users/${id}`,
   audit: "/api/v1/audit",
   setup: "/api/v1/setup",
+  deletionPreview: "/api/v1/deletions/preview",
+  deletions: "/api/v1/deletions",
+  gc: "/api/v1/gc",
+  gcRun: (id: number) => `/api/v1/gc/${id}`,
   tags: (repository: string) => `/api/v1/repositories/${encodeRepositoryName(repository)}/tags`,
   manifest: (repository: string, reference: string) =>
     `/api/v1/repositories/${encodeRepositoryName(repository)}/manifests/${encodeReference(reference)}`,

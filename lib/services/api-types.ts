@@ -309,3 +309,26 @@ export const createTokenBody = z.object({
   expiresInDays: z.number().int().min(1).max(3650).nullable().default(null),
 });
 export const setupBody = z.object({ username: usernameInput, password });
+
+// ---- deletions ------------------------------------------------------------------------------
+
+export const deletionPreview = z.object({
+  repository: z.string(),
+  tagsRemoved: z.array(z.object({ repository: z.string(), tag: z.string() })),
+  manifestsRemoved: z.array(z.string()),
+  platformsAffected: z.array(
+    z.object({ index: z.string(), indexTags: z.array(z.string()), manifest: z.string(), platform: z.string(), breaksIndex: z.boolean() }),
+  ),
+  bytesFreed: z.number(),
+  blobsFreed: z.array(z.object({ digest: z.string(), kind: z.enum(["layer", "config", "manifest"]), bytes: z.number() })),
+  tagDeleteSupported: z.boolean(),
+  deleteEnabled: z.boolean().nullable(),
+  warnings: z.array(z.string()),
+});
+export type DeletionPreview = z.infer<typeof deletionPreview>;
+
+export const deletionResult = deletionPreview.extend({
+  deleted: z.array(z.object({ reference: z.string(), result: z.enum(["deleted", "absent"]) })),
+  failed: z.array(z.object({ reference: z.string(), error: z.string() })),
+});
+export type DeletionResult = z.infer<typeof deletionResult>;

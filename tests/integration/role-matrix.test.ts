@@ -24,6 +24,8 @@ const EXPECTED: Record<string, Rule> = {
   "DELETE /api/registry/v2/[[...path]]": "none",
   "OPTIONS /api/registry/v2/[[...path]]": "none",
   "GET /api/v1/audit": "admin",
+  "POST /api/v1/deletions": "editor",
+  "POST /api/v1/deletions/preview": "editor",
   "GET /api/v1/health": "public",
   "GET /api/v1/me": "viewer",
   "POST /api/v1/me/password": "self",

@@ -2,7 +2,9 @@
 
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
-import { useSearchParams } from "next/navigation";
+import { useRouter, useSearchParams } from "next/navigation";
+import { useState } from "react";
+import { DeleteDialog } from "@/components/deletions/delete-dialog";
 import { LayerInspector } from "@/components/layer-tree/layer-inspector";
 import { AnnotationsList, ConfigDetails } from "@/components/manifest-summary/config-details";
 import { HelmChartCard } from "@/components/manifest-summary/helm-chart-card";
@@ -13,14 +15,19 @@ import { LegacyNotice, ManifestSummary } from "@/components/manifest-summary/man
 import { AttestationsTable, PlatformsTable } from "@/components/manifest-summary/platforms-table";
 import { IndexUsageCard, RelatedArtifactsCard } from "@/components/manifest-summary/related-artifacts";
 import { RepositoryBreadcrumbs } from "@/components/repository-list/repository-breadcrumbs";
-import { buttonClass } from "@/components/ui/button";
+import { Button, buttonClass } from "@/components/ui/button";
 import { PageHeader } from "@/components/ui/page-header";
 import { shortDigest } from "@/lib/oci/reference";
-import { isDigestReference, manifestOptions, pageHrefs } from "@/lib/queries";
+import { isDigestReference, manifestOptions, meOptions, pageHrefs } from "@/lib/queries";
 
 export function ManifestClient({ repository, reference, pullHost }: { repository: string; reference: string; pullHost: string }) {
   const { data: manifest, error, isPending } = useQuery(manifestOptions(repository, reference));
   const platform = useSearchParams().get("platform") ?? undefined;
+  const { data: me } = useQuery(meOptions());
+  const router = useRouter();
+  const [deleting, setDeleting] = useState(false);
+  const [gone, setGone] = useState(false);
+  const canDelete = me?.permissions.includes("tag:delete") ?? false;
   if (error && !manifest) throw error;
   if (isPending) return <ManifestSkeleton />;
 
@@ -32,13 +39,27 @@ export function ManifestClient({ repository, reference, pullHost }: { repository
         title={<span className="font-mono">{title}</span>}
         description={<KindBadge kind={manifest.kind} />}
         actions={
-          manifest.kind === "image" || manifest.kind === "index" ? (
-            <Link href={pageHrefs.compare(repository, { to: reference, platform })} className={buttonClass("secondary", "md")}>
-              Compare with…
-            </Link>
-          ) : null
+          <>
+            {manifest.kind === "image" || manifest.kind === "index" ? (
+              <Link href={pageHrefs.compare(repository, { to: reference, platform })} className={buttonClass("secondary", "md")}>
+                Compare with…
+              </Link>
+            ) : null}
+            {canDelete ? <Button onClick={() => setDeleting(true)}>Delete…</Button> : null}
+          </>
         }
       />
+      {deleting ? (
+        <DeleteDialog
+          input={{ repository, digests: [manifest.digest] }}
+          title={`Delete ${repository}@${shortDigest(manifest.digest)}`}
+          onClose={() => {
+            setDeleting(false);
+            if (gone) router.push(pageHrefs.repository(repository));
+          }}
+          onDeleted={() => setGone(true)}
+        />
+      ) : null}
       <div className="space-y-6">
         {manifest.kind === "legacy" ? <LegacyNotice /> : null}
         <ManifestSummary manifest={manifest} pullHost={pullHost} />

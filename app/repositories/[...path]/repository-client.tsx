@@ -1,12 +1,13 @@
 "use client";
 
-import { keepPreviousData, useInfiniteQuery } from "@tanstack/react-query";
+import { keepPreviousData, useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useSearchParams } from "next/navigation";
-import { useEffect } from "react";
+import { useEffect, useState } from "react";
+import { DeleteDialog } from "@/components/deletions/delete-dialog";
 import { RepositoryBreadcrumbs } from "@/components/repository-list/repository-breadcrumbs";
 import { TagTable } from "@/components/tag-table/tag-table";
-import { buttonClass } from "@/components/ui/button";
+import { Button, buttonClass } from "@/components/ui/button";
 import { CopyButton } from "@/components/ui/copy-button";
 import { EmptyState } from "@/components/ui/empty-state";
 import { ErrorState } from "@/components/ui/error-state";
@@ -18,8 +19,10 @@ import { TableSkeleton } from "@/components/ui/skeleton";
 import { useSearchParamsUpdate } from "@/components/ui/use-search-params-update";
 import { formatBytes } from "@/lib/oci/size";
 import {
+  type DeletionInput,
   defaultTagOrder,
   flattenPages,
+  meOptions,
   pageHrefs,
   type SortOrder,
   type TagSort,
@@ -44,6 +47,7 @@ export function RepositoryClient({ name, pullHost }: { name: string; pullHost: s
   const params = tagListParamsFromSearch(searchParams);
   const update = useSearchParamsUpdate();
   const list = useInfiniteQuery({ ...tagListOptions(name, params), placeholderData: keepPreviousData });
+  const { data: me } = useQuery(meOptions());
 
   // Sorting happens on the server over all tags, so pages are fetched back to back until complete.
   const { hasNextPage, isFetchingNextPage, isError, fetchNextPage, isPlaceholderData } = list;
@@ -58,6 +62,17 @@ export function RepositoryClient({ name, pullHost }: { name: string; pullHost: s
   const complete = !hasNextPage;
   const repository = list.data?.pages[0]?.repository;
   const filtered = params.q !== undefined;
+
+  const canDelete = me?.permissions.includes("tag:delete") ?? false;
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
+  const [deleting, setDeleting] = useState<{ input: DeletionInput; title: string } | null>(null);
+  const toggle = (tag: string) =>
+    setSelected((prev) => {
+      const next = new Set(prev);
+      if (next.has(tag)) next.delete(tag);
+      else next.add(tag);
+      return next;
+    });
 
   const setSort = (sort: TagSort) => update({ sort: sort === "semver" ? undefined : sort, order: undefined }, "push");
   const setOrder = (order: SortOrder) => update({ order: order === defaultTagOrder(params.sort) ? undefined : order }, "push");
@@ -105,6 +120,50 @@ export function RepositoryClient({ name, pullHost }: { name: string; pullHost: s
           <Select label="Sort by" value={params.sort} options={SORTS} onChange={setSort} />
           <Select label="Order" hideLabel value={params.order} options={ORDERS} onChange={setOrder} />
         </div>
+        {canDelete && tags.length > 0 ? (
+          <div className="flex flex-wrap items-center gap-2" role="toolbar" aria-label="Delete tags">
+            <Button
+              size="sm"
+              disabled={selected.size === 0}
+              onClick={() =>
+                setDeleting({
+                  input: { repository: name, tags: [...selected] },
+                  title: `Delete ${pluralize(selected.size, "selected tag")} of ${name}`,
+                })
+              }
+            >
+              Delete selected ({selected.size})…
+            </Button>
+            {filtered && params.q ? (
+              <Button
+                size="sm"
+                onClick={() =>
+                  setDeleting({
+                    input: { repository: name, tagFilter: params.q },
+                    title: `Delete every tag of ${name} matching “${params.q}”`,
+                  })
+                }
+              >
+                Delete all {pluralize(total, "matching tag")}…
+              </Button>
+            ) : (
+              <Button
+                size="sm"
+                onClick={() => setDeleting({ input: { repository: name, allTags: true }, title: `Delete every tag of ${name}` })}
+              >
+                Delete all tags…
+              </Button>
+            )}
+          </div>
+        ) : null}
+        {deleting ? (
+          <DeleteDialog
+            input={deleting.input}
+            title={deleting.title}
+            onClose={() => setDeleting(null)}
+            onDeleted={() => setSelected(new Set())}
+          />
+        ) : null}
         {list.isPending ? (
           <TableSkeleton columns={6} />
         ) : tags.length === 0 ? (
@@ -119,7 +178,14 @@ export function RepositoryClient({ name, pullHost }: { name: string; pullHost: s
           </div>
         ) : (
           <>
-            <TagTable repository={name} tags={tags} total={total} params={params} pullHost={pullHost} />
+            <TagTable
+              repository={name}
+              tags={tags}
+              total={total}
+              params={params}
+              pullHost={pullHost}
+              selection={canDelete ? { selected, onToggle: toggle } : undefined}
+            />
             <p className="text-xs text-zinc-600 dark:text-zinc-400" aria-live="polite">
               {complete ? pluralize(total, "tag") : `Loaded ${formatCount(tags.length)} of ${formatCount(total)} tags…`}
             </p>

@@ -1,0 +1,49 @@
+// A registry started without storage.delete.enabled: deletes answer 405 UNSUPPORTED. The preview says so,
+// the delete names the setting to change, and nothing changes in the registry or the cache.
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { SYSTEM } from "@/lib/auth/caller";
+import { makeLayer, RegistryPusher } from "../fixtures/images";
+import { type RunningRegistry, startRegistry } from "../fixtures/registry";
+import { configureEnv, freshDatabase } from "./helpers";
+
+describe("a registry with deletes disabled", () => {
+  let locked: RunningRegistry;
+  beforeAll(async () => {
+    locked = await startRegistry({ deleteEnabled: false });
+    const p = new RegistryPusher(locked.url);
+    await p.pushImage("locked/app", ["1"], {
+      layers: [await makeLayer([{ path: "l", content: "l" }])],
+      config: { architecture: "amd64", os: "linux", created: "2024-01-01T00:00:00Z" },
+    });
+    configureEnv({
+      REGISTRY_URL: locked.url,
+      DATABASE_URL: await freshDatabase(inject("databaseUrl"), "deletions_disabled"),
+      LOG_LEVEL: "error",
+    });
+    const { runSync } = await import("@/lib/services/sync");
+    expect((await runSync("manual"))?.status).toBe("succeeded");
+  }, 60_000);
+  afterAll(async () => {
+    const { disconnectDb } = await import("@/lib/db/client");
+    await disconnectDb();
+    await locked.destroy();
+  });
+
+  it("says which setting to change, and deletes nothing", async () => {
+    const { previewDeletion, executeDeletion } = await import("@/lib/services/deletions");
+    const preview = await previewDeletion(SYSTEM, { repository: "locked/app", tags: ["1"] });
+    expect(preview.deleteEnabled).toBe(false);
+    expect(preview.warnings.join(" ")).toMatch(/storage\.delete\.enabled/);
+    await expect(executeDeletion(SYSTEM, { repository: "locked/app", tags: ["1"], confirmTags: ["1"] }, null)).rejects.toMatchObject({
+      code: "registry_error",
+      message: expect.stringMatching(/storage\.delete\.enabled: true/),
+    });
+    const res = await fetch(`${locked.url}/v2/locked/app/manifests/1`, {
+      method: "HEAD",
+      headers: { accept: "application/vnd.oci.image.manifest.v1+json" },
+    });
+    expect(res.status).toBe(200);
+    const { getDb } = await import("@/lib/db/client");
+    expect((await getDb().tag.findMany({ where: { repository: { name: "locked/app" } } })).map((t) => t.name)).toEqual(["1"]);
+  });
+});
