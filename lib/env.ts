@@ -2,6 +2,8 @@
 // Documented in README "Configuration"; a bad value stops start-up with a message naming the variable.
 import { z } from "zod";
 import { usernameSchema } from "./auth/roles";
+import { type GcRunnerConfig, gcRunnerConfigFromEnv } from "./gc/config";
+import { isValidSchedule } from "./retention/schedule";
 
 const bool = z
   .enum(["true", "false", "1", "0", "yes", "no", ""])
@@ -100,9 +102,28 @@ export const envSchema = z.object({
   OIDC_EDITOR_GROUPS: commaList,
   // when set, an OIDC user in none of the admin/editor/viewer groups is refused; when unset they become viewers
   OIDC_VIEWER_GROUPS: commaList,
+
+  // --- garbage collection (README "Garbage collection"): unset GC_RUNNER → the GC page explains how to enable it
+  GC_RUNNER: z.enum(["exec", "docker", "webhook", "none", ""]).optional(),
+  GC_REGISTRY_BINARY: optionalString,
+  GC_REGISTRY_CONFIG: optionalString,
+  GC_PRE_COMMAND: optionalString,
+  GC_POST_COMMAND: optionalString,
+  GC_TIMEOUT_MS: optionalString,
+  GC_DOCKER_SOCKET: optionalString,
+  GC_DOCKER_CONTAINER: optionalString,
+  GC_DOCKER_COMMAND: optionalString,
+  GC_WEBHOOK_URL: optionalString,
+  GC_WEBHOOK_SECRET: optionalString,
+  GC_WEBHOOK_CALLBACK_URL: optionalString,
+  GC_WEBHOOK_TIMEOUT_MS: optionalString,
+  // cron (5 fields, UTC) or @hourly/@daily/@weekly; unset: GC runs only when someone starts it
+  GC_SCHEDULE: optionalString,
+  // the registry's storage root (read-only is enough): the storage view, and untagged manifests for GC
+  REGISTRY_STORAGE_ROOT: optionalString,
 });
 
-export type Env = z.infer<typeof envSchema>;
+export type Env = z.infer<typeof envSchema> & { gcRunner: GcRunnerConfig | null };
 
 export class EnvError extends Error {
   override name = "EnvError";
@@ -127,7 +148,16 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   if (oidc !== 0 && oidc !== 3) {
     throw new EnvError("Invalid configuration:\n  OIDC_ISSUER: set OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET together, or none");
   }
-  return d;
+  if (d.GC_SCHEDULE && !isValidSchedule(d.GC_SCHEDULE)) {
+    throw new EnvError("Invalid configuration:\n  GC_SCHEDULE: a 5-field cron expression (UTC) or @hourly, @daily, @weekly");
+  }
+  let gcRunner: GcRunnerConfig | null;
+  try {
+    gcRunner = gcRunnerConfigFromEnv(source);
+  } catch (e) {
+    throw new EnvError(`Invalid configuration:\n  ${e instanceof Error ? e.message : String(e)}`);
+  }
+  return { ...d, gcRunner };
 }
 
 let cached: Env | undefined;

@@ -1,5 +1,7 @@
 import "server-only";
 import { logger } from "../log";
+import { failAbandonedGcRuns } from "../services/gc";
+import { gcJob } from "./gc";
 import { layerIndexJob } from "./layer-index";
 import { work } from "./queue";
 import { enqueueSync, scheduleNextSync, syncJob } from "./sync";
@@ -11,9 +13,11 @@ export function startWorkers(): Promise<void> {
   globalForWorker.layerscopeWorker ??= (async () => {
     await work(syncJob);
     await work(layerIndexJob);
+    await failAbandonedGcRuns();
+    await work(gcJob);
     await enqueueSync("startup");
     await scheduleNextSync();
-    logger.info("job workers started", { queues: [syncJob.name, layerIndexJob.name] });
+    logger.info("job workers started", { queues: [syncJob.name, layerIndexJob.name, gcJob.name] });
   })().catch((e: unknown) => {
     globalForWorker.layerscopeWorker = undefined;
     logger.error("job workers failed to start", { error: String(e) });

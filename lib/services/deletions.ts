@@ -44,7 +44,7 @@ export const deletionConfirm = z.object({ confirmTags: z.array(z.string()).max(M
 
 export type Capabilities = { tagDelete: boolean | null; deleteEnabled: boolean | null };
 
-const DELETE_DISABLED =
+export const DELETE_DISABLED =
   "The registry refuses deletes (405 UNSUPPORTED): set `storage.delete.enabled: true` in its config.yml " +
   "(or REGISTRY_STORAGE_DELETE_ENABLED=true) and restart it.";
 

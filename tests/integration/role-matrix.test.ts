@@ -26,6 +26,11 @@ const EXPECTED: Record<string, Rule> = {
   "GET /api/v1/audit": "admin",
   "POST /api/v1/deletions": "editor",
   "POST /api/v1/deletions/preview": "editor",
+  "GET /api/v1/gc": "admin",
+  "POST /api/v1/gc": "admin",
+  "GET /api/v1/gc/[id]": "admin",
+  // the operator's automation reports back with the shared secret (checked in the handler)
+  "POST /api/v1/gc/callback/[id]": "public",
   "GET /api/v1/health": "public",
   "GET /api/v1/me": "viewer",
   "POST /api/v1/me/password": "self",
@@ -65,6 +70,14 @@ function sample(route: string): { url: string; params: Record<string, string | s
       return { url: "/api/registry/v2/_catalog", params: { path: ["_catalog"] } };
     case "/api/v1/me/tokens/[id]":
       return { url: "/api/v1/me/tokens/999999", params: { id: "999999" } };
+    case "/api/v1/gc/[id]":
+      return { url: "/api/v1/gc/999999", params: { id: "999999" } };
+    case "/api/v1/gc/callback/[id]":
+      return {
+        url: "/api/v1/gc/callback/0b7e1c52-3a55-4c2e-9d55-2b8d8d1f5c11",
+        params: { id: "0b7e1c52-3a55-4c2e-9d55-2b8d8d1f5c11" },
+        body: { exitCode: 0 },
+      };
     case "/api/v1/users/[id]":
       return { url: `/api/v1/users/${viewerId}`, params: { id: String(viewerId) }, body: {} };
     default:

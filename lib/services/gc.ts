@@ -1,0 +1,305 @@
+// Garbage collection that frees the disk, safely. One run at a time in the whole cluster (a row check under a
+// transaction-scoped advisory lock when queuing, a session advisory lock while running). A real run:
+//   1. untagged — deletes untagged manifests through the registry API (found in the storage root), keeping the
+//      children of tagged indexes and the referrers of kept manifests; never `--delete-untagged` (distribution#3178);
+//   2. garbage-collect — the configured runner (exec / docker / webhook) with its read-only/stop hooks and restart;
+//   3. resync — the cache follows the registry.
+// A dry run only runs `garbage-collect --dry-run` and reports what is eligible and how many bytes that is.
+import "server-only";
+import { stat } from "node:fs/promises";
+import { z } from "zod";
+import type { Caller } from "../auth/caller";
+import { getDb } from "../db/client";
+import { withAdvisoryLock } from "../db/locks";
+import { getEnv } from "../env";
+import { createGcRunner, GcOutputParser, type GcPhase, type GcProgress, type GcRunner } from "../gc";
+import { AppError } from "../http/errors";
+import { logger } from "../log";
+import { BLOBS_DIR, blobDataPath, resolveInRoot } from "../storage/layout";
+import { measureDirectory } from "../storage/scan";
+import { findUntaggedManifests } from "../storage/untagged";
+import { auditActor, recordAudit } from "./audit";
+import { DELETE_DISABLED, registryCapabilities } from "./deletions";
+import { authorize } from "./permissions";
+import { sharedRegistry } from "./registry";
+import { runSync } from "./sync";
+
+export const gcStartBody = z.object({ dryRun: z.boolean() });
+
+const MAX_LOG_CHARS = 256 * 1024;
+const FLUSH_EVERY_MS = 500;
+
+export type GcStatus = "queued" | "running" | "succeeded" | "failed";
+
+type GcRow = Awaited<ReturnType<ReturnType<typeof getDb>["gcRun"]["findFirstOrThrow"]>>;
+
+function toView(r: GcRow) {
+  return {
+    id: r.id,
+    dryRun: r.dryRun,
+    status: r.status as GcStatus,
+    phase: r.phase,
+    trigger: r.trigger,
+    requestedBy: r.requestedBy,
+    runner: r.runner,
+    createdAt: r.createdAt.toISOString(),
+    startedAt: r.startedAt?.toISOString() ?? null,
+    finishedAt: r.finishedAt?.toISOString() ?? null,
+    progress: {
+      repositoriesMarked: r.repositoriesMarked,
+      blobsMarked: r.blobsMarked,
+      blobsEligible: r.blobsEligible,
+      manifestsEligible: r.manifestsEligible,
+      blobsDeleted: r.blobsDeleted,
+      manifestsDeleted: r.manifestsDeleted,
+      untaggedDeleted: r.untaggedDeleted,
+    },
+    bytesEligible: Number(r.bytesEligible),
+    bytesFreed: Number(r.bytesFreed),
+    error: r.error,
+  };
+}
+export type GcRunView = ReturnType<typeof toView> & { log?: string };
+
+/** The runner from the environment, or null with the reason the GC page shows. */
+export function configuredRunner(): GcRunner | null {
+  return createGcRunner(getEnv().gcRunner);
+}
+
+export async function gcOverview(caller: Caller) {
+  authorize(caller, "gc:run");
+  const runner = configuredRunner();
+  const env = getEnv();
+  const runs = await getDb().gcRun.findMany({ orderBy: { id: "desc" }, take: 50 });
+  return {
+    configured: runner !== null,
+    runner: runner?.describe() ?? null,
+    schedule: env.GC_SCHEDULE ?? null,
+    storageRoot: env.REGISTRY_STORAGE_ROOT !== undefined,
+    items: runs.map(toView),
+  };
+}
+
+export async function getGcRun(caller: Caller, id: number): Promise<GcRunView> {
+  authorize(caller, "gc:run");
+  const row = await getDb().gcRun.findUnique({ where: { id } });
+  if (!row) throw new AppError("not_found", `no garbage collection run ${id}`);
+  return { ...toView(row), log: row.log };
+}
+
+/**
+ * Queues a run unless one is queued or running (anywhere: the check runs under an advisory transaction lock).
+ * Returns the new run's id; the caller enqueues the job.
+ */
+export async function createGcRun(caller: Caller, dryRun: boolean, trigger: "manual" | "schedule", ip: string | null) {
+  authorize(caller, "gc:run");
+  const runner = configuredRunner();
+  if (!runner) {
+    throw new AppError("conflict", "Garbage collection is not configured: set GC_RUNNER=exec|docker|webhook (see the README)");
+  }
+  const db = getDb();
+  const outcome = await db.$transaction(async (tx) => {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(7273403)`;
+    const active = await tx.gcRun.findFirst({ where: { status: { in: ["queued", "running"] } }, orderBy: { id: "asc" } });
+    if (active) return { conflict: active.id } as const;
+    const row = await tx.gcRun.create({
+      data: {
+        dryRun,
+        status: "queued",
+        trigger,
+        runner: runner.describe(),
+        requestedBy: caller.kind === "user" ? caller.username : caller.kind,
+      },
+    });
+    return { id: row.id } as const;
+  });
+  if ("conflict" in outcome) {
+    throw new AppError("conflict", `garbage collection run ${outcome.conflict} is already queued or running`, { id: outcome.conflict });
+  }
+  await recordAudit({
+    actor: auditActor(caller),
+    action: dryRun ? "gc.dry-run.start" : "gc.start",
+    target: `gc/${outcome.id}`,
+    result: "success",
+    ip,
+    details: { id: outcome.id, runner: runner.describe(), trigger },
+  });
+  return { id: outcome.id };
+}
+
+/** Sizes of blobs by digest: from the storage root when mounted, else from the cache (layers, configs, manifests). */
+async function blobSizes(digests: readonly string[]): Promise<Map<string, number>> {
+  const sizes = new Map<string, number>();
+  if (digests.length === 0) return sizes;
+  const root = getEnv().REGISTRY_STORAGE_ROOT;
+  if (root) {
+    for (const d of digests) {
+      try {
+        sizes.set(d, (await stat(resolveInRoot(root, blobDataPath(d)))).size);
+      } catch {
+        // gone already, or not a sha256 blob: fall back to the cache below
+      }
+    }
+  }
+  const missing = digests.filter((d) => !sizes.has(d));
+  if (missing.length > 0) {
+    const rows = await getDb().$queryRaw<{ digest: string; bytes: bigint }[]>`
+      SELECT digest, size_bytes AS bytes FROM blobs WHERE digest = ANY(${missing}::text[])
+      UNION ALL SELECT digest, manifest_bytes::bigint FROM manifests WHERE digest = ANY(${missing}::text[])
+      UNION ALL SELECT config_digest, MAX(COALESCE((raw::jsonb #>> '{config,size}')::bigint, 0)) FROM manifests
+        WHERE config_digest = ANY(${missing}::text[]) GROUP BY config_digest`;
+    for (const r of rows) if (!sizes.has(r.digest)) sizes.set(r.digest, Number(r.bytes));
+  }
+  return sizes;
+}
+
+async function blobsDirBytes(): Promise<number | null> {
+  const root = getEnv().REGISTRY_STORAGE_ROOT;
+  if (!root) return null;
+  try {
+    return (await measureDirectory(resolveInRoot(root, BLOBS_DIR))).bytes;
+  } catch {
+    return null;
+  }
+}
+
+/** The job: runs run `id` to the end, recording progress and log as it goes. Never throws for a GC failure. */
+export async function executeGcRun(id: number): Promise<void> {
+  const db = getDb();
+  const outcome = await withAdvisoryLock("gc", async () => {
+    const row = await db.gcRun.findUnique({ where: { id } });
+    if (!row || row.status !== "queued") return;
+    const runner = configuredRunner();
+    let log = "";
+    let progress: GcProgress | null = null;
+    let phase = "starting";
+    let lastFlush = 0;
+    const parser = new GcOutputParser();
+    const append = (line: string) => {
+      if (log.length < MAX_LOG_CHARS) log += `${line}\n`;
+      else if (!log.endsWith("[log truncated]\n")) log += "[log truncated]\n";
+    };
+    const flush = async (force = false) => {
+      if (!force && Date.now() - lastFlush < FLUSH_EVERY_MS) return;
+      lastFlush = Date.now();
+      const p = progress ?? parser.snapshot();
+      await db.gcRun.update({
+        where: { id },
+        data: {
+          phase,
+          log,
+          repositoriesMarked: p.repositoriesMarked,
+          blobsMarked: p.blobsMarked,
+          blobsEligible: p.blobsEligible,
+          manifestsEligible: p.manifestsEligible,
+          blobsDeleted: p.blobsDeleted,
+          manifestsDeleted: p.manifestsDeleted,
+        },
+      });
+    };
+    const setPhase = async (p: string) => {
+      phase = p;
+      append(`── ${p}`);
+      await flush(true);
+    };
+    await db.gcRun.update({ where: { id }, data: { status: "running", startedAt: new Date(), phase } });
+
+    try {
+      if (!runner) throw new Error("garbage collection is not configured (GC_RUNNER)");
+      const before = row.dryRun ? null : await blobsDirBytes();
+
+      if (!row.dryRun) {
+        // a registry that refuses deletes has nothing GC may free (and the untagged phase would fail half-way)
+        const anyRepository = await db.repository.findFirst({ orderBy: { name: "asc" }, select: { name: true } });
+        if (anyRepository && (await registryCapabilities(anyRepository.name)).deleteEnabled === false) throw new Error(DELETE_DISABLED);
+        await setPhase("untagged");
+        const root = getEnv().REGISTRY_STORAGE_ROOT;
+        if (!root) {
+          append("REGISTRY_STORAGE_ROOT is not set: untagged manifests cannot be listed, so only blobs no manifest references are freed");
+        } else {
+          const untagged = await findUntaggedManifests(root);
+          append(`${untagged.length} untagged manifest(s) to delete through the registry API`);
+          let deleted = 0;
+          for (const u of untagged) {
+            try {
+              await sharedRegistry().deleteManifest(u.repository, u.digest);
+              deleted++;
+              append(`deleted untagged ${u.repository}@${u.digest}`);
+            } catch (e) {
+              append(`could not delete untagged ${u.repository}@${u.digest}: ${e instanceof Error ? e.message : String(e)}`);
+            }
+          }
+          await db.gcRun.update({ where: { id }, data: { untaggedDeleted: deleted } });
+        }
+      }
+
+      await setPhase(row.dryRun ? "garbage-collect (dry run)" : "garbage-collect");
+      const result = await runner.run({
+        dryRun: row.dryRun,
+        onLine: (line, stream) => {
+          parser.push(line, stream);
+          append(line);
+          void flush().catch(() => undefined);
+        },
+        onPhase: (p: GcPhase) => {
+          phase = p;
+          append(`── ${p}`);
+        },
+      });
+      progress = parser.snapshot();
+      const eligible = await blobSizes(progress.eligibleBlobs);
+      const bytesEligible = [...eligible.values()].reduce((s, b) => s + b, 0);
+      if (result.exitCode !== 0) throw new Error(result.error ?? `garbage-collect failed in ${result.failedPhase ?? "a phase"}`);
+      if (progress.failure) throw new Error(progress.failure);
+
+      let bytesFreed = 0;
+      if (!row.dryRun) {
+        const after = await blobsDirBytes();
+        bytesFreed = before !== null && after !== null ? Math.max(0, before - after) : bytesEligible;
+        await setPhase("resync");
+        await runSync("manual").catch((e: unknown) => append(`resync failed: ${e instanceof Error ? e.message : String(e)}`));
+      }
+      phase = "done";
+      await flush(true);
+      await db.gcRun.update({
+        where: { id },
+        data: { status: "succeeded", finishedAt: new Date(), bytesEligible: BigInt(bytesEligible), bytesFreed: BigInt(bytesFreed) },
+      });
+      await recordAudit({
+        actor: { id: null, name: row.requestedBy ?? "system" },
+        action: row.dryRun ? "gc.dry-run" : "gc.run",
+        target: `gc/${id}`,
+        result: "success",
+        details: { id, blobsEligible: progress.blobsEligible, blobsDeleted: progress.blobsDeleted, bytesEligible, bytesFreed },
+      });
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      append(`failed: ${message}`);
+      logger.warn("garbage collection failed", { id, error: message.slice(0, 500) });
+      await flush(true).catch(() => undefined);
+      await db.gcRun.update({ where: { id }, data: { status: "failed", finishedAt: new Date(), error: message.slice(0, 4000) } });
+      await recordAudit({
+        actor: { id: null, name: row.requestedBy ?? "system" },
+        action: row.dryRun ? "gc.dry-run" : "gc.run",
+        target: `gc/${id}`,
+        result: "failure",
+        details: { id, error: message.slice(0, 1000) },
+      }).catch(() => undefined);
+    }
+  });
+  if (!outcome.acquired) {
+    // another instance holds the GC lock: this run waits for the next attempt of its job
+    throw new Error(`garbage collection ${id}: another run holds the lock`);
+  }
+}
+
+/** Runs left "running" by a process that died are failed at start-up (their lock went with the process). */
+export async function failAbandonedGcRuns(): Promise<void> {
+  const held = await withAdvisoryLock("gc", async () => {
+    await getDb().gcRun.updateMany({
+      where: { status: "running" },
+      data: { status: "failed", finishedAt: new Date(), error: "the process running it stopped" },
+    });
+  });
+  if (!held.acquired) return;
+}
