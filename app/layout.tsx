@@ -14,6 +14,7 @@ import { focusRing } from "@/components/ui/cn";
 import { BoxIcon } from "@/components/ui/icons";
 import { pageCaller } from "@/lib/auth/page";
 import { makeServerQueryClient, prefetchMe, prefetchSyncStatus } from "@/lib/queries/server";
+import { can } from "@/lib/services/permissions";
 import { Providers } from "./providers";
 import "./globals.css";
 
@@ -65,6 +66,10 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
                 {caller && (
                   <nav aria-label="Main" className="flex items-center gap-1">
                     <NavLink href="/repositories">Repositories</NavLink>
+                    {can(caller, "retention:preview") ? <NavLink href="/retention">Retention</NavLink> : null}
+                    {can(caller, "gc:run") ? <NavLink href="/gc">Garbage collection</NavLink> : null}
+                    {can(caller, "gc:run") ? <NavLink href="/storage">Storage</NavLink> : null}
+                    {can(caller, "audit:read") ? <NavLink href="/audit">Audit log</NavLink> : null}
                   </nav>
                 )}
                 <div className="ml-auto flex items-center gap-3">

@@ -90,7 +90,7 @@ export const envSchema = z.object({
   LAYERSCOPE_ADMIN_USER: optionalString.pipe(usernameSchema.optional()),
   LAYERSCOPE_ADMIN_PASSWORD: optionalString.pipe(z.string().min(8, "must be at least 8 characters").optional()),
   LAYERSCOPE_ANONYMOUS_READ: bool,
-  // shared secret registry notifications and GC callbacks must present (Authorization: Bearer <secret>)
+  // shared secret registry notifications must present (Authorization: Bearer <secret>); GC callbacks use GC_WEBHOOK_SECRET
   LAYERSCOPE_WEBHOOK_SECRET: optionalString.pipe(z.string().min(16, "must be at least 16 characters").optional()),
   // single sign-on through any OpenID Connect provider (all three set, or none)
   OIDC_ISSUER: optionalString.pipe(httpUrl.optional()),

@@ -22,6 +22,9 @@ const SYSTEM_PACKAGES: { bin: string; pkg: string }[] = [
   { bin: "/usr/bin/openssl", pkg: "openssl" },
   // zstd-compressed layer fixtures (Node 20's zlib has no zstd)
   { bin: "/usr/bin/zstd", pkg: "zstd" },
+  // a Docker Engine API for the docker GC runner's test (podman system service); runc: crun fails on these machines
+  { bin: "/usr/bin/podman", pkg: "podman" },
+  { bin: "/usr/sbin/runc", pkg: "runc" },
 ];
 
 function ensureSystemPackages(): void {

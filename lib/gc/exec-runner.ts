@@ -136,12 +136,25 @@ function describeOutcome(what: string, outcome: ProcessOutcome, opts: { signal?:
 }
 
 /**
- * The server's environment without REGISTRY_*: the registry binary reads every REGISTRY_<SECTION>_<KEY> variable as
- * an override of its config file, so Layerscope's own REGISTRY_URL, REGISTRY_PASSWORD or REGISTRY_STORAGE_ROOT would
- * break (or silently change) the config that GC — or a registry a hook starts — runs with.
+ * Layerscope's own REGISTRY_* settings. The registry binary reads every REGISTRY_<SECTION>_<KEY> variable as an
+ * override of its config file: REGISTRY_STORAGE_ROOT breaks its config parse, REGISTRY_PASSWORD would be logged as
+ * unrecognized. Operators' own overrides (REGISTRY_STORAGE_S3_…) pass through.
  */
+const LAYERSCOPE_REGISTRY_VARS = new Set([
+  "REGISTRY_URL",
+  "REGISTRY_USERNAME",
+  "REGISTRY_PASSWORD",
+  "REGISTRY_PUBLIC_HOST",
+  "REGISTRY_CA_FILE",
+  "REGISTRY_INSECURE_TLS",
+  "REGISTRY_TIMEOUT_MS",
+  "REGISTRY_TOKEN_REALMS",
+  "REGISTRY_STORAGE_ROOT",
+]);
+
+/** The server's environment without Layerscope's own REGISTRY_* settings (see above). */
 export function registryFreeEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("REGISTRY_"))) as NodeJS.ProcessEnv;
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !LAYERSCOPE_REGISTRY_VARS.has(k))) as NodeJS.ProcessEnv;
 }
 
 export class ExecGcRunner implements GcRunner {

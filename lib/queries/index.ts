@@ -16,6 +16,10 @@ import {
   type DeletionResult,
   deletionPreview,
   deletionResult,
+  type GcOverview,
+  type GcRun,
+  gcOverview,
+  gcRun,
   type ManifestDetail,
   type Me,
   manifestDetail,
@@ -448,6 +452,8 @@ export const queryKeys = {
     ["findings", repository, reference, platform ?? null] as const,
   comparison: (repository: string, params: ComparisonParams) => ["comparisons", repository, params] as const,
   usage: (repository: string, reference: string) => ["usage", repository, reference] as const,
+  gc: () => ["gc"] as const,
+  gcRun: (id: number) => ["gc", id] as const,
   related: (repository: string, reference: string) => ["related", repository, reference] as const,
 };
 
@@ -583,6 +589,33 @@ export function invalidateAfterDelete(queryClient: QueryClient): Promise<void> {
       queryKeys.roots.related,
     ].map((queryKey) => queryClient.invalidateQueries({ queryKey })),
   ).then(() => undefined);
+}
+
+const GC_POLL_MS = 1_000;
+const isActive = (status: GcRun["status"] | undefined) => status === "queued" || status === "running";
+
+export function gcOverviewOptions(
+  load: (signal?: AbortSignal) => Promise<GcOverview> = (signal) => getJson(apiPaths.gc, gcOverview, signal),
+) {
+  return queryOptions({
+    queryKey: queryKeys.gc(),
+    queryFn: ({ signal }) => load(signal),
+    refetchInterval: (q) => (q.state.data?.items.some((r) => isActive(r.status)) ? GC_POLL_MS * 2 : false),
+  });
+}
+
+/** One run with its log; polled while it is queued or running. */
+export function gcRunOptions(id: number) {
+  return queryOptions({
+    queryKey: queryKeys.gcRun(id),
+    queryFn: ({ signal }) => getJson(apiPaths.gcRun(id), gcRun, signal),
+    refetchInterval: (q) => (q.state.data === undefined || isActive(q.state.data.status) ? GC_POLL_MS : false),
+  });
+}
+
+/** 202 {id}; 409 while another run is queued or running. */
+export async function postGc(dryRun: boolean): Promise<{ id: number }> {
+  return parseJson(await sendJson(apiPaths.gc, "POST", { dryRun }), apiPaths.gc, z.object({ id: z.number().int() }));
 }
 
 /** Starts a sync run (202). A run already in progress answers 409, which is fine: it's running. */

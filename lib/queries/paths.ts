@@ -27,6 +27,11 @@ export const apiPaths = {
   deletions: "/api/v1/deletions",
   gc: "/api/v1/gc",
   gcRun: (id: number) => `/api/v1/gc/${id}`,
+  storage: "/api/v1/storage",
+  retention: "/api/v1/retention",
+  retentionPolicy: (id: number) => `/api/v1/retention/${id}`,
+  retentionPreview: "/api/v1/retention/preview",
+  retentionRuns: (id: number) => `/api/v1/retention/${id}/runs`,
   tags: (repository: string) => `/api/v1/repositories/${encodeRepositoryName(repository)}/tags`,
   manifest: (repository: string, reference: string) =>
     `/api/v1/repositories/${encodeRepositoryName(repository)}/manifests/${encodeReference(reference)}`,
@@ -58,6 +63,10 @@ export const pageHrefs = {
   users: "/settings/users",
   profile: "/settings/profile",
   repositories: "/repositories",
+  gc: "/gc",
+  storage: "/storage",
+  retention: "/retention",
+  auditLog: "/audit",
   repository: (repository: string) => `/repositories/${encodeRepositoryName(repository)}`,
   manifest: (repository: string, reference: string) =>
     `/repositories/${encodeRepositoryName(repository)}/manifests/${encodeReference(reference)}`,

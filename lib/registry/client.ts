@@ -556,7 +556,12 @@ class HttpRegistryClient implements RegistryClient {
     return new URL(path, this.origin);
   }
 
-  private request(method: Exchange["method"], path: string, accept: string | null, redirects: Exchange["redirects"] = "same-origin"): Exchange {
+  private request(
+    method: Exchange["method"],
+    path: string,
+    accept: string | null,
+    redirects: Exchange["redirects"] = "same-origin",
+  ): Exchange {
     const url = this.url(path);
     return { method, url, accept, scope: scopeForRequest(method, url.pathname), redirects, timeoutCoversBody: true };
   }

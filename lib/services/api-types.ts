@@ -332,3 +332,41 @@ export const deletionResult = deletionPreview.extend({
   failed: z.array(z.object({ reference: z.string(), error: z.string() })),
 });
 export type DeletionResult = z.infer<typeof deletionResult>;
+
+// ---- garbage collection ---------------------------------------------------------------------
+
+export const gcStatus = z.enum(["queued", "running", "succeeded", "failed"]);
+export const gcRun = z.object({
+  id: z.number().int(),
+  dryRun: z.boolean(),
+  status: gcStatus,
+  phase: z.string().nullable(),
+  trigger: z.string(),
+  requestedBy: z.string().nullable(),
+  runner: z.string(),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  progress: z.object({
+    repositoriesMarked: z.number().int(),
+    blobsMarked: z.number().int(),
+    blobsEligible: z.number().int(),
+    manifestsEligible: z.number().int(),
+    blobsDeleted: z.number().int(),
+    manifestsDeleted: z.number().int(),
+    untaggedDeleted: z.number().int(),
+  }),
+  bytesEligible: z.number(),
+  bytesFreed: z.number(),
+  error: z.string().nullable(),
+  log: z.string().optional(),
+});
+export type GcRun = z.infer<typeof gcRun>;
+export const gcOverview = z.object({
+  configured: z.boolean(),
+  runner: z.string().nullable(),
+  schedule: z.string().nullable(),
+  storageRoot: z.boolean(),
+  items: z.array(gcRun),
+});
+export type GcOverview = z.infer<typeof gcOverview>;

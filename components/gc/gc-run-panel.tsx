@@ -1,0 +1,97 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
+import { Badge } from "@/components/ui/badge";
+import { TitledCard } from "@/components/ui/card";
+import { ProgressBar } from "@/components/ui/progress-bar";
+import { formatBytes } from "@/lib/oci/size";
+import { gcRunOptions } from "@/lib/queries";
+import type { GcRun } from "@/lib/services/api-types";
+
+const muted = "text-zinc-600 dark:text-zinc-400";
+
+export function GcStatusBadge({ run }: { run: Pick<GcRun, "status"> }) {
+  const tone = run.status === "succeeded" ? "success" : run.status === "failed" ? "danger" : "accent";
+  return <Badge tone={tone}>{run.status}</Badge>;
+}
+
+/** Marking has no known total; deleting does (the eligible blobs), so the bar is determinate once GC deletes. */
+function RunProgress({ run }: { run: GcRun }) {
+  const p = run.progress;
+  const deleting = !run.dryRun && p.blobsEligible > 0;
+  const active = run.status === "queued" || run.status === "running";
+  return (
+    <div className="space-y-2">
+      {active || deleting ? (
+        <ProgressBar
+          label="Garbage collection progress"
+          value={deleting ? p.blobsDeleted : 0}
+          max={deleting ? p.blobsEligible : 0}
+          valueText={deleting ? `${p.blobsDeleted} of ${p.blobsEligible} blobs deleted` : `phase: ${run.phase ?? run.status}`}
+        />
+      ) : null}
+      <dl className="grid grid-cols-2 gap-x-6 gap-y-1 text-sm sm:grid-cols-4" data-testid="gc-progress">
+        <dt className={muted}>Repositories marked</dt>
+        <dd>{p.repositoriesMarked}</dd>
+        <dt className={muted}>Blobs eligible</dt>
+        <dd>{p.blobsEligible}</dd>
+        <dt className={muted}>Blobs deleted</dt>
+        <dd>{p.blobsDeleted}</dd>
+        <dt className={muted}>Untagged manifests deleted</dt>
+        <dd>{p.untaggedDeleted}</dd>
+        <dt className={muted}>{run.dryRun ? "Would free" : "Eligible bytes"}</dt>
+        <dd>{formatBytes(run.bytesEligible)}</dd>
+        <dt className={muted}>Freed on disk</dt>
+        <dd>{run.dryRun ? "— (dry run)" : formatBytes(run.bytesFreed)}</dd>
+      </dl>
+    </div>
+  );
+}
+
+/** One run: phase, progress from the parsed output, and the live log. */
+export function GcRunPanel({ id }: { id: number }) {
+  const { data: run, error } = useQuery(gcRunOptions(id));
+  if (error) {
+    return (
+      <p role="alert" className="text-red-700 text-sm dark:text-red-400">
+        {error.message}
+      </p>
+    );
+  }
+  if (!run) return <p className={`text-sm ${muted}`}>Loading run {id}…</p>;
+  return (
+    <TitledCard
+      id="gc-run"
+      title={
+        <span className="flex items-center gap-2">
+          Run {run.id} {run.dryRun ? "(dry run)" : ""} <GcStatusBadge run={run} />
+        </span>
+      }
+      actions={<span className={`text-sm ${muted}`}>Phase: {run.phase ?? "waiting"}</span>}
+    >
+      <div className="space-y-4">
+        <RunProgress run={run} />
+        {run.error ? (
+          <p
+            role="alert"
+            className="whitespace-pre-wrap rounded-md border border-red-300 bg-red-50 p-2 text-red-900 text-sm dark:border-red-800 dark:bg-red-950 dark:text-red-100"
+          >
+            {run.error}
+          </p>
+        ) : null}
+        <details open={run.status === "running"}>
+          <summary className="cursor-pointer font-medium text-sm">Log</summary>
+          <pre
+            // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable log must be reachable by keyboard to scroll it
+            tabIndex={0}
+            role="log"
+            aria-label="Garbage collection log"
+            className="mt-2 max-h-80 overflow-auto rounded-md bg-zinc-950 p-3 font-mono text-xs text-zinc-100"
+          >
+            {run.log || "No output yet."}
+          </pre>
+        </details>
+      </div>
+    </TitledCard>
+  );
+}
