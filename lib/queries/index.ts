@@ -31,10 +31,12 @@ import {
   repositoryList,
   repositorySort,
   type SetupStatus,
+  type StorageOverview,
   type SyncStatus,
   type setupBody,
   setupStatus,
   sortOrder,
+  storageOverview,
   syncStatus,
   type TagList,
   type TagListQuery,
@@ -453,6 +455,7 @@ export const queryKeys = {
   comparison: (repository: string, params: ComparisonParams) => ["comparisons", repository, params] as const,
   usage: (repository: string, reference: string) => ["usage", repository, reference] as const,
   gc: () => ["gc"] as const,
+  storage: () => ["storage"] as const,
   gcRun: (id: number) => ["gc", id] as const,
   related: (repository: string, reference: string) => ["related", repository, reference] as const,
 };
@@ -616,6 +619,22 @@ export function gcRunOptions(id: number) {
 /** 202 {id}; 409 while another run is queued or running. */
 export async function postGc(dryRun: boolean): Promise<{ id: number }> {
   return parseJson(await sendJson(apiPaths.gc, "POST", { dryRun }), apiPaths.gc, z.object({ id: z.number().int() }));
+}
+
+export function storageOptions(
+  load: (signal?: AbortSignal) => Promise<StorageOverview> = (signal) => getJson(apiPaths.storage, storageOverview, signal),
+) {
+  return queryOptions({ queryKey: queryKeys.storage(), queryFn: ({ signal }) => load(signal), staleTime: 30_000 });
+}
+
+export async function rescanStorage(): Promise<StorageOverview> {
+  const path = `${apiPaths.storage}?refresh=true`;
+  return parseJson(await request(path, { cache: "no-store" }), path, storageOverview);
+}
+
+/** Removes an empty repository's folders; the admin states the registry is read-only or stopped. */
+export async function removeStorageRepository(repository: string, registryReadOnly: boolean): Promise<void> {
+  await sendJson(apiPaths.storageRepositories, "DELETE", { repository, registryReadOnly });
 }
 
 /** Starts a sync run (202). A run already in progress answers 409, which is fine: it's running. */

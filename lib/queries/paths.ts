@@ -28,6 +28,7 @@ export const apiPaths = {
   gc: "/api/v1/gc",
   gcRun: (id: number) => `/api/v1/gc/${id}`,
   storage: "/api/v1/storage",
+  storageRepositories: "/api/v1/storage/repositories",
   retention: "/api/v1/retention",
   retentionPolicy: (id: number) => `/api/v1/retention/${id}`,
   retentionPreview: "/api/v1/retention/preview",

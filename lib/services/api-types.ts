@@ -370,3 +370,33 @@ export const gcOverview = z.object({
   items: z.array(gcRun),
 });
 export type GcOverview = z.infer<typeof gcOverview>;
+
+// ---- storage view (REGISTRY_STORAGE_ROOT) -------------------------------------------------------
+
+export const storageOverview = z.union([
+  z.object({ configured: z.literal(false) }),
+  z.object({
+    configured: z.literal(true),
+    scannedAt: z.string(),
+    totalBytes: z.number(),
+    blobs: z.object({ count: z.number(), bytes: z.number() }),
+    repositories: z.array(
+      z.object({
+        name: z.string(),
+        manifests: z.number(),
+        tags: z.number(),
+        layerLinks: z.number(),
+        linkedBytes: z.number(),
+        uploads: z.object({ count: z.number(), bytes: z.number() }),
+        empty: z.boolean(),
+      }),
+    ),
+    orphanedBlobs: z.array(z.object({ digest: z.string(), bytes: z.number(), path: z.string() })),
+    uploads: z.array(
+      z.object({ repository: z.string(), uuid: z.string(), bytes: z.number(), startedAt: z.string().nullable(), path: z.string() }),
+    ),
+    emptyRepositories: z.array(z.string()),
+    durationMs: z.number(),
+  }),
+]);
+export type StorageOverview = z.infer<typeof storageOverview>;

@@ -1,0 +1,6 @@
+import { route } from "@/lib/http/route";
+import { locateOnDisk, locateQuery } from "@/lib/services/storage";
+
+export const dynamic = "force-dynamic";
+
+export const GET = route({ auth: "admin", query: locateQuery }, ({ caller, query }) => locateOnDisk(caller, query));

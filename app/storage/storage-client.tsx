@@ -1,0 +1,186 @@
+"use client";
+
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useId, useState } from "react";
+import { tableClass, tdClass, thClass } from "@/components/manifest-summary/table-styles";
+import { Button } from "@/components/ui/button";
+import { TitledCard } from "@/components/ui/card";
+import { EmptyState } from "@/components/ui/empty-state";
+import { formatExact, pluralize } from "@/components/ui/format";
+import { PageHeader } from "@/components/ui/page-header";
+import { shortDigest } from "@/lib/oci/reference";
+import { formatBytes } from "@/lib/oci/size";
+import { queryKeys, removeStorageRepository, rescanStorage, storageOptions } from "@/lib/queries";
+
+const muted = "text-zinc-600 dark:text-zinc-400";
+
+export function StorageClient() {
+  const queryClient = useQueryClient();
+  const { data, isFetching } = useQuery(storageOptions());
+  const readOnlyId = useId();
+  const [readOnly, setReadOnly] = useState(false);
+  const rescan = useMutation({
+    mutationFn: rescanStorage,
+    onSuccess: (fresh) => queryClient.setQueryData(queryKeys.storage(), fresh),
+  });
+  const remove = useMutation({
+    mutationFn: (name: string) => removeStorageRepository(name, readOnly),
+    onSuccess: () => rescan.mutate(),
+  });
+  if (!data) return null;
+  if (!data.configured) {
+    return (
+      <>
+        <PageHeader title="Storage" />
+        <TitledCard id="storage-setup" title="The storage root is not mounted">
+          <p className="text-sm">
+            Set <code>REGISTRY_STORAGE_ROOT</code> to the registry's storage root directory (the folder holding{" "}
+            <code>docker/registry/v2</code>; a read-only mount is enough) to see real disk usage, orphaned blobs, leftover uploads and empty
+            repositories. Garbage collection also uses it to find untagged manifests.
+          </p>
+        </TitledCard>
+      </>
+    );
+  }
+  const linked = data.repositories.reduce((s, r) => s + r.linkedBytes, 0);
+  const orphaned = data.orphanedBlobs.reduce((s, b) => s + b.bytes, 0);
+  const uploads = data.uploads.reduce((s, u) => s + u.bytes, 0);
+  const repos = [...data.repositories].sort((a, b) => b.linkedBytes - a.linkedBytes);
+
+  return (
+    <>
+      <PageHeader
+        title="Storage"
+        description={`On disk: ${formatBytes(data.totalBytes)} · ${pluralize(data.blobs.count, "blob")} (${formatBytes(data.blobs.bytes)}) · scanned ${formatExact(data.scannedAt)} in ${data.durationMs} ms`}
+        actions={
+          <Button onClick={() => rescan.mutate()} disabled={rescan.isPending || isFetching}>
+            {rescan.isPending ? "Scanning…" : "Scan again"}
+          </Button>
+        }
+      />
+      <div className="space-y-6">
+        <TitledCard id="storage-summary" title="Where the bytes are">
+          <dl className="grid grid-cols-2 gap-x-6 gap-y-1 text-sm sm:grid-cols-4">
+            <dt className={muted}>Blobs</dt>
+            <dd>{formatBytes(data.blobs.bytes)}</dd>
+            <dt className={muted}>Orphaned blobs (no repository links them)</dt>
+            <dd>
+              {formatBytes(orphaned)} in {pluralize(data.orphanedBlobs.length, "blob")}
+            </dd>
+            <dt className={muted}>Leftover uploads</dt>
+            <dd>
+              {formatBytes(uploads)} in {pluralize(data.uploads.length, "upload")}
+            </dd>
+            <dt className={muted}>Linked by repositories (a blob once per repository)</dt>
+            <dd>{formatBytes(linked)}</dd>
+          </dl>
+          <p className={`mt-3 text-xs ${muted}`}>
+            Blob data lives at <code>docker/registry/v2/blobs/sha256/&lt;2 hex&gt;/&lt;hex&gt;/data</code>; a repository links the blobs it
+            uses under <code>repositories/&lt;name&gt;/_layers</code> and its manifests under <code>_manifests/revisions</code>. Orphaned
+            blobs are freed by the next garbage collection.
+          </p>
+        </TitledCard>
+
+        <TitledCard id="storage-empty" title={`Empty repositories (${data.emptyRepositories.length})`}>
+          {data.emptyRepositories.length === 0 ? (
+            <p className={`text-sm ${muted}`}>Every repository on disk has at least one tag.</p>
+          ) : (
+            <div className="space-y-3 text-sm">
+              <p>
+                These have no tags but stay in the registry's catalog until their folders are removed. Remove them only while the registry
+                is read-only (<code>storage.maintenance.readonly</code>) or stopped; a stopped registry is detected.
+              </p>
+              <label htmlFor={readOnlyId} className="flex items-center gap-2">
+                <input id={readOnlyId} type="checkbox" checked={readOnly} onChange={(e) => setReadOnly(e.target.checked)} />
+                The registry is read-only or stopped
+              </label>
+              <ul className="space-y-1">
+                {data.emptyRepositories.map((name) => (
+                  <li key={name} className="flex items-center gap-2">
+                    <code className="font-mono">{name}</code>
+                    <Button size="sm" onClick={() => remove.mutate(name)} disabled={remove.isPending}>
+                      Remove folders of {name}
+                    </Button>
+                  </li>
+                ))}
+              </ul>
+              {remove.isError ? (
+                <p role="alert" className="text-red-700 dark:text-red-400">
+                  {remove.error.message}
+                </p>
+              ) : null}
+            </div>
+          )}
+        </TitledCard>
+
+        <TitledCard id="storage-repositories" title={`Repositories on disk (${repos.length})`}>
+          {repos.length === 0 ? (
+            <EmptyState title="No repositories">The storage root has no repositories yet.</EmptyState>
+          ) : (
+            <div className="-m-4 overflow-x-auto">
+              <table className={tableClass}>
+                <caption className="sr-only">Repositories in the storage root, largest first</caption>
+                <thead>
+                  <tr>
+                    <th scope="col" className={thClass}>
+                      Repository
+                    </th>
+                    <th scope="col" className={`${thClass} text-right`}>
+                      Tags
+                    </th>
+                    <th scope="col" className={`${thClass} text-right`}>
+                      Manifests
+                    </th>
+                    <th scope="col" className={`${thClass} text-right`}>
+                      Linked blobs
+                    </th>
+                    <th scope="col" className={`${thClass} text-right`}>
+                      Uploads
+                    </th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {repos.map((r) => (
+                    <tr key={r.name}>
+                      <td className={`${tdClass} font-mono`}>{r.name}</td>
+                      <td className={`${tdClass} text-right`}>{r.tags}</td>
+                      <td className={`${tdClass} text-right`}>{r.manifests}</td>
+                      <td className={`${tdClass} text-right`}>{formatBytes(r.linkedBytes)}</td>
+                      <td className={`${tdClass} text-right`}>{r.uploads.count > 0 ? formatBytes(r.uploads.bytes) : "—"}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </TitledCard>
+
+        <TitledCard id="storage-orphans" title={`Orphaned blobs (${data.orphanedBlobs.length})`}>
+          {data.orphanedBlobs.length === 0 ? (
+            <p className={`text-sm ${muted}`}>No blob data without a repository link.</p>
+          ) : (
+            <ul className="space-y-0.5 font-mono text-xs">
+              {data.orphanedBlobs.map((b) => (
+                <li key={b.digest} title={b.path}>
+                  {shortDigest(b.digest)} · {formatBytes(b.bytes)} · {b.path}
+                </li>
+              ))}
+            </ul>
+          )}
+        </TitledCard>
+        {data.uploads.length > 0 ? (
+          <TitledCard id="storage-uploads" title={`Leftover uploads (${data.uploads.length})`}>
+            <ul className="space-y-0.5 font-mono text-xs">
+              {data.uploads.map((u) => (
+                <li key={u.path}>
+                  {u.repository} · {u.uuid} · {formatBytes(u.bytes)}
+                  {u.startedAt ? ` · started ${formatExact(u.startedAt)}` : ""}
+                </li>
+              ))}
+            </ul>
+          </TitledCard>
+        ) : null}
+      </div>
+    </>
+  );
+}
