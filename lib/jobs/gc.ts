@@ -10,7 +10,7 @@ import { defineJob, enqueue } from "./queue";
 export const gcJob = defineJob({
   name: "registry-gc",
   payload: z.object({ id: z.number().int().positive() }),
-  queue: { policy: "standard", retryLimit: 20, retryDelay: 30, expireInSeconds: 24 * 3600 },
+  queue: { policy: "standard", retryLimit: 20, retryDelay: 30, expireInSeconds: 12 * 3600 },
   handler: ({ id }) => executeGcRun(id),
 });
 

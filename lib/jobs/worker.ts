@@ -4,6 +4,7 @@ import { failAbandonedGcRuns } from "../services/gc";
 import { gcJob } from "./gc";
 import { layerIndexJob } from "./layer-index";
 import { work } from "./queue";
+import { retentionJob, retentionTickJob, scheduleRetentionTick } from "./retention";
 import { enqueueSync, scheduleNextSync, syncJob } from "./sync";
 
 const globalForWorker = globalThis as unknown as { layerscopeWorker?: Promise<void> };
@@ -15,9 +16,14 @@ export function startWorkers(): Promise<void> {
     await work(layerIndexJob);
     await failAbandonedGcRuns();
     await work(gcJob);
+    await work(retentionJob);
+    await work(retentionTickJob);
+    await scheduleRetentionTick();
     await enqueueSync("startup");
     await scheduleNextSync();
-    logger.info("job workers started", { queues: [syncJob.name, layerIndexJob.name, gcJob.name] });
+    logger.info("job workers started", {
+      queues: [syncJob.name, layerIndexJob.name, gcJob.name, retentionJob.name, retentionTickJob.name],
+    });
   })().catch((e: unknown) => {
     globalForWorker.layerscopeWorker = undefined;
     logger.error("job workers failed to start", { error: String(e) });

@@ -28,8 +28,14 @@ import {
   namespaceList,
   type RepositoryList,
   type RepositoryListQuery,
+  type RetentionPolicyView,
+  type RetentionPreview,
   repositoryList,
   repositorySort,
+  retentionPolicyList,
+  retentionPolicyView,
+  retentionPreview,
+  retentionRunList,
   type SetupStatus,
   type StorageOverview,
   type SyncStatus,
@@ -456,6 +462,8 @@ export const queryKeys = {
   usage: (repository: string, reference: string) => ["usage", repository, reference] as const,
   gc: () => ["gc"] as const,
   storage: () => ["storage"] as const,
+  retention: () => ["retention"] as const,
+  retentionRuns: (id: number) => ["retention", id, "runs"] as const,
   gcRun: (id: number) => ["gc", id] as const,
   related: (repository: string, reference: string) => ["related", repository, reference] as const,
 };
@@ -635,6 +643,48 @@ export async function rescanStorage(): Promise<StorageOverview> {
 /** Removes an empty repository's folders; the admin states the registry is read-only or stopped. */
 export async function removeStorageRepository(repository: string, registryReadOnly: boolean): Promise<void> {
   await sendJson(apiPaths.storageRepositories, "DELETE", { repository, registryReadOnly });
+}
+
+export type RetentionPolicyInput = {
+  name: string;
+  repositoryGlob: string;
+  keepLatest?: number | null;
+  keepTagPattern?: string | null;
+  deleteOlderThanDays?: number | null;
+  keepPulledWithinDays?: number | null;
+  schedule?: string | null;
+  enabled: boolean;
+};
+
+export function retentionPoliciesOptions() {
+  return queryOptions({
+    queryKey: queryKeys.retention(),
+    queryFn: ({ signal }) => getJson(apiPaths.retention, retentionPolicyList, signal),
+  });
+}
+
+export function retentionRunsOptions(id: number) {
+  return queryOptions({
+    queryKey: queryKeys.retentionRuns(id),
+    queryFn: ({ signal }) => getJson(apiPaths.retentionRuns(id), retentionRunList, signal),
+    refetchInterval: (q) => (q.state.data?.items.some((r) => r.status === "queued" || r.status === "running") ? 1_000 : false),
+  });
+}
+
+export async function postRetentionPreview(body: RetentionPolicyInput): Promise<RetentionPreview> {
+  return parseJson(await sendJson(apiPaths.retentionPreview, "POST", body), apiPaths.retentionPreview, retentionPreview);
+}
+
+export async function postRetentionPolicy(body: RetentionPolicyInput): Promise<RetentionPolicyView> {
+  return parseJson(await sendJson(apiPaths.retention, "POST", body), apiPaths.retention, retentionPolicyView);
+}
+
+export async function deleteRetentionPolicy(id: number): Promise<void> {
+  await sendJson(apiPaths.retentionPolicy(id), "DELETE");
+}
+
+export async function postRetentionRun(id: number, dryRun: boolean): Promise<void> {
+  await sendJson(apiPaths.retentionRuns(id), "POST", { dryRun });
 }
 
 /** Starts a sync run (202). A run already in progress answers 409, which is fine: it's running. */

@@ -8,13 +8,14 @@
 import "server-only";
 import { stat } from "node:fs/promises";
 import { z } from "zod";
-import type { Caller } from "../auth/caller";
+import { type Caller, SYSTEM } from "../auth/caller";
 import { getDb } from "../db/client";
 import { withAdvisoryLock } from "../db/locks";
 import { getEnv } from "../env";
 import { createGcRunner, GcOutputParser, type GcPhase, type GcProgress, type GcRunner } from "../gc";
 import { AppError } from "../http/errors";
 import { logger } from "../log";
+import { nextRun } from "../retention/schedule";
 import { BLOBS_DIR, blobDataPath, resolveInRoot } from "../storage/layout";
 import { measureDirectory } from "../storage/scan";
 import { findUntaggedManifests } from "../storage/untagged";
@@ -302,4 +303,22 @@ export async function failAbandonedGcRuns(): Promise<void> {
     });
   });
   if (!held.acquired) return;
+}
+
+/**
+ * GC_SCHEDULE: queues a real run when the schedule's next time after the last scheduled run (or after this
+ * process started, the first time) has passed. Returns the queued run's id, or null.
+ */
+const startedAt = new Date();
+export async function queueScheduledGc(now: Date): Promise<number | null> {
+  const schedule = getEnv().GC_SCHEDULE;
+  if (!schedule || !configuredRunner()) return null;
+  const last = await getDb().gcRun.findFirst({ where: { trigger: "schedule" }, orderBy: { id: "desc" } });
+  if (nextRun(schedule, last?.createdAt ?? startedAt) > now) return null;
+  try {
+    return (await createGcRun(SYSTEM, false, "schedule", null)).id;
+  } catch (e) {
+    if (e instanceof AppError && e.code === "conflict") return null; // one is running: the next tick tries again
+    throw e;
+  }
 }

@@ -43,6 +43,9 @@ export const registryEnvelope = z.object({
 export type RegistryEnvelope = z.infer<typeof registryEnvelope>;
 
 export async function receiveRegistryNotification(envelope: RegistryEnvelope): Promise<{ events: number; syncQueued: boolean }> {
+  // pulls feed retention's "pulled recently" rule
+  const { pullEventsFrom, recordPulls } = await import("./retention");
+  await recordPulls(pullEventsFrom(envelope));
   const changes = envelope.events.filter((e) => e.action === "push" || e.action === "delete");
   if (changes.length === 0) return { events: envelope.events.length, syncQueued: false };
   const { enqueueNotificationSync } = await import("../jobs/sync");

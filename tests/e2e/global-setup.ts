@@ -1,8 +1,9 @@
 // Starts what the e2e run drives: a real registry filled with the demo images, and the
 // dashboard through the README's own start command (build once, embedded Postgres).
 import { type ChildProcess, spawn } from "node:child_process";
-import { createWriteStream, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { makeLayer, RegistryPusher } from "../fixtures/images";
 import { startRegistry } from "../fixtures/registry";
 import { seedDemo } from "../fixtures/scenarios";
 import { E2E, signInCookie } from "./accounts";
@@ -23,7 +24,19 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   const port = Number(process.env.E2E_PORT ?? 3107);
   const registry = await startRegistry();
   await seedDemo(registry.url);
+  // the delete spec's repository: two tags on one digest (registry 2.x deletes both) and a third
+  const pusher = new RegistryPusher(registry.url);
+  const image = (content: string) =>
+    makeLayer([{ path: "delete-me.txt", content }]).then((layer) => ({
+      layers: [layer],
+      config: { architecture: "amd64", os: "linux", created: "2024-03-01T00:00:00Z" },
+    }));
+  await pusher.pushImage("e2e/delete-me", ["a", "b"], await image("a".repeat(4000)));
+  await pusher.pushImage("e2e/delete-me", ["c"], await image("c".repeat(5000)));
   process.env.E2E_REGISTRY_URL = registry.url;
+  // a real GC stops the registry (pre-command) and starts a new process (post-command) that writes this file
+  const pidFile = path.join(registry.rootDir, "restarted.pid");
+  process.env.E2E_REGISTRY_PIDFILE = pidFile;
   // the outage spec stops the registry by pid (it runs last)
   process.env.E2E_REGISTRY_PID = String(registry.pid);
 
@@ -42,6 +55,13 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       SYNC_INTERVAL_SECONDS: "0",
       // the layers spec watches an image being indexed on demand
       LAYER_INDEX_BACKGROUND: "false",
+      // garbage collection with the exec runner on this host, as the README's first setup
+      REGISTRY_STORAGE_ROOT: registry.rootDir,
+      GC_RUNNER: "exec",
+      GC_REGISTRY_BINARY: registry.binaryPath,
+      GC_REGISTRY_CONFIG: registry.configPath,
+      GC_PRE_COMMAND: `PID=$(cat ${pidFile} 2>/dev/null || echo ${registry.pid}); kill $PID; while kill -0 $PID 2>/dev/null; do sleep 0.05; done`,
+      GC_POST_COMMAND: `${registry.binaryPath} serve ${registry.configPath} >> ${registry.logPath} 2>&1 & echo $! > ${pidFile}; sleep 1`,
       LOG_LEVEL: "info",
       // secrets the security spec looks for in the client bundles and the server log; the
       // registry has no auth, so it ignores the credentials the client sends
@@ -108,6 +128,13 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       });
     });
     log.end();
+    if (existsSync(pidFile)) {
+      try {
+        process.kill(Number(readFileSync(pidFile, "utf8").trim()));
+      } catch {
+        // already stopped (the outage spec stops it)
+      }
+    }
     await registry.destroy();
   };
 }

@@ -42,6 +42,14 @@ const EXPECTED: Record<string, Rule> = {
   "GET /api/v1/repositories/[...path]": "viewer",
   // indexing an image's layers fills a read cache: a viewer opening an image may start it
   "POST /api/v1/repositories/[...path]": "viewer",
+  "GET /api/v1/retention": "editor",
+  "POST /api/v1/retention": "admin",
+  "GET /api/v1/retention/[id]": "editor",
+  "PATCH /api/v1/retention/[id]": "admin",
+  "DELETE /api/v1/retention/[id]": "admin",
+  "GET /api/v1/retention/[id]/runs": "editor",
+  "POST /api/v1/retention/[id]/runs": "admin",
+  "POST /api/v1/retention/preview": "editor",
   "GET /api/v1/setup": "public",
   "POST /api/v1/setup": "public",
   "GET /api/v1/storage": "admin",
@@ -73,6 +81,9 @@ function sample(route: string): { url: string; params: Record<string, string | s
       return { url: "/api/registry/v2/_catalog", params: { path: ["_catalog"] } };
     case "/api/v1/me/tokens/[id]":
       return { url: "/api/v1/me/tokens/999999", params: { id: "999999" } };
+    case "/api/v1/retention/[id]":
+    case "/api/v1/retention/[id]/runs":
+      return { url: route.replace("[id]", "999999"), params: { id: "999999" }, body: {} };
     case "/api/v1/gc/[id]":
       return { url: "/api/v1/gc/999999", params: { id: "999999" } };
     case "/api/v1/gc/callback/[id]":

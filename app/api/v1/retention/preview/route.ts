@@ -1,0 +1,7 @@
+import { route } from "@/lib/http/route";
+import { previewPolicy, retentionPreviewBody } from "@/lib/services/retention";
+
+export const dynamic = "force-dynamic";
+
+// what the rules in the body (a policy being edited) would delete now; nothing is saved
+export const POST = route({ auth: "editor", body: retentionPreviewBody }, ({ caller, body }) => previewPolicy(caller, body));

@@ -1,0 +1,252 @@
+"use client";
+
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { type FormEvent, useId, useState } from "react";
+import { tableClass, tdClass, thClass } from "@/components/manifest-summary/table-styles";
+import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { TitledCard } from "@/components/ui/card";
+import { EmptyState } from "@/components/ui/empty-state";
+import { formatExact, pluralize } from "@/components/ui/format";
+import { PageHeader } from "@/components/ui/page-header";
+import { formatBytes } from "@/lib/oci/size";
+import {
+  deleteRetentionPolicy,
+  postRetentionPolicy,
+  postRetentionPreview,
+  postRetentionRun,
+  queryKeys,
+  type RetentionPolicyInput,
+  retentionPoliciesOptions,
+  retentionRunsOptions,
+} from "@/lib/queries";
+import type { RetentionPreview } from "@/lib/services/api-types";
+
+const muted = "text-zinc-600 dark:text-zinc-400";
+const inputClass = "h-9 w-full rounded-md border border-zinc-300 bg-white px-2 text-sm dark:border-zinc-700 dark:bg-zinc-950";
+
+function num(v: string): number | null {
+  return v.trim() === "" ? null : Number(v);
+}
+
+function PreviewView({ preview }: { preview: RetentionPreview }) {
+  return (
+    <section aria-label="Retention preview" className="space-y-3 text-sm" data-testid="retention-preview">
+      <p>
+        Would delete <strong>{pluralize(preview.totals.tags, "tag")}</strong> ({pluralize(preview.totals.digests, "manifest")}) in{" "}
+        {pluralize(preview.totals.repositories, "repository", "repositories")}; a garbage collection then frees{" "}
+        <strong>{formatBytes(preview.totals.bytesFreed)}</strong>.
+      </p>
+      {preview.warnings.map((w) => (
+        <p key={w} role="alert" className="text-amber-800 dark:text-amber-300">
+          {w}
+        </p>
+      ))}
+      {preview.repositories.map((r) => (
+        <div key={r.name} className="rounded-md border border-zinc-200 p-2 dark:border-zinc-800">
+          <h3 className="font-medium font-mono">{r.name}</h3>
+          <ul className="mt-1 space-y-0.5 text-xs">
+            {r.deleteTags.map((t) => (
+              <li key={`d-${t.tag}`}>
+                <Badge tone="danger">delete</Badge> <code>{t.tag}</code> <span className={muted}>{t.reasons.join("; ")}</span>
+              </li>
+            ))}
+            {r.keepTags.map((t) => (
+              <li key={`k-${t.tag}`}>
+                <Badge tone="success">keep</Badge> <code>{t.tag}</code> <span className={muted}>{t.reasons.join("; ")}</span>
+              </li>
+            ))}
+          </ul>
+        </div>
+      ))}
+    </section>
+  );
+}
+
+function Runs({ id }: { id: number }) {
+  const { data } = useQuery(retentionRunsOptions(id));
+  const runs = data?.items ?? [];
+  if (runs.length === 0) return <p className={`text-xs ${muted}`}>No runs yet.</p>;
+  return (
+    <ul className="space-y-0.5 text-xs">
+      {runs.slice(0, 5).map((r) => (
+        <li key={r.id}>
+          #{r.id} {r.dryRun ? "dry run" : "run"} · <Badge tone={r.status === "failed" ? "danger" : "neutral"}>{r.status}</Badge> ·{" "}
+          {formatExact(r.startedAt)} · {pluralize(r.tagsDeleted, "tag")} · {formatBytes(r.bytesFreed)}
+          {r.error ? <span className="text-red-700 dark:text-red-400"> · {r.error}</span> : null}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+export function RetentionClient({ canManage }: { canManage: boolean }) {
+  const queryClient = useQueryClient();
+  const policies = useQuery(retentionPoliciesOptions());
+  const ids = { name: useId(), glob: useId(), latest: useId(), pattern: useId(), older: useId(), pulled: useId(), schedule: useId() };
+  const [form, setForm] = useState({ name: "", glob: "", latest: "", pattern: "", older: "", pulled: "", schedule: "" });
+  const input = (): RetentionPolicyInput => ({
+    name: form.name,
+    repositoryGlob: form.glob,
+    keepLatest: num(form.latest),
+    keepTagPattern: form.pattern.trim() || null,
+    deleteOlderThanDays: num(form.older),
+    keepPulledWithinDays: num(form.pulled),
+    schedule: form.schedule.trim() || null,
+    enabled: true,
+  });
+  const preview = useMutation({ mutationFn: () => postRetentionPreview({ ...input(), name: form.name || "preview" }) });
+  const save = useMutation({
+    mutationFn: () => postRetentionPolicy(input()),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: queryKeys.retention() }),
+  });
+  const run = useMutation({
+    mutationFn: ({ id, dryRun }: { id: number; dryRun: boolean }) => postRetentionRun(id, dryRun),
+    onSuccess: (_, v) => queryClient.invalidateQueries({ queryKey: queryKeys.retentionRuns(v.id) }),
+  });
+  const remove = useMutation({
+    mutationFn: (id: number) => deleteRetentionPolicy(id),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: queryKeys.retention() }),
+  });
+  const field = (key: keyof typeof form, id: string, label: string, hint: string, type = "text") => (
+    <div className="space-y-1">
+      <label htmlFor={id} className="block font-medium text-sm">
+        {label}
+      </label>
+      <input
+        id={id}
+        type={type}
+        value={form[key]}
+        onChange={(e) => setForm({ ...form, [key]: e.target.value })}
+        className={inputClass}
+        aria-describedby={`${id}-hint`}
+      />
+      <p id={`${id}-hint`} className={`text-xs ${muted}`}>
+        {hint}
+      </p>
+    </div>
+  );
+  const onSubmit = (e: FormEvent) => {
+    e.preventDefault();
+    preview.mutate();
+  };
+
+  return (
+    <>
+      <PageHeader
+        title="Retention"
+        description="Rules per repository glob. A policy never deletes a digest a kept tag or a kept index still uses; preview before saving."
+      />
+      <div className="space-y-6">
+        <TitledCard id="retention-new" title="New policy">
+          <form onSubmit={onSubmit} className="space-y-4">
+            <div className="grid gap-4 sm:grid-cols-2">
+              {field("name", ids.name, "Name", "Shown in runs and the audit log.")}
+              {field("glob", ids.glob, "Repositories", "A glob: team/* (one level) or team/** (any depth).")}
+              {field("latest", ids.latest, "Keep newest N", "By image creation time.", "number")}
+              {field("pattern", ids.pattern, "Keep tags matching", "A regular expression, e.g. ^v?[0-9.]+$ or ^stable$.")}
+              {field("older", ids.older, "Delete older than (days)", "Tags whose image is older than this.", "number")}
+              {field("pulled", ids.pulled, "Keep if pulled within (days)", "Needs registry pull notifications.", "number")}
+              {field("schedule", ids.schedule, "Schedule", "Cron (UTC) or @daily; empty: only when run by hand.")}
+            </div>
+            <div className="flex flex-wrap gap-2">
+              <Button type="submit" disabled={preview.isPending || !form.glob}>
+                {preview.isPending ? "Previewing…" : "Preview"}
+              </Button>
+              {canManage ? (
+                <Button variant="primary" disabled={!preview.data || save.isPending || !form.name} onClick={() => save.mutate()}>
+                  Save policy
+                </Button>
+              ) : null}
+            </div>
+            {preview.isError ? (
+              <p role="alert" className="text-red-700 text-sm dark:text-red-400">
+                {preview.error.message}
+              </p>
+            ) : null}
+            {save.isError ? (
+              <p role="alert" className="text-red-700 text-sm dark:text-red-400">
+                {save.error.message}
+              </p>
+            ) : null}
+            {preview.data ? <PreviewView preview={preview.data} /> : null}
+          </form>
+        </TitledCard>
+
+        <TitledCard id="retention-policies" title={`Policies (${policies.data?.items.length ?? 0})`}>
+          {(policies.data?.items.length ?? 0) === 0 ? (
+            <EmptyState title="No policies">Preview a policy above; save it to run it by hand or on a schedule.</EmptyState>
+          ) : (
+            <div className="-m-4 overflow-x-auto">
+              <table className={tableClass}>
+                <caption className="sr-only">Retention policies</caption>
+                <thead>
+                  <tr>
+                    <th scope="col" className={thClass}>
+                      Policy
+                    </th>
+                    <th scope="col" className={thClass}>
+                      Rules
+                    </th>
+                    <th scope="col" className={thClass}>
+                      Runs
+                    </th>
+                    <th scope="col" className={thClass}>
+                      <span className="sr-only">Actions</span>
+                    </th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {policies.data?.items.map((p) => (
+                    <tr key={p.id}>
+                      <td className={tdClass}>
+                        <span className="font-medium">{p.name}</span>
+                        <code className="block text-xs">{p.repositoryGlob}</code>
+                        <span className={`text-xs ${muted}`}>
+                          {p.schedule ? `${p.schedule}${p.nextRunAt ? ` · next ${formatExact(p.nextRunAt)}` : ""}` : "manual"}
+                        </span>
+                      </td>
+                      <td className={`${tdClass} text-xs`}>
+                        {[
+                          p.keepLatest !== null ? `keep newest ${p.keepLatest}` : null,
+                          p.keepTagPattern ? `keep /${p.keepTagPattern}/` : null,
+                          p.deleteOlderThanDays !== null ? `delete older than ${p.deleteOlderThanDays} d` : null,
+                          p.keepPulledWithinDays !== null ? `keep pulled within ${p.keepPulledWithinDays} d` : null,
+                        ]
+                          .filter(Boolean)
+                          .join(" · ")}
+                      </td>
+                      <td className={tdClass}>
+                        <Runs id={p.id} />
+                      </td>
+                      <td className={`${tdClass} whitespace-nowrap`}>
+                        {canManage ? (
+                          <span className="flex gap-1">
+                            <Button size="sm" onClick={() => run.mutate({ id: p.id, dryRun: true })}>
+                              Dry run
+                            </Button>
+                            <Button size="sm" onClick={() => run.mutate({ id: p.id, dryRun: false })}>
+                              Run now
+                            </Button>
+                            <Button size="sm" variant="ghost" onClick={() => remove.mutate(p.id)}>
+                              Delete policy
+                            </Button>
+                          </span>
+                        ) : null}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+          {run.isError ? (
+            <p role="alert" className="mt-2 text-red-700 text-sm dark:text-red-400">
+              {run.error.message}
+            </p>
+          ) : null}
+        </TitledCard>
+      </div>
+    </>
+  );
+}
