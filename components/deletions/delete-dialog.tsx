@@ -12,9 +12,9 @@ import type { DeletionResult } from "@/lib/services/api-types";
 const muted = "text-zinc-600 dark:text-zinc-400";
 const listClass = "max-h-40 overflow-auto rounded-md border border-zinc-200 p-2 font-mono text-xs dark:border-zinc-800";
 
-/** What the user types to confirm: the tag for one tag, else the repository name. */
-function confirmationWord(input: DeletionInput, tagCount: number): string {
-  if (tagCount <= 1 && input.tags?.length === 1 && !input.allTags && !input.tagFilter) return input.tags[0] ?? input.repository;
+/** What the user types to confirm: the tag they picked (its siblings are listed above it), else the repository name. */
+function confirmationWord(input: DeletionInput): string {
+  if (input.tags?.length === 1 && !input.digests?.length && !input.allTags && !input.tagFilter) return input.tags[0] ?? input.repository;
   return input.repository;
 }
 
@@ -63,7 +63,7 @@ export function DeleteDialog({
   });
 
   const p = preview.data;
-  const word = p ? confirmationWord(input, p.tagsRemoved.length) : "";
+  const word = p ? confirmationWord(input) : "";
   const nothing = p !== undefined && p.tagsRemoved.length === 0 && p.manifestsRemoved.length === 0;
   const done = remove.data;
 

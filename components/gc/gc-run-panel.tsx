@@ -79,7 +79,7 @@ export function GcRunPanel({ id }: { id: number }) {
             {run.error}
           </p>
         ) : null}
-        <details open={run.status === "running"}>
+        <details open>
           <summary className="cursor-pointer font-medium text-sm">Log</summary>
           <pre
             // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable log must be reachable by keyboard to scroll it
