@@ -19,6 +19,10 @@ describe("a registry with deletes disabled", () => {
       REGISTRY_URL: locked.url,
       DATABASE_URL: await freshDatabase(inject("databaseUrl"), "deletions_disabled"),
       LOG_LEVEL: "error",
+      GC_RUNNER: "exec",
+      GC_REGISTRY_BINARY: locked.binaryPath,
+      GC_REGISTRY_CONFIG: locked.configPath,
+      REGISTRY_STORAGE_ROOT: locked.rootDir,
     });
     const { runSync } = await import("@/lib/services/sync");
     expect((await runSync("manual"))?.status).toBe("succeeded");
@@ -45,5 +49,24 @@ describe("a registry with deletes disabled", () => {
     expect(res.status).toBe(200);
     const { getDb } = await import("@/lib/db/client");
     expect((await getDb().tag.findMany({ where: { repository: { name: "locked/app" } } })).map((t) => t.name)).toEqual(["1"]);
+  });
+
+  it("garbage collection stops with the same clear error before touching anything", async () => {
+    const { measureDirectory } = await import("@/lib/storage/scan");
+    const blobs = `${locked.rootDir}/docker/registry/v2/blobs`;
+    const before = await measureDirectory(blobs);
+    const { createGcRun, executeGcRun, getGcRun } = await import("@/lib/services/gc");
+    const { id } = await createGcRun(SYSTEM, false, "manual", null);
+    await executeGcRun(id);
+    const run = await getGcRun(SYSTEM, id);
+    expect(run.status).toBe("failed");
+    expect(run.error).toMatch(/storage\.delete\.enabled: true/);
+    expect(run.progress.untaggedDeleted).toBe(0);
+    expect(await measureDirectory(blobs)).toEqual(before);
+    const res = await fetch(`${locked.url}/v2/locked/app/manifests/1`, {
+      method: "HEAD",
+      headers: { accept: "application/vnd.oci.image.manifest.v1+json" },
+    });
+    expect(res.status).toBe(200);
   });
 });
