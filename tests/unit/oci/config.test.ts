@@ -169,16 +169,37 @@ describe("parseHelmChartConfig", () => {
       description: "A Helm chart",
       apiVersion: "v2",
       type: "application",
+      keywords: ["web", 3],
+      maintainers: [{ name: "Ops", email: "ops@example.com" }, { email: "no-name@example.com" }],
+      dependencies: [{ name: "redis", version: "17.x", repository: "oci://charts" }],
     });
-    expect(parseHelmChartConfig(body)).toEqual({ name: "mychart", version: "0.1.0", appVersion: "1.16.0", description: "A Helm chart" });
+    expect(parseHelmChartConfig(body)).toEqual({
+      name: "mychart",
+      version: "0.1.0",
+      appVersion: "1.16.0",
+      description: "A Helm chart",
+      apiVersion: "v2",
+      type: "application",
+      kubeVersion: null,
+      home: null,
+      icon: null,
+      // one odd entry never hides the well-formed ones
+      keywords: ["web"],
+      sources: [],
+      maintainers: [{ name: "Ops", email: "ops@example.com", url: null }],
+      dependencies: [{ name: "redis", version: "17.x", repository: "oci://charts" }],
+      deprecated: false,
+    });
   });
 
   it("returns null for missing or mistyped fields", () => {
-    expect(parseHelmChartConfig(json({ name: "x", version: 1 }))).toEqual({
+    expect(parseHelmChartConfig(json({ name: "x", version: 1, maintainers: "nobody" }))).toMatchObject({
       name: "x",
       version: null,
       appVersion: null,
       description: null,
+      maintainers: [],
+      keywords: [],
     });
   });
 
