@@ -85,14 +85,15 @@ export function RetentionClient({ canManage }: { canManage: boolean }) {
   const policies = useQuery(retentionPoliciesOptions());
   const ids = { name: useId(), glob: useId(), latest: useId(), pattern: useId(), older: useId(), pulled: useId(), schedule: useId() };
   const [form, setForm] = useState({ name: "", glob: "", latest: "", pattern: "", older: "", pulled: "", schedule: "" });
+  // unset rules are left out (the API refuses null on create and preview)
   const input = (): RetentionPolicyInput => ({
     name: form.name,
     repositoryGlob: form.glob,
-    keepLatest: num(form.latest),
-    keepTagPattern: form.pattern.trim() || null,
-    deleteOlderThanDays: num(form.older),
-    keepPulledWithinDays: num(form.pulled),
-    schedule: form.schedule.trim() || null,
+    keepLatest: num(form.latest) ?? undefined,
+    keepTagPattern: form.pattern.trim() || undefined,
+    deleteOlderThanDays: num(form.older) ?? undefined,
+    keepPulledWithinDays: num(form.pulled) ?? undefined,
+    schedule: form.schedule.trim() || undefined,
     enabled: true,
   });
   const preview = useMutation({ mutationFn: () => postRetentionPreview({ ...input(), name: form.name || "preview" }) });
