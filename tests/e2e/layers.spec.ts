@@ -88,7 +88,7 @@ test("an image's unique size, what shares its layers, and the SBOM that describe
   await expect(related.getByRole("table", { name: "Artifacts that describe this manifest" })).toContainText("SBOM");
   await expect(related).toContainText(/\.sbom/);
   await expectAccessible(page);
-  await layers.scrollIntoViewIfNeeded();
+  await layers.getByTestId("unique-size").scrollIntoViewIfNeeded();
   await screenshot(page, "related-artifacts");
 
   await page.goto("/repositories/charts/platform-api/manifests/1.1.0");

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { SYSTEM } from "@/lib/auth/caller";
 import { makeLayer, type PushedIndex, type PushedManifest, RegistryPusher } from "../fixtures/images";
 import { type RunningRegistry, startRegistry } from "../fixtures/registry";
-import { configureEnv, freshDatabase } from "./helpers";
+import { cachedTags, configureEnv, freshDatabase, syncCache } from "./helpers";
 
 let registry: RunningRegistry;
 let pusher: RegistryPusher;
@@ -16,24 +16,7 @@ let arm: PushedManifest;
 let index: PushedIndex; // app:multi
 let sharedLayer: string;
 
-const exists = async (repository: string, reference: string) =>
-  (
-    await pusher.request(`/v2/${repository}/manifests/${reference}`, {
-      method: "HEAD",
-      headers: { accept: "application/vnd.oci.image.index.v1+json,application/vnd.oci.image.manifest.v1+json" },
-    })
-  ).status === 200;
-
-async function cachedTags(repository: string): Promise<string[]> {
-  const { getDb } = await import("@/lib/db/client");
-  const rows = await getDb().tag.findMany({ where: { repository: { name: repository } }, orderBy: { name: "asc" } });
-  return rows.map((r) => r.name);
-}
-
-async function sync() {
-  const { runSync } = await import("@/lib/services/sync");
-  expect((await runSync("manual"))?.status).toBe("succeeded");
-}
+const exists = async (repository: string, reference: string) => (await pusher.fetchManifest(repository, reference)).status === 200;
 
 beforeAll(async () => {
   registry = await startRegistry();
@@ -64,7 +47,7 @@ beforeAll(async () => {
     config: cfg("arm64", "2024-01-03T00:00:00Z"),
   });
   index = await pusher.pushIndex("del/app", ["multi"], { manifests: [{ manifest: amd }, { manifest: arm }] });
-  await sync();
+  await syncCache();
 }, 120_000);
 
 afterAll(async () => {

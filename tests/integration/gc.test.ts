@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { SYSTEM } from "@/lib/auth/caller";
 import { makeLayer, type PushedIndex, type PushedManifest, RegistryPusher } from "../fixtures/images";
 import { type RunningRegistry, startRegistry } from "../fixtures/registry";
-import { configureEnv, freshDatabase } from "./helpers";
+import { configureEnv, freshDatabase, syncCache } from "./helpers";
 
 let registry: RunningRegistry;
 let pusher: RegistryPusher;
@@ -70,8 +70,7 @@ beforeAll(async () => {
     layers: [await makeLayer([{ path: "old", content: "o".repeat(8000) }])],
     config: cfg("amd64"),
   });
-  const { runSync } = await import("@/lib/services/sync");
-  expect((await runSync("manual"))?.status).toBe("succeeded");
+  await syncCache();
   const { executeDeletion } = await import("@/lib/services/deletions");
   await executeDeletion(SYSTEM, { repository: "gc/old", tags: ["old"], confirmTags: ["old"] }, null);
 }, 120_000);

@@ -20,3 +20,17 @@ export async function freshDatabase(serverUrl: string, name: string): Promise<st
 export function configureEnv(vars: Record<string, string>): void {
   for (const [k, v] of Object.entries(vars)) process.env[k] = v;
 }
+
+/** Tags of a repository as the cache has them, sorted. */
+export async function cachedTags(repository: string): Promise<string[]> {
+  const { getDb } = await import("@/lib/db/client");
+  const rows = await getDb().tag.findMany({ where: { repository: { name: repository } }, orderBy: { name: "asc" } });
+  return rows.map((r) => r.name);
+}
+
+/** One manual sync of the configured registry into the cache; fails the test unless it succeeded. */
+export async function syncCache(): Promise<void> {
+  const { runSync } = await import("@/lib/services/sync");
+  const run = await runSync("manual");
+  if (run?.status !== "succeeded") throw new Error(`sync ${run?.status ?? "did not run"}: ${JSON.stringify(run?.errors ?? [])}`);
+}
