@@ -427,6 +427,8 @@ export const retentionPolicyView = z.object({
   keepPulledWithinDays: z.number().nullable(),
   schedule: z.string().nullable(),
   enabled: z.boolean(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
   nextRunAt: z.string().nullable(),
   lastRun: retentionRunSummary.nullable(),
 });

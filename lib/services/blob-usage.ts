@@ -65,6 +65,19 @@ export async function blobUsage(db: Db, roots: readonly string[], removedTags: r
   };
 }
 
+/** The sizes the cache knows for these digests: layer blobs, manifests, and configs (from their manifest's descriptor). */
+export async function cachedBlobSizes(db: Db, digests: readonly string[]): Promise<Map<string, number>> {
+  const sizes = new Map<string, number>();
+  if (digests.length === 0) return sizes;
+  const rows = await db.$queryRaw<{ digest: string; bytes: bigint }[]>`
+    SELECT digest, size_bytes AS bytes FROM blobs WHERE digest = ANY(${digests as string[]}::text[])
+    UNION ALL SELECT digest, manifest_bytes::bigint FROM manifests WHERE digest = ANY(${digests as string[]}::text[])
+    UNION ALL SELECT config_digest, MAX(COALESCE((raw::jsonb #>> '{config,size}')::bigint, 0)) FROM manifests
+      WHERE config_digest = ANY(${digests as string[]}::text[]) GROUP BY config_digest`;
+  for (const r of rows) if (!sizes.has(r.digest)) sizes.set(r.digest, Number(r.bytes));
+  return sizes;
+}
+
 /** Per blob: the tags that reach it (up through manifests and the indexes that list them), minus `removedTags`. */
 async function tagsReaching(db: Db, blobs: string[], removedTags: readonly TagRef[]) {
   const out = new Map<string, { tags: number; remainingTags: number; remainingRepositories: number }>();

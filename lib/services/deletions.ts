@@ -65,8 +65,10 @@ export async function registryCapabilities(repository: string): Promise<Capabili
   const registry = getEnv().REGISTRY_URL;
   const row = await db.registryCapability.findUnique({ where: { registry } });
   const recheck = row?.deleteEnabled === false && Date.now() - row.checkedAt.getTime() > DISABLED_RECHECK_MS;
-  if (row && row.tagDelete !== null && !recheck) return { tagDelete: row.tagDelete, deleteEnabled: row.deleteEnabled };
-  if (row && row.deleteEnabled === false && !recheck) return { tagDelete: row.tagDelete, deleteEnabled: false };
+  // known: how tags delete, or that deletes are refused (asked again after DISABLED_RECHECK_MS)
+  if (row && !recheck && (row.tagDelete !== null || row.deleteEnabled === false)) {
+    return { tagDelete: row.tagDelete, deleteEnabled: row.deleteEnabled };
+  }
 
   // a tag no one pushed: 2.x answers 400 DIGEST_INVALID before looking; tag-aware registries 404
   const probe = `layerscope-probe-${randomBytes(8).toString("hex")}`;
@@ -75,7 +77,8 @@ export async function registryCapabilities(repository: string): Promise<Capabili
     await sharedRegistry().deleteManifest(repository, probe);
     caps = { tagDelete: true, deleteEnabled: true };
   } catch (e) {
-    if (isDigestInvalid(e)) caps = { tagDelete: false, deleteEnabled: row?.deleteEnabled === false ? null : (row?.deleteEnabled ?? null) };
+    // DIGEST_INVALID says nothing about deletes being enabled: keep a known "enabled", forget a stale "refused"
+    if (isDigestInvalid(e)) caps = { tagDelete: false, deleteEnabled: row?.deleteEnabled === true ? true : null };
     else if (isDeleteDisabled(e)) caps = { tagDelete: row?.tagDelete ?? null, deleteEnabled: false };
     else throw registryFailure(e);
   }

@@ -19,7 +19,9 @@ import { nextRun } from "../retention/schedule";
 import { BLOBS_DIR, blobDataPath, resolveInRoot } from "../storage/layout";
 import { measureDirectory } from "../storage/scan";
 import { findUntaggedManifests } from "../storage/untagged";
+import type { GcRun } from "./api-types";
 import { auditActor, recordAudit } from "./audit";
+import { cachedBlobSizes } from "./blob-usage";
 import { DELETE_DISABLED, registryCapabilities } from "./deletions";
 import { authorize } from "./permissions";
 import { sharedRegistry } from "./registry";
@@ -30,15 +32,13 @@ export const gcStartBody = z.object({ dryRun: z.boolean() });
 const MAX_LOG_CHARS = 256 * 1024;
 const FLUSH_EVERY_MS = 500;
 
-export type GcStatus = "queued" | "running" | "succeeded" | "failed";
-
 type GcRow = Awaited<ReturnType<ReturnType<typeof getDb>["gcRun"]["findFirstOrThrow"]>>;
 
-function toView(r: GcRow) {
+function toView(r: GcRow): GcRun {
   return {
     id: r.id,
     dryRun: r.dryRun,
-    status: r.status as GcStatus,
+    status: r.status as GcRun["status"],
     phase: r.phase,
     trigger: r.trigger,
     requestedBy: r.requestedBy,
@@ -60,7 +60,6 @@ function toView(r: GcRow) {
     error: r.error,
   };
 }
-export type GcRunView = ReturnType<typeof toView> & { log?: string };
 
 /** The runner from the environment, or null with the reason the GC page shows. */
 export function configuredRunner(): GcRunner | null {
@@ -81,7 +80,7 @@ export async function gcOverview(caller: Caller) {
   };
 }
 
-export async function getGcRun(caller: Caller, id: number): Promise<GcRunView> {
+export async function getGcRun(caller: Caller, id: number): Promise<GcRun> {
   authorize(caller, "gc:run");
   const row = await getDb().gcRun.findUnique({ where: { id } });
   if (!row) throw new AppError("not_found", `no garbage collection run ${id}`);
@@ -143,14 +142,7 @@ async function blobSizes(digests: readonly string[]): Promise<Map<string, number
     }
   }
   const missing = digests.filter((d) => !sizes.has(d));
-  if (missing.length > 0) {
-    const rows = await getDb().$queryRaw<{ digest: string; bytes: bigint }[]>`
-      SELECT digest, size_bytes AS bytes FROM blobs WHERE digest = ANY(${missing}::text[])
-      UNION ALL SELECT digest, manifest_bytes::bigint FROM manifests WHERE digest = ANY(${missing}::text[])
-      UNION ALL SELECT config_digest, MAX(COALESCE((raw::jsonb #>> '{config,size}')::bigint, 0)) FROM manifests
-        WHERE config_digest = ANY(${missing}::text[]) GROUP BY config_digest`;
-    for (const r of rows) if (!sizes.has(r.digest)) sizes.set(r.digest, Number(r.bytes));
-  }
+  for (const [d, bytes] of await cachedBlobSizes(getDb(), missing)) sizes.set(d, bytes);
   return sizes;
 }
 
@@ -296,13 +288,13 @@ export async function executeGcRun(id: number): Promise<void> {
 
 /** Runs left "running" by a process that died are failed at start-up (their lock went with the process). */
 export async function failAbandonedGcRuns(): Promise<void> {
-  const held = await withAdvisoryLock("gc", async () => {
-    await getDb().gcRun.updateMany({
+  // while another instance holds the lock, its "running" row is alive: leave it
+  await withAdvisoryLock("gc", () =>
+    getDb().gcRun.updateMany({
       where: { status: "running" },
       data: { status: "failed", finishedAt: new Date(), error: "the process running it stopped" },
-    });
-  });
-  if (!held.acquired) return;
+    }),
+  );
 }
 
 /**

@@ -29,6 +29,7 @@ import {
   type TagDecision,
 } from "../retention/policy";
 import { nextRun } from "../retention/schedule";
+import type { RetentionPolicyView, RetentionPreview, RetentionRunSummary } from "./api-types";
 import { auditActor, recordAudit } from "./audit";
 import { blobUsage } from "./blob-usage";
 import { DELETE_DISABLED, executeDeletion, previewDeletion } from "./deletions";
@@ -81,54 +82,10 @@ export type PullEvent = z.infer<typeof pullEventSchema>;
 
 // ---- views ----------------------------------------------------------------------------------
 
-export type RetentionRunStatus = "queued" | "running" | "succeeded" | "failed";
+export type RetentionRunStatus = RetentionRunSummary["status"];
 export type RetentionTrigger = "manual" | "schedule";
-
-export type RetentionRunSummary = {
-  id: number;
-  policyId: number;
-  dryRun: boolean;
-  trigger: string;
-  status: RetentionRunStatus;
-  requestedBy: string | null;
-  startedAt: string;
-  finishedAt: string | null;
-  tagsDeleted: number;
-  manifestsDeleted: number;
-  bytesFreed: number;
-  error: string | null;
-};
-
-export type RetentionPolicyView = {
-  id: number;
-  name: string;
-  repositoryGlob: string;
-  keepLatest: number | null;
-  keepTagPattern: string | null;
-  deleteOlderThanDays: number | null;
-  keepPulledWithinDays: number | null;
-  schedule: string | null;
-  enabled: boolean;
-  createdAt: string;
-  updatedAt: string;
-  nextRunAt: string | null;
-  lastRun: RetentionRunSummary | null;
-};
-
-export type RetentionRepositoryPreview = RepositoryRetention & {
-  /** What a garbage collection frees once this repository's deleteDigests are gone (blobs no other tag reaches). */
-  bytesFreed: number;
-};
-
-export type RetentionPreview = {
-  evaluatedAt: string;
-  repositories: RetentionRepositoryPreview[];
-  /** bytesFreed over the union of every repository's deletes (a blob shared only by deleted tags counts once). */
-  totals: { repositories: number; tags: number; digests: number; bytesFreed: number };
-  /** Whether any pull event was ever recorded: without them keepPulledWithinDays protects nothing. */
-  pullEventsKnown: boolean;
-  warnings: string[];
-};
+export type { RetentionPolicyView, RetentionPreview, RetentionRunSummary };
+export type RetentionRepositoryPreview = RetentionPreview["repositories"][number];
 
 export type SkippedDigest = { digest: string; reason: string };
 

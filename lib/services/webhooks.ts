@@ -1,12 +1,14 @@
 // Registry notifications (`notifications.endpoints` in the registry's config.yml): pushes and
-// deletes queue a sync a few seconds later, so the cache follows the registry without waiting
-// for the next scheduled run. Every webhook needs LAYERSCOPE_WEBHOOK_SECRET.
+// deletes queue a sync a few seconds later, so the cache follows the registry without waiting for the next scheduled run;
+// pulls are recorded for retention's "pulled recently" rule.
+// Every webhook needs LAYERSCOPE_WEBHOOK_SECRET.
 import "server-only";
 import { timingSafeEqual } from "node:crypto";
 import { z } from "zod";
 import { getEnv } from "../env";
 import { AppError } from "../http/errors";
 import { logger } from "../log";
+import { pullEventsFrom, recordPulls } from "./retention";
 
 /** Checks `Authorization: Bearer <LAYERSCOPE_WEBHOOK_SECRET>` in constant time. */
 export function verifyWebhookSecret(headers: Headers): void {
@@ -44,7 +46,6 @@ export type RegistryEnvelope = z.infer<typeof registryEnvelope>;
 
 export async function receiveRegistryNotification(envelope: RegistryEnvelope): Promise<{ events: number; syncQueued: boolean }> {
   // pulls feed retention's "pulled recently" rule
-  const { pullEventsFrom, recordPulls } = await import("./retention");
   await recordPulls(pullEventsFrom(envelope));
   const changes = envelope.events.filter((e) => e.action === "push" || e.action === "delete");
   if (changes.length === 0) return { events: envelope.events.length, syncQueued: false };
