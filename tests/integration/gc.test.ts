@@ -46,6 +46,7 @@ beforeAll(async () => {
     LOG_LEVEL: "error",
     REGISTRY_STORAGE_ROOT: registry.rootDir,
     GC_RUNNER: "exec",
+    GC_SCHEDULE: "*/5 * * * *",
     GC_REGISTRY_BINARY: registry.binaryPath,
     GC_REGISTRY_CONFIG: registry.configPath,
     // stop whichever registry process runs (the fixture's, or the one a previous post-command started)
@@ -145,5 +146,19 @@ describe("garbage collection with the exec runner", () => {
     const { getDb } = await import("@/lib/db/client");
     const audit = await getDb().auditEvent.findFirst({ where: { action: "gc.run" }, orderBy: { id: "desc" } });
     expect(audit).toMatchObject({ result: "success", target: `gc/${id}` });
+  });
+
+  it("GC_SCHEDULE queues a real run once its time has come, and not a second while it waits", async () => {
+    const { queueScheduledGc, executeGcRun, getGcRun } = await import("@/lib/services/gc");
+    expect(await queueScheduledGc(new Date(Date.now() - 10 * 60_000))).toBeNull(); // before the first time after start
+    const later = new Date(Date.now() + 6 * 60_000);
+    const id = await queueScheduledGc(later);
+    expect(id).toEqual(expect.any(Number));
+    expect(await queueScheduledGc(later)).toBeNull(); // it is queued: no second one
+    await executeGcRun(id as number);
+    const run = await getGcRun(SYSTEM, id as number);
+    expect(run).toMatchObject({ trigger: "schedule", dryRun: false, status: "succeeded" });
+    // the next time counts from this run: not due at the moment it was created
+    expect(await queueScheduledGc(new Date(run.createdAt))).toBeNull();
   });
 });

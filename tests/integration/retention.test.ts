@@ -155,6 +155,25 @@ describe("retention preview", () => {
     expect(without.repositories[0]?.deleteDigests).toEqual([b.digest, c.digest].sort());
   });
 
+  it("records pulls that arrive as registry notifications (no sync queued for pulls alone)", async () => {
+    const { receiveRegistryNotification } = await import("@/lib/services/webhooks");
+    const at = new Date();
+    const result = await receiveRegistryNotification({
+      events: [
+        {
+          id: "pull-1",
+          action: "pull",
+          timestamp: at.toISOString(),
+          target: { repository: "ret/elsewhere", digest: a.digest, mediaType: "application/vnd.oci.image.manifest.v1+json" },
+        },
+      ],
+    });
+    expect(result).toEqual({ events: 1, syncQueued: false });
+    const { getDb } = await import("@/lib/db/client");
+    const row = await getDb().manifestPull.findUnique({ where: { repository_digest: { repository: "ret/elsewhere", digest: a.digest } } });
+    expect(row?.pulls).toBe(1);
+  });
+
   it("refuses an editor whose grants do not cover every repository the glob matches", async () => {
     const { previewPolicy } = await import("@/lib/services/retention");
     const editor = {
