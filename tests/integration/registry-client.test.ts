@@ -688,3 +688,53 @@ describe.skipIf(!existsSync(REGISTRY_BIN))("registry client against docker-regis
     expect(await client({ baseUrl: base }).listTags("zeta")).toEqual([]);
   });
 });
+
+describe("registry client: referrers and deletes", () => {
+  const subject = sha256("subject");
+  const sbom = sha256("sbom");
+
+  it("reads the OCI referrers API when the registry has it, and says null when it answers 404", async () => {
+    const base = await serve((req, res) => {
+      if (req.url === `/v2/app/referrers/${subject}`) {
+        return json(
+          res,
+          200,
+          {
+            schemaVersion: 2,
+            mediaType: "application/vnd.oci.image.index.v1+json",
+            manifests: [{ mediaType: OCI_MANIFEST, digest: sbom, size: 321, artifactType: "application/spdx+json" }],
+          },
+          { "content-type": "application/vnd.oci.image.index.v1+json" },
+        );
+      }
+      json(res, 404, registryErrorBody("NOT_FOUND", "no route"));
+    });
+    const c = client({ baseUrl: base, retries: 0 });
+    const index = await c.referrers("app", subject);
+    expect(index?.kind).toBe("index");
+    expect(index?.kind === "index" ? index.manifests.map((m) => [m.digest, m.artifactType, m.size]) : []).toEqual([
+      [sbom, "application/spdx+json", 321],
+    ]);
+    expect(await c.referrers("other", subject)).toBeNull();
+  });
+
+  it("deletes a manifest (202), reports an unknown one as absent (404) and keeps the registry's error codes", async () => {
+    const base = await serve((req, res) => {
+      if (req.method !== "DELETE") return json(res, 405, registryErrorBody("UNSUPPORTED", "method"));
+      if (req.url === `/v2/app/manifests/${subject}`) {
+        res.writeHead(202, { "content-length": "0" });
+        return res.end();
+      }
+      if (req.url === "/v2/app/manifests/latest")
+        return json(res, 400, registryErrorBody("DIGEST_INVALID", "provided digest did not match"));
+      json(res, 404, registryErrorBody("MANIFEST_UNKNOWN", "manifest unknown"));
+    });
+    const c = client({ baseUrl: base, retries: 0 });
+    expect(await c.deleteManifest("app", subject)).toBe("deleted");
+    expect(await c.deleteManifest("app", sbom)).toBe("absent");
+    const err = await c.deleteManifest("app", "latest").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RegistryError);
+    expect((err as RegistryError).status).toBe(400);
+    expect((err as RegistryError).hasCode("DIGEST_INVALID")).toBe(true);
+  });
+});
