@@ -74,5 +74,6 @@ test("retention: preview a policy before saving it", async ({ page }) => {
   await expect(preview).toContainText("Would delete");
   await expect(preview).toContainText("keep");
   await expectAccessible(page);
+  await screenshot(page, "retention-preview");
   expect(errors).toEqual([]);
 });
