@@ -39,7 +39,7 @@ function RunProgress({ run }: { run: GcRun }) {
         <dd>{p.blobsDeleted}</dd>
         <dt className={muted}>Untagged manifests deleted</dt>
         <dd>{p.untaggedDeleted}</dd>
-        <dt className={muted}>{run.dryRun ? "Would free" : "Eligible bytes"}</dt>
+        <dt className={muted}>{run.dryRun ? "Would free" : "Eligible (sizes the cache knows)"}</dt>
         <dd>{formatBytes(run.bytesEligible)}</dd>
         <dt className={muted}>Freed on disk</dt>
         <dd>{run.dryRun ? "— (dry run)" : formatBytes(run.bytesFreed)}</dd>

@@ -240,6 +240,8 @@ export async function executeGcRun(id: number): Promise<void> {
         },
       });
       progress = parser.snapshot();
+      // after a real run the deleted blobs are gone from disk: their sizes then come from the cache (an estimate);
+      // what a real run freed is measured on disk below
       const eligible = await blobSizes(progress.eligibleBlobs);
       const bytesEligible = [...eligible.values()].reduce((s, b) => s + b, 0);
       if (result.exitCode !== 0) throw new Error(result.error ?? `garbage-collect failed in ${result.failedPhase ?? "a phase"}`);

@@ -67,12 +67,14 @@ test("garbage collection: dry run first, then a real run with progress; storage 
 test("retention: preview a policy before saving it", async ({ page }) => {
   const errors = watchServerErrors(page);
   await page.goto("/retention");
-  await page.getByLabel("Repositories").fill("demo/*");
+  await page.getByLabel("Repositories").fill("platform/*");
   await page.getByLabel("Keep newest N").fill("1");
   await page.getByRole("button", { name: "Preview" }).click();
   const preview = page.getByTestId("retention-preview");
   await expect(preview).toContainText("Would delete");
-  await expect(preview).toContainText("keep");
+  await expect(preview).toContainText("platform/api");
+  await expect(preview.getByText("keep", { exact: true }).first()).toBeVisible();
+  await expect(preview.getByText("delete", { exact: true }).first()).toBeVisible();
   await expectAccessible(page);
   await screenshot(page, "retention-preview");
   expect(errors).toEqual([]);
