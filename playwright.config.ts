@@ -20,6 +20,8 @@ export default defineConfig({
     storageState: E2E.adminState,
     viewport: { width: 1400, height: 900 },
     trace: "retain-on-failure",
+    // No colour transitions half-way through when axe measures contrast (see app/globals.css).
+    contextOptions: { reducedMotion: "reduce" },
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
       args: [

@@ -1,16 +1,19 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
 import { useId, useState } from "react";
 import { tableClass, tdClass, thClass } from "@/components/manifest-summary/table-styles";
+import { LocateCard } from "@/components/storage/locate-card";
 import { Button } from "@/components/ui/button";
 import { TitledCard } from "@/components/ui/card";
+import { linkClass } from "@/components/ui/cn";
 import { EmptyState } from "@/components/ui/empty-state";
 import { formatExact, pluralize } from "@/components/ui/format";
 import { PageHeader } from "@/components/ui/page-header";
 import { shortDigest } from "@/lib/oci/reference";
 import { formatBytes } from "@/lib/oci/size";
-import { queryKeys, removeStorageRepository, rescanStorage, storageOptions } from "@/lib/queries";
+import { pageHrefs, queryKeys, removeStorageRepository, rescanStorage, storageOptions } from "@/lib/queries";
 
 const muted = "text-zinc-600 dark:text-zinc-400";
 
@@ -81,6 +84,8 @@ export function StorageClient() {
           </p>
         </TitledCard>
 
+        <LocateCard />
+
         <TitledCard id="storage-empty" title={`Empty repositories (${data.emptyRepositories.length})`}>
           {data.emptyRepositories.length === 0 ? (
             <p className={`text-sm ${muted}`}>Every repository on disk has at least one tag.</p>
@@ -142,7 +147,11 @@ export function StorageClient() {
                 <tbody>
                   {repos.map((r) => (
                     <tr key={r.name}>
-                      <td className={`${tdClass} font-mono`}>{r.name}</td>
+                      <td className={`${tdClass} font-mono`}>
+                        <Link href={pageHrefs.repository(r.name)} className={linkClass}>
+                          {r.name}
+                        </Link>
+                      </td>
                       <td className={`${tdClass} text-right`}>{r.tags}</td>
                       <td className={`${tdClass} text-right`}>{r.manifests}</td>
                       <td className={`${tdClass} text-right`}>{formatBytes(r.linkedBytes)}</td>
@@ -162,7 +171,10 @@ export function StorageClient() {
             <ul className="space-y-0.5 font-mono text-xs">
               {data.orphanedBlobs.map((b) => (
                 <li key={b.digest} title={b.path}>
-                  {shortDigest(b.digest)} · {formatBytes(b.bytes)} · {b.path}
+                  <Link href={`${pageHrefs.storage}?digest=${encodeURIComponent(b.digest)}`} className={linkClass}>
+                    {shortDigest(b.digest)}
+                  </Link>{" "}
+                  · {formatBytes(b.bytes)} · {b.path}
                 </li>
               ))}
             </ul>

@@ -37,11 +37,13 @@ import {
   retentionPreview,
   retentionRunList,
   type SetupStatus,
+  type StorageLocation,
   type StorageOverview,
   type SyncStatus,
   type setupBody,
   setupStatus,
   sortOrder,
+  storageLocation,
   storageOverview,
   syncStatus,
   type TagList,
@@ -462,6 +464,7 @@ export const queryKeys = {
   usage: (repository: string, reference: string) => ["usage", repository, reference] as const,
   gc: () => ["gc"] as const,
   storage: () => ["storage"] as const,
+  storageLocation: (digest: string, repository: string | undefined) => ["storage", "locate", digest, repository ?? null] as const,
   retention: () => ["retention"] as const,
   retentionRuns: (id: number) => ["retention", id, "runs"] as const,
   gcRun: (id: number) => ["gc", id] as const,
@@ -638,6 +641,15 @@ export function storageOptions(
 export async function rescanStorage(): Promise<StorageOverview> {
   const path = `${apiPaths.storage}?refresh=true`;
   return parseJson(await request(path, { cache: "no-store" }), path, storageOverview);
+}
+
+/** Where a blob (and, with a repository, a manifest) lives in the storage root. */
+export function storageLocationOptions(digest: string, repository: string | undefined) {
+  return queryOptions({
+    queryKey: queryKeys.storageLocation(digest, repository),
+    queryFn: ({ signal }): Promise<StorageLocation> => getJson(apiPaths.storageLocate(digest, repository), storageLocation, signal),
+    retry: false,
+  });
 }
 
 /** Removes an empty repository's folders; the admin states the registry is read-only or stopped. */

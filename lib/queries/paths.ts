@@ -29,6 +29,8 @@ export const apiPaths = {
   gcRun: (id: number) => `/api/v1/gc/${id}`,
   storage: "/api/v1/storage",
   storageRepositories: "/api/v1/storage/repositories",
+  storageLocate: (digest: string, repository?: string) =>
+    `/api/v1/storage/locate?${new URLSearchParams(repository ? { digest, repository } : { digest }).toString()}`,
   retention: "/api/v1/retention",
   retentionPolicy: (id: number) => `/api/v1/retention/${id}`,
   retentionPreview: "/api/v1/retention/preview",

@@ -401,6 +401,29 @@ export const storageOverview = z.union([
 ]);
 export type StorageOverview = z.infer<typeof storageOverview>;
 
+const blobFile = z.object({ path: z.string(), bytes: z.number() });
+
+/** `GET /api/v1/storage/locate?digest=&repository=`: a blob's (and with a repository, a manifest's) files. */
+export const storageLocation = z.object({
+  blob: z.object({
+    digest: z.string(),
+    blob: blobFile.nullable(),
+    links: z.array(z.object({ repository: z.string(), kind: z.enum(["layer", "manifest-revision"]), path: z.string() })),
+  }),
+  manifest: z
+    .object({
+      repository: z.string(),
+      digest: z.string(),
+      repositoryPath: z.string().nullable(),
+      revisionLink: z.string().nullable(),
+      blob: blobFile.nullable(),
+      tags: z.array(z.object({ tag: z.string(), currentLink: z.string() })),
+      tagHistory: z.array(z.object({ tag: z.string(), indexLink: z.string(), current: z.boolean() })),
+    })
+    .nullable(),
+});
+export type StorageLocation = z.infer<typeof storageLocation>;
+
 // ---- retention (client-side parsers of lib/services/retention.ts's views) -----------------------
 
 const retentionRunSummary = z.object({

@@ -49,12 +49,34 @@ test("garbage collection: dry run first, then a real run with progress; storage 
   await expect(real).toBeVisible();
   await expect(page.getByRole("region", { name: /Run \d+/ })).toContainText("Phase: done", { timeout: 120_000 });
   await expect(page.getByRole("region", { name: /Run \d+/ })).toContainText("succeeded");
+  // the overview follows the run panel: once it has the finished run, another run may be started
+  await expect(page.getByRole("button", { name: "Run garbage collection…" })).toBeEnabled();
   await expectAccessible(page);
   await screenshot(page, "gc-run");
 
   await page.goto("/storage");
   await expect(page.getByRole("heading", { name: "Storage", level: 1 })).toBeVisible();
   await expect(page.getByRole("table", { name: /Repositories in the storage root/ })).toContainText("e2e/delete-me");
+  // find the manifest the remaining tag points at, on disk; the lookup is a deep link
+  const tags = (await (await page.request.get("/api/v1/repositories/e2e/delete-me/tags")).json()) as {
+    items: { name: string; digest: string }[];
+  };
+  const digest = tags.items.find((t) => t.name === "c")?.digest ?? "";
+  const hex = digest.replace("sha256:", "");
+  await page.getByLabel("Digest", { exact: true }).fill("sha256:nothex");
+  await page.getByRole("button", { name: "Find", exact: true }).click();
+  await expect(page.getByText("A digest such as sha256:")).toBeVisible();
+  await page.getByLabel("Digest", { exact: true }).fill(digest);
+  await page.getByLabel("Repository (optional)").fill("e2e/delete-me");
+  await page.getByRole("button", { name: "Find", exact: true }).click();
+  await expect(page).toHaveURL(/digest=sha256%3A[0-9a-f]{64}&repository=e2e%2Fdelete-me/);
+  const found = page.getByTestId("storage-location");
+  await expect(found).toContainText(`docker/registry/v2/blobs/sha256/${hex.slice(0, 2)}/${hex}/data`);
+  await expect(found).toContainText(`repositories/e2e/delete-me/_manifests/revisions/sha256/${hex}/link`);
+  await expect(found).toContainText("Tag c");
+  await page.reload();
+  await expect(page.getByTestId("storage-location")).toContainText("Tag c");
+  await expect(page.getByLabel("Digest", { exact: true })).toHaveValue(digest);
   await expectAccessible(page);
   await screenshot(page, "storage");
 

@@ -6,6 +6,8 @@ export const SCREENSHOTS = path.resolve(__dirname, "../../public/screenshots");
 
 /** No axe violations (WCAG 2.1 A/AA rules) on the page as it is now. */
 export async function expectAccessible(page: Page): Promise<void> {
+  // Measure the settled page: a button that was just enabled may still be fading its colours in.
+  await page.waitForFunction(() => document.getAnimations().every((a) => !(a instanceof CSSTransition) || a.playState !== "running"));
   const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
   const summary = results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
   expect(summary).toEqual([]);
