@@ -13,6 +13,8 @@ export type LayerEntryType = "file" | "dir" | "symlink" | "hardlink" | "char" | 
  * - `size`: bytes of regular-file content; 0 for every other type. A hard link is 0 too: its bytes belong to
  *   the file it points to, which is counted where that file appears.
  * - `mode`: permission bits including setuid/setgid/sticky (`mode & 0o7777`); file-type bits are dropped.
+ * - `uid`/`gid`: the owner as written (PAX records carry ids too big for the octal header field, up to
+ *   2^32 − 1 on Linux); -1 when the archive gives one that is not a whole number from 0 to 2^53 − 1.
  * - `linkTarget`: symlinks keep their target verbatim (it is resolved at run time, relative or absolute);
  *   hard links point at another archive member, so theirs is normalised like `path`.
  * - `whiteout`: the layer deletes `path` (and everything under it) from the layers below; type "other", size 0.
@@ -127,6 +129,11 @@ export type RawTarHeader = {
   linkname: string | null;
 };
 
+/** A tar owner id as stored: -1 stands for one no system could have (negative, fractional, beyond 2^53). */
+export function ownerId(id: number): number {
+  return Number.isSafeInteger(id) && id >= 0 ? id : -1;
+}
+
 export type MappedHeader = { entry: LayerEntry; escaped: boolean } | null;
 
 /**
@@ -147,8 +154,8 @@ export function entryFromHeader(header: RawTarHeader): MappedHeader {
           type: "dir",
           size: 0,
           mode,
-          uid: header.uid,
-          gid: header.gid,
+          uid: ownerId(header.uid),
+          gid: ownerId(header.gid),
           linkTarget: null,
           whiteout: false,
           opaque: true,
@@ -162,8 +169,8 @@ export function entryFromHeader(header: RawTarHeader): MappedHeader {
           type: "other",
           size: 0,
           mode,
-          uid: header.uid,
-          gid: header.gid,
+          uid: ownerId(header.uid),
+          gid: ownerId(header.gid),
           linkTarget: null,
           whiteout: true,
           opaque: false,
@@ -191,8 +198,8 @@ export function entryFromHeader(header: RawTarHeader): MappedHeader {
       type,
       size: type === "file" ? header.size : 0,
       mode,
-      uid: header.uid,
-      gid: header.gid,
+      uid: ownerId(header.uid),
+      gid: ownerId(header.gid),
       linkTarget,
       whiteout: false,
       opaque: false,

@@ -350,8 +350,8 @@ function classify(
 function paxNumber(pax: unknown, key: string): number | undefined {
   if (typeof pax !== "object" || pax === null) return undefined;
   const value = (pax as Record<string, unknown>)[key];
-  if (typeof value !== "string" || !/^\d+$/.test(value)) return undefined;
-  return Number(value);
+  if (typeof value !== "string" || !/^\d{1,30}$/.test(value)) return undefined;
+  return Number(value); // beyond 2^53 the entry keeps -1 (see ownerId)
 }
 
 function abortedError(signal: AbortSignal | undefined): LayerIndexError {

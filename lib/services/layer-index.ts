@@ -130,8 +130,8 @@ export async function indexLayerBlob(digest: string): Promise<void> {
             ${entries.map((e) => e.type)}::text[],
             ${entries.map((e) => e.size)}::bigint[],
             ${entries.map((e) => e.mode)}::int[],
-            ${entries.map((e) => e.uid)}::int[],
-            ${entries.map((e) => e.gid)}::int[],
+            ${entries.map((e) => e.uid)}::bigint[],
+            ${entries.map((e) => e.gid)}::bigint[],
             ${entries.map((e) => e.linkTarget)}::text[],
             ${entries.map((e) => e.whiteout)}::boolean[],
             ${entries.map((e) => e.opaque)}::boolean[]

@@ -199,6 +199,8 @@ describe("layer index on the real registry", () => {
       { path: `long/${"d".repeat(150)}/${"f".repeat(120)}.txt`, content: "long" },
       { path: "lnk", type: "symlink", linkname: `/${"t".repeat(200)}` },
       { path: "hard", type: "link", linkname: "etc/passwd" },
+      // a rootless build's owner: PAX uid/gid above 2^31 (an int4 column once failed the whole layer)
+      { path: "home/remapped/file", content: "r", uid: 65534, gid: 65534, pax: { uid: "3000000000", gid: "4294967294" } },
     ]);
     const huge = await makeLayer([{ path: "huge.bin", content: Buffer.alloc(200 * 1024 * 1024) }]);
     await pusher.pushImage("layers/hostile", ["v1"], {
@@ -219,6 +221,8 @@ describe("layer index on the real registry", () => {
     const { getDb } = await import("@/lib/db/client");
     const row = await getDb().layerIndex.findUniqueOrThrow({ where: { digest: hostile.digest } });
     expect(row.escapedPaths).toBe(1);
+    const owned = await getDb().layerFile.findFirstOrThrow({ where: { digest: hostile.digest, path: "home/remapped/file" } });
+    expect([owned.uid, owned.gid]).toEqual([3_000_000_000n, 4_294_967_294n]);
     const top = await listFiles(SYSTEM, "layers/hostile", "v1", {
       layer: hostile.digest,
       path: "",

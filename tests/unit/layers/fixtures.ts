@@ -17,6 +17,8 @@ export type TarItem = {
   gid?: number;
   devmajor?: number;
   devminor?: number;
+  /** PAX records for the entry (e.g. a uid/gid too big for the octal header field). */
+  pax?: Record<string, string>;
 };
 
 export async function makeTar(items: Iterable<TarItem>): Promise<Buffer> {

@@ -146,6 +146,20 @@ describe("indexLayerStream: formats", () => {
     ]);
   });
 
+  it("takes owner ids from PAX records (above 2^31 too), and -1 for ids no system has", async () => {
+    const tar = await makeTar([
+      { name: "home/nobody/file", content: "n", uid: 65534, gid: 65534, pax: { uid: "3000000000", gid: "4294967294" } },
+      { name: "home/odd/file", content: "o", pax: { uid: "99999999999999999999", gid: "12x" } },
+      { name: "home/plain/file", content: "p", uid: 262_143, gid: 1000 },
+    ]);
+    const { list } = await indexAll(gzip(tar));
+    expect(list.map((e) => [e.path, e.uid, e.gid])).toEqual([
+      ["home/nobody/file", 3_000_000_000, 4_294_967_294],
+      ["home/odd/file", -1, 0], // a 20-digit uid is beyond 2^53; a malformed gid record is ignored
+      ["home/plain/file", 262_143, 1000],
+    ]);
+  });
+
   it("normalises ../ and absolute names into the root and counts them as escaped", async () => {
     const tar = await makeTar([
       { name: "../../escape.txt", content: "x" },
