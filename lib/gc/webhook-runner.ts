@@ -6,8 +6,8 @@
 //
 // A synchronous operator may instead answer the first POST with 200 and the completion body itself.
 // The callback route (app/api/…) validates the body with webhookCompletionSchema, checks the secret with
-// verifyWebhookSecret and calls completeWebhookRun(id, body). Pending runs live in this process's memory: the
-// callback must reach the process that started the run (one Layerscope instance, or sticky routing).
+// verifyWebhookSecret and delivers the body to a WebhookMailbox; the runner polls that mailbox. Layerscope's
+// mailbox is a Postgres row (lib/services/gc-webhook.ts), so the callback may reach any instance.
 import "server-only";
 import { randomUUID, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
@@ -37,6 +37,21 @@ export interface WebhookGcRunnerConfig {
   requestTimeoutMs?: number;
 }
 
+/**
+ * Where the operator's completion waits for the run: the callback route delivers into it, the runner polls
+ * it. Slots are opened before the operator is asked (a fast operator may call back before it answers).
+ */
+export interface WebhookMailbox {
+  open(id: string): Promise<void>;
+  /** The completion if it arrived (the slot stays until closed), else null. */
+  take(id: string): Promise<WebhookCompletion | null>;
+  /** Forgets the slot: a later callback finds nothing to complete. */
+  close(id: string): Promise<void>;
+}
+
+/** How often the runner looks for the callback. */
+const POLL_MS = 250;
+
 /** Output is capped so a runaway operator cannot fill memory; 2.8 prints ~100 bytes per marked blob. */
 const MAX_OUTPUT_CHARS = 64 * 1024 * 1024;
 
@@ -65,32 +80,6 @@ function failed(result: GcRunResult): Outcome {
   return { kind: "failed", result };
 }
 
-interface PendingRun {
-  complete(completion: WebhookCompletion): void;
-}
-
-// Next.js bundles route handlers and the job worker separately, so module state is not shared between them:
-// keep the pending runs on globalThis.
-const PENDING_KEY = Symbol.for("layerscope.gc.webhookRuns");
-function pendingRuns(): Map<string, PendingRun> {
-  const holder = globalThis as typeof globalThis & { [PENDING_KEY]?: Map<string, PendingRun> };
-  holder[PENDING_KEY] ??= new Map();
-  return holder[PENDING_KEY];
-}
-
-/** Resolves a waiting run; false when no run with this id is waiting (unknown, finished, timed out). */
-export function completeWebhookRun(id: string, completion: WebhookCompletion): boolean {
-  const pending = pendingRuns().get(id);
-  if (!pending) return false;
-  pendingRuns().delete(id);
-  pending.complete(completion);
-  return true;
-}
-
-export function isWebhookRunPending(id: string): boolean {
-  return pendingRuns().has(id);
-}
-
 /** Constant-time comparison of the configured secret and a received header; true when no secret is configured. */
 export function verifyWebhookSecret(expected: string | undefined, received: string | null | undefined): boolean {
   if (expected === undefined || expected === "") return true;
@@ -98,6 +87,23 @@ export function verifyWebhookSecret(expected: string | undefined, received: stri
   const a = Buffer.from(expected, "utf8");
   const b = Buffer.from(received, "utf8");
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Waits `ms`, or less when the signal aborts. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+  });
 }
 
 function emitLines(text: string | undefined, stream: "stdout" | "stderr", opts: GcRunOptions, tail: TailBuffer | null): void {
@@ -114,7 +120,10 @@ function emitLines(text: string | undefined, stream: "stdout" | "stderr", opts: 
 export class WebhookGcRunner implements GcRunner {
   readonly kind = "webhook" as const;
 
-  constructor(private readonly config: WebhookGcRunnerConfig) {}
+  constructor(
+    private readonly config: WebhookGcRunnerConfig,
+    private readonly mailbox: WebhookMailbox,
+  ) {}
 
   describe(): string {
     // Only the origin and path: a query string may carry a token.
@@ -132,21 +141,19 @@ export class WebhookGcRunner implements GcRunner {
     opts.onPhase?.("garbage-collect");
 
     const id = randomUUID();
-    // Registered before the POST: a fast operator may call back before it answers.
-    let complete!: (completion: WebhookCompletion) => void;
-    const completed = new Promise<WebhookCompletion>((resolve) => {
-      complete = resolve;
-    });
-    pendingRuns().set(id, { complete });
-
+    try {
+      await this.mailbox.open(id);
+    } catch (error) {
+      return failure("garbage-collect", 1, `could not prepare for the GC webhook's callback: ${messageOf(error)}`);
+    }
     try {
       const started = await this.start(id, opts);
       if (started.kind === "failed") return started.result;
-      const outcome = started.kind === "completed" ? started : await this.waitForCallback(id, completed, signal);
+      const outcome = started.kind === "completed" ? started : await this.waitForCallback(id, signal);
       if (outcome.kind === "failed") return outcome.result;
       return this.finish(outcome.completion, opts);
     } finally {
-      pendingRuns().delete(id);
+      await this.mailbox.close(id).catch(() => undefined);
     }
   }
 
@@ -188,30 +195,31 @@ export class WebhookGcRunner implements GcRunner {
     return { kind: "accepted" };
   }
 
-  private waitForCallback(id: string, completed: Promise<WebhookCompletion>, signal?: AbortSignal): Promise<Outcome> {
-    return new Promise((resolve) => {
-      const done = (value: Outcome) => {
-        clearTimeout(timer);
-        signal?.removeEventListener("abort", onAbort);
-        pendingRuns().delete(id);
-        resolve(value);
-      };
-      const timer = setTimeout(
-        () => done(failed(failure("garbage-collect", 1, `GC webhook did not call back within ${this.config.timeoutMs} ms (run ${id})`))),
-        this.config.timeoutMs,
-      );
-      const onAbort = () => {
-        const why = signal ? abortReason(signal) : "aborted";
-        done(
-          failed(
-            failure("garbage-collect", ABORTED_EXIT_CODE, `stopped waiting for the GC webhook (${why}); the operator's run may continue`),
+  private async waitForCallback(id: string, signal?: AbortSignal): Promise<Outcome> {
+    const deadline = Date.now() + this.config.timeoutMs;
+    for (;;) {
+      if (signal?.aborted) {
+        return failed(
+          failure(
+            "garbage-collect",
+            ABORTED_EXIT_CODE,
+            `stopped waiting for the GC webhook (${abortReason(signal)}); the operator's run may continue`,
           ),
         );
-      };
-      signal?.addEventListener("abort", onAbort, { once: true });
-      if (signal?.aborted) onAbort();
-      void completed.then((completion) => done({ kind: "completed", completion }));
-    });
+      }
+      let completion: WebhookCompletion | null = null;
+      try {
+        completion = await this.mailbox.take(id);
+      } catch {
+        // the database blinked: look again on the next round
+      }
+      if (completion) return { kind: "completed", completion };
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        return failed(failure("garbage-collect", 1, `GC webhook did not call back within ${this.config.timeoutMs} ms (run ${id})`));
+      }
+      await sleep(Math.min(POLL_MS, left), signal);
+    }
   }
 
   private finish(completion: WebhookCompletion, opts: GcRunOptions): GcRunResult {

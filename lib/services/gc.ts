@@ -23,6 +23,7 @@ import type { GcRun } from "./api-types";
 import { auditActor, recordAudit } from "./audit";
 import { cachedBlobSizes } from "./blob-usage";
 import { DELETE_DISABLED, registryCapabilities } from "./deletions";
+import { webhookMailbox } from "./gc-webhook";
 import { authorize } from "./permissions";
 import { sharedRegistry } from "./registry";
 import { runSync } from "./sync";
@@ -63,7 +64,7 @@ function toView(r: GcRow): GcRun {
 
 /** The runner from the environment, or null with the reason the GC page shows. */
 export function configuredRunner(): GcRunner | null {
-  return createGcRunner(getEnv().gcRunner);
+  return createGcRunner(getEnv().gcRunner, { webhookMailbox });
 }
 
 export async function gcOverview(caller: Caller) {

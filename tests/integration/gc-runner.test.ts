@@ -6,20 +6,15 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { ExecGcRunner } from "../../lib/gc/exec-runner";
 import { GcOutputParser, type GcProgress } from "../../lib/gc/output";
 import type { GcPhase, GcRunner, GcRunResult } from "../../lib/gc/runner";
-import {
-  completeWebhookRun,
-  isWebhookRunPending,
-  verifyWebhookSecret,
-  WEBHOOK_SECRET_HEADER,
-  WebhookGcRunner,
-  webhookCompletionSchema,
-} from "../../lib/gc/webhook-runner";
+import { WEBHOOK_SECRET_HEADER, WebhookGcRunner } from "../../lib/gc/webhook-runner";
 import { makeLayer, type PushedManifest, RegistryPusher } from "../fixtures/images";
 import { findRegistryBinary, type RunningRegistry, startRegistry } from "../fixtures/registry";
+import { configureEnv, freshDatabase } from "./helpers";
+import { callRoute, ROOT } from "./route-harness";
 
 let registryBinary: string | null = null;
 try {
@@ -78,6 +73,13 @@ beforeAll(async () => {
   if (!registryBinary) return;
   registry = await startRegistry();
   pusher = new RegistryPusher(registry.url);
+  // the webhook runner's mailbox is a Postgres row, filled by the real callback route
+  configureEnv({
+    REGISTRY_URL: registry.url,
+    DATABASE_URL: await freshDatabase(inject("databaseUrl"), "gc_runner"),
+    LOG_LEVEL: "error",
+    GC_WEBHOOK_SECRET: "webhook-shared-secret-0123456789",
+  });
   workDir = await mkdtemp(path.join(tmpdir(), "layerscope-gc-"));
   const shared = await makeLayer([{ path: "shared.txt", content: "in both images" }]);
   const own = await makeLayer([{ path: "own.txt", content: "only in the deleted image" }]);
@@ -287,12 +289,18 @@ describe("exec GC runner: stopping a runaway child", () => {
   });
 });
 
-// The operator endpoint runs the real GC and calls back through a stand-in for the app's callback route, which does
-// what the real route will: check the secret, validate the body, completeWebhookRun(id, body).
+// The operator endpoint runs the real GC and calls back over HTTP into the app's real callback route (in-process,
+// as Next.js calls it), which checks the secret, validates the body and delivers it to the Postgres mailbox the
+// runner polls — so the callback may reach any instance.
 describe.skipIf(!registryBinary)("webhook GC runner", () => {
   const SECRET = "webhook-shared-secret-0123456789";
   const servers: Server[] = [];
   const received: { headers: IncomingMessage["headers"]; body: unknown }[] = [];
+  let mailbox: typeof import("../../lib/services/gc-webhook");
+
+  beforeAll(async () => {
+    mailbox = await import("../../lib/services/gc-webhook");
+  });
 
   afterEach(async () => {
     received.length = 0;
@@ -318,20 +326,25 @@ describe.skipIf(!registryBinary)("webhook GC runner", () => {
     return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }
 
-  /** The callback route as the lead will wire it. */
+  function runner(config: Omit<ConstructorParameters<typeof WebhookGcRunner>[0], "callbackBaseUrl"> & { callbackBaseUrl?: string }) {
+    return new WebhookGcRunner({ callbackBaseUrl: "http://127.0.0.1:1/cb", ...config }, mailbox.webhookMailbox);
+  }
+
+  /** Forwards POST /api/v1/gc/callback/<id> to app/api/v1/gc/callback/[id]/route.ts. */
   async function callbackRoute(): Promise<string> {
+    const file = path.join(ROOT, "app/api/v1/gc/callback/[id]/route.ts");
     const base = await serve((req, res, body) => {
       const id = decodeURIComponent(req.url?.split("/").pop() ?? "");
-      if (!verifyWebhookSecret(SECRET, req.headers[WEBHOOK_SECRET_HEADER.toLowerCase()] as string | undefined)) {
-        res.writeHead(401).end();
-        return;
-      }
-      const parsed = webhookCompletionSchema.safeParse(JSON.parse(body));
-      if (!parsed.success) {
-        res.writeHead(400).end();
-        return;
-      }
-      res.writeHead(completeWebhookRun(id, parsed.data) ? 204 : 404).end();
+      const secret = req.headers[WEBHOOK_SECRET_HEADER.toLowerCase()];
+      void callRoute(file, "POST", {
+        url: `/api/v1/gc/callback/${id}`,
+        params: { id },
+        headers: typeof secret === "string" ? { [WEBHOOK_SECRET_HEADER]: secret } : {},
+        body,
+      }).then(
+        (answer) => res.writeHead(answer.status).end(),
+        () => res.writeHead(500).end(),
+      );
     });
     return `${base}/api/v1/gc/callback`;
   }
@@ -362,7 +375,7 @@ describe.skipIf(!registryBinary)("webhook GC runner", () => {
         received.push({ headers: {}, body: { callbackStatus: answer.status } });
       });
     });
-    const runner = new WebhookGcRunner({ url: `${operator}/hooks/gc`, secret: SECRET, callbackBaseUrl, timeoutMs: 30_000 });
+    const webhook = runner({ url: `${operator}/hooks/gc`, secret: SECRET, callbackBaseUrl, timeoutMs: 30_000 });
     // the exec test above already collected this registry: orphan a fresh image first
     const layer = await makeLayer([{ path: "webhook.txt", content: "webhook" }]);
     const image = await pusher.pushImage("gc/webhook", ["tmp"], {
@@ -371,7 +384,7 @@ describe.skipIf(!registryBinary)("webhook GC runner", () => {
     });
     await pusher.deleteManifest("gc/webhook", image.digest);
 
-    const r = await run(runner, true);
+    const r = await run(webhook, true);
     expect(r.result).toEqual({ exitCode: 0, failedPhase: null, error: null });
     expect(r.phases).toEqual(["garbage-collect"]);
     expect(sorted(r.progress.eligibleBlobs)).toEqual(sorted([image.digest, image.configDigest, layer.digest]));
@@ -380,10 +393,12 @@ describe.skipIf(!registryBinary)("webhook GC runner", () => {
     const request = first?.body as { id: string; dryRun: boolean; callbackUrl: string };
     expect(request.dryRun).toBe(true);
     expect(request.callbackUrl).toBe(`${callbackBaseUrl}/${request.id}`);
-    // the run resolves as soon as the route completes it, a moment before the route's answer reaches the operator
+    // the route answered 202 (delivered); the run then took the completion and closed its mailbox
     for (let i = 0; i < 100 && received.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
-    expect(received[1]?.body).toEqual({ callbackStatus: 204 });
-    expect(isWebhookRunPending(request.id)).toBe(false);
+    expect(received[1]?.body).toEqual({ callbackStatus: 202 });
+    expect(await mailbox.isWebhookWaiting(request.id)).toBe(false);
+    // a second callback for the finished run finds nothing to complete
+    expect(await mailbox.deliverWebhookCompletion(request.id, { exitCode: 0 })).toBe(false);
     console.log(`webhook dry run round trip: ${r.ms} ms`);
   });
 
@@ -392,8 +407,7 @@ describe.skipIf(!registryBinary)("webhook GC runner", () => {
       res.writeHead(200, { "content-type": "application/json" });
       res.end(JSON.stringify({ exitCode: 1, stderr: "failed to garbage collect: failed to mark: boom", error: "registry said no" }));
     });
-    const runner = new WebhookGcRunner({ url: operator, callbackBaseUrl: "http://127.0.0.1:1/cb", timeoutMs: 30_000 });
-    const r = await run(runner, false);
+    const r = await run(runner({ url: operator, timeoutMs: 30_000 }), false);
     expect(r.result).toMatchObject({ exitCode: 1, failedPhase: "garbage-collect" });
     expect(r.result.error).toContain("registry said no");
     expect(r.result.error).toContain("failed to mark: boom");
@@ -402,8 +416,7 @@ describe.skipIf(!registryBinary)("webhook GC runner", () => {
 
   it("an operator error status fails the run without waiting", async () => {
     const operator = await serve((_req, res) => res.writeHead(503).end("maintenance"));
-    const runner = new WebhookGcRunner({ url: operator, callbackBaseUrl: "http://127.0.0.1:1/cb", timeoutMs: 30_000 });
-    const r = await run(runner, true);
+    const r = await run(runner({ url: operator, timeoutMs: 30_000 }), true);
     expect(r.result.failedPhase).toBe("garbage-collect");
     expect(r.result.error).toMatch(/HTTP 503\nmaintenance/);
     expect(r.ms).toBeLessThan(5_000);
@@ -421,10 +434,9 @@ describe.skipIf(!registryBinary)("webhook GC runner", () => {
         body: JSON.stringify({ exitCode: 0, output: "" }),
       }).then((res) => statuses.push(res.status));
     });
-    const runner = new WebhookGcRunner({ url: operator, secret: SECRET, callbackBaseUrl, timeoutMs: 500 });
-    const r = await run(runner, true);
+    const r = await run(runner({ url: operator, secret: SECRET, callbackBaseUrl, timeoutMs: 1_000 }), true);
     expect(statuses).toEqual([401]);
-    expect(r.result.error).toMatch(/did not call back within 500 ms/);
+    expect(r.result.error).toMatch(/did not call back within 1000 ms/);
   });
 
   it("abort stops waiting and forgets the run", async () => {
@@ -434,15 +446,14 @@ describe.skipIf(!registryBinary)("webhook GC runner", () => {
       res.writeHead(202).end();
     });
     const controller = new AbortController();
-    const runner = new WebhookGcRunner({ url: operator, callbackBaseUrl: "http://127.0.0.1:1/cb", timeoutMs: 60_000 });
-    const pending = run(runner, true, controller.signal);
+    const pending = run(runner({ url: operator, timeoutMs: 60_000 }), true, controller.signal);
     while (id === "") await new Promise((r) => setTimeout(r, 10));
-    expect(isWebhookRunPending(id)).toBe(true);
+    expect(await mailbox.isWebhookWaiting(id)).toBe(true);
     controller.abort(new Error("shutting down"));
     const r = await pending;
     expect(r.result.exitCode).toBe(130);
     expect(r.result.error).toContain("shutting down");
-    expect(isWebhookRunPending(id)).toBe(false);
-    expect(completeWebhookRun(id, { exitCode: 0 })).toBe(false);
+    expect(await mailbox.isWebhookWaiting(id)).toBe(false);
+    expect(await mailbox.deliverWebhookCompletion(id, { exitCode: 0 })).toBe(false);
   });
 });

@@ -2,12 +2,16 @@ import { describe, expect, it } from "vitest";
 import { dockerGcCommand, gcRunnerConfigFromEnv, gcRunnerConfigSchema } from "../../../lib/gc/config";
 import { createGcRunner } from "../../../lib/gc/index";
 
+// runners are only built and described here; none runs, so the webhook mailbox is never used
+const unused = () => Promise.reject(new Error("not used in these tests"));
+const deps = { webhookMailbox: { open: unused, take: unused, close: unused } };
+
 describe("GC runner configuration", () => {
   it("is off when GC_RUNNER is unset, empty or none", () => {
     expect(gcRunnerConfigFromEnv({})).toBeNull();
     expect(gcRunnerConfigFromEnv({ GC_RUNNER: " " })).toBeNull();
     expect(gcRunnerConfigFromEnv({ GC_RUNNER: "none" })).toBeNull();
-    expect(createGcRunner(null)).toBeNull();
+    expect(createGcRunner(null, deps)).toBeNull();
   });
 
   it("maps the exec variables and defaults the binary to `registry`", () => {
@@ -22,7 +26,9 @@ describe("GC runner configuration", () => {
       configPath: "/etc/docker/registry/config.yml",
       preCommand: "systemctl stop registry",
     });
-    expect(createGcRunner(config)?.describe()).toBe("exec: registry garbage-collect /etc/docker/registry/config.yml (with pre-command)");
+    expect(createGcRunner(config, deps)?.describe()).toBe(
+      "exec: registry garbage-collect /etc/docker/registry/config.yml (with pre-command)",
+    );
   });
 
   it("names the missing variable's field when the config is incomplete", () => {
@@ -76,6 +82,6 @@ describe("GC runner configuration", () => {
     });
     expect(config).toMatchObject({ kind: "webhook", secret: "s3cret", timeoutMs: 6 * 60 * 60_000 });
     // describe() never shows the query string (it may carry a token)
-    expect(createGcRunner(config)?.describe()).not.toContain("token");
+    expect(createGcRunner(config, deps)?.describe()).not.toContain("token");
   });
 });

@@ -1,8 +1,9 @@
 import { z } from "zod";
 import { getEnv } from "@/lib/env";
-import { completeWebhookRun, verifyWebhookSecret, WEBHOOK_SECRET_HEADER, webhookCompletionSchema } from "@/lib/gc";
+import { verifyWebhookSecret, WEBHOOK_SECRET_HEADER, webhookCompletionSchema } from "@/lib/gc";
 import { AppError } from "@/lib/http/errors";
 import { json, route } from "@/lib/http/route";
+import { deliverWebhookCompletion } from "@/lib/services/gc-webhook";
 
 export const dynamic = "force-dynamic";
 
@@ -15,11 +16,12 @@ export const POST = route(
     body: webhookCompletionSchema,
     maxBodyBytes: 64 * 1024 * 1024,
   },
-  ({ req, params, body }) => {
+  async ({ req, params, body }) => {
     if (!verifyWebhookSecret(getEnv().GC_WEBHOOK_SECRET, req.headers.get(WEBHOOK_SECRET_HEADER))) {
       throw new AppError("unauthorized", `wrong or missing ${WEBHOOK_SECRET_HEADER}`);
     }
-    if (!completeWebhookRun(params.id, body)) throw new AppError("not_found", `no garbage collection is waiting for ${params.id}`);
+    if (!(await deliverWebhookCompletion(params.id, body)))
+      throw new AppError("not_found", `no garbage collection is waiting for ${params.id}`);
     return json({ accepted: true }, 202);
   },
 );

@@ -1,0 +1,39 @@
+// The mailbox of webhook-run garbage collections (GC_RUNNER=webhook): a row per run waiting for the
+// operator's callback. The callback route delivers into it on whichever instance the callback reaches;
+// the instance running the GC polls it (lib/gc/webhook-runner.ts).
+import "server-only";
+import { getDb } from "../db/client";
+import { type WebhookCompletion, type WebhookMailbox, webhookCompletionSchema } from "../gc";
+
+/** Rows a crashed instance left behind are removed after this long. */
+const STALE_MS = 7 * 24 * 3600 * 1000;
+
+export const webhookMailbox: WebhookMailbox = {
+  async open(id) {
+    const db = getDb();
+    await db.gcWebhookWait.deleteMany({ where: { createdAt: { lt: new Date(Date.now() - STALE_MS) } } });
+    await db.gcWebhookWait.create({ data: { id } });
+  },
+  async take(id) {
+    const row = await getDb().gcWebhookWait.findUnique({ where: { id }, select: { completion: true } });
+    if (row?.completion === null || row?.completion === undefined) return null;
+    return webhookCompletionSchema.parse(row.completion);
+  },
+  async close(id) {
+    await getDb().gcWebhookWait.deleteMany({ where: { id } });
+  },
+};
+
+/** The operator's callback: false when no run waits for this id (unknown, finished, timed out, already completed). */
+export async function deliverWebhookCompletion(id: string, completion: WebhookCompletion): Promise<boolean> {
+  const { count } = await getDb().gcWebhookWait.updateMany({
+    where: { id, completedAt: null },
+    data: { completion, completedAt: new Date() },
+  });
+  return count === 1;
+}
+
+/** Whether a run still waits for this id's callback. */
+export async function isWebhookWaiting(id: string): Promise<boolean> {
+  return (await getDb().gcWebhookWait.count({ where: { id, completedAt: null } })) === 1;
+}
