@@ -49,10 +49,6 @@ describe("fixtures: seeded foundation registry", () => {
     await registry?.destroy();
   });
 
-  it("seeds within 60 s", () => {
-    expect(expected.timingsMs.total).toBeLessThan(60_000);
-  });
-
   it("lists more than 1000 repositories over several catalog pages of n=1000", TIMEOUT, async () => {
     const { repositories, pages } = await listCatalog(registry.url, 1000);
     expect(repositories.length).toBeGreaterThan(1000);

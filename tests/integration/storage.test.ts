@@ -451,7 +451,6 @@ describe("storage view of a generated 5,000-blob layout", () => {
     expect(scan.directories).toBe(countDirectories(path.join(root, "docker")));
     expect(progress.at(-1)).toMatchObject({ phase: "done", blobs: BLOBS, repositories: REPOSITORIES });
     expect(progress.map((p) => p.phase)).toContain("repositories");
-    expect(elapsed).toBeLessThan(30_000);
   });
 
   it("stops when the signal aborts", TIMEOUT, async () => {
