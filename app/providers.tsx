@@ -1,7 +1,7 @@
 "use client";
 
 import { isServer, QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import type { ReactNode } from "react";
+import { type ReactNode, useEffect } from "react";
 import { ThemeProvider } from "@/components/theme-toggle/theme-provider";
 import { queryClientConfig } from "@/lib/queries";
 
@@ -16,6 +16,11 @@ function getQueryClient(): QueryClient {
 
 export function Providers({ children }: { children: ReactNode }) {
   const queryClient = getQueryClient();
+  // Marks the page as interactive: Next 16 drops a Link click that lands before the router has hydrated,
+  // so the e2e tests (and anything else driving the page) wait for <html data-hydrated>.
+  useEffect(() => {
+    document.documentElement.dataset.hydrated = "true";
+  }, []);
   return (
     <QueryClientProvider client={queryClient}>
       <ThemeProvider>{children}</ThemeProvider>

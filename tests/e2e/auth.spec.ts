@@ -1,6 +1,7 @@
 // Signing in and out, what each role sees, and the admin's users page — in Debian's Chromium.
-import { expect, test } from "@playwright/test";
+
 import { E2E } from "./accounts";
+import { expect, test, waitForHydration } from "./fixtures";
 import { expectAccessible, screenshot, watchServerErrors } from "./helpers";
 
 test.describe("signed out", () => {
@@ -101,6 +102,7 @@ test.describe("as an admin", () => {
     const fresh = await browser.newContext({ storageState: { cookies: [], origins: [] } });
     const p2 = await fresh.newPage();
     await p2.goto("/login");
+    await waitForHydration(p2);
     await p2.getByLabel("User name").fill("dana");
     await p2.getByLabel("Password").fill("dana password 1");
     await p2.getByRole("button", { name: "Sign in" }).click();

@@ -1,6 +1,6 @@
 // Delete with a preview that names the sibling tag (registry 2.x deletes by digest), then garbage collection:
 // a dry run, a real run with its progress, and what the storage view and audit log say afterwards.
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { expectAccessible, screenshot, watchServerErrors } from "./helpers";
 
 test("delete a tag: the preview lists its sibling, the user confirms, both go", async ({ page }) => {

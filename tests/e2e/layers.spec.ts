@@ -1,6 +1,6 @@
 // Inspect what an image's layers put on disk: indexing with progress, the merged tree, a layer's
 // changes, the filter, and the treemap's click-through — against the real registry's blobs.
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { expectAccessible, screenshot, watchServerErrors } from "./helpers";
 
 test("open an image, index its layers, browse the merged tree and a layer, open the treemap", async ({ page, request }) => {

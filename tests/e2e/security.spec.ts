@@ -2,8 +2,9 @@
 // bundle or log line, the proxy refusing smuggled paths, webhooks only with the shared secret.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { type APIRequestContext, expect, request as playwrightRequest, test } from "@playwright/test";
+import { type APIRequestContext, request as playwrightRequest } from "@playwright/test";
 import { E2E } from "./accounts";
+import { expect, test } from "./fixtures";
 
 const ROOT = path.resolve(__dirname, "../..");
 const basic = (a: { username: string; password: string }) => `Basic ${Buffer.from(`${a.username}:${a.password}`).toString("base64")}`;

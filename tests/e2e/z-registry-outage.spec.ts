@@ -1,6 +1,6 @@
 // Runs last (files run in name order with one worker): it stops the registry for good.
 import { existsSync, readFileSync } from "node:fs";
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { screenshot, watchServerErrors } from "./helpers";
 
 test("with the registry stopped, pages and API serve the cache with a banner and health says so", async ({ page, request }) => {
