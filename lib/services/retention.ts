@@ -177,14 +177,7 @@ function runView(r: RunRow & { policy: { name: string } }): RetentionRunView {
 function policyView(p: PolicyRow, lastRun: RunRow | null): RetentionPolicyView {
   return {
     id: p.id,
-    name: p.name,
-    repositoryGlob: p.repositoryGlob,
-    keepLatest: p.keepLatest,
-    keepTagPattern: p.keepTagPattern,
-    deleteOlderThanDays: p.deleteOlderThanDays,
-    keepPulledWithinDays: p.keepPulledWithinDays,
-    schedule: p.schedule,
-    enabled: p.enabled,
+    ...policyDetails(p),
     createdAt: p.createdAt.toISOString(),
     updatedAt: p.updatedAt.toISOString(),
     nextRunAt: p.nextRunAt?.toISOString() ?? null,
