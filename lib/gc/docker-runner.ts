@@ -20,11 +20,13 @@ import { LineSplitter } from "./output";
 import {
   ABORTED_EXIT_CODE,
   abortReason,
+  errorMessage,
   failure,
   type GcRunner,
   type GcRunOptions,
   type GcRunResult,
   gcSuccess,
+  sleep,
   TailBuffer,
 } from "./runner";
 
@@ -194,14 +196,6 @@ function engineError(method: string, path: string, res: EngineResponse): DockerE
     // not JSON: keep the text
   }
   return new DockerEngineError(`${method} ${path}: HTTP ${res.status}${message ? ` ${message}` : ""}`, res.status);
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 export class DockerGcRunner implements GcRunner {

@@ -42,6 +42,23 @@ export function gcSuccess(): GcRunResult {
   return { exitCode: 0, failedPhase: null, error: null };
 }
 
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Waits `ms`, or less when the signal aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
+
 /** Keeps the last lines of a stream for error messages. */
 export class TailBuffer {
   private readonly lines: string[] = [];

@@ -14,11 +14,13 @@ import { z } from "zod";
 import {
   ABORTED_EXIT_CODE,
   abortReason,
+  errorMessage,
   failure,
   type GcRunner,
   type GcRunOptions,
   type GcRunResult,
   gcSuccess,
+  sleep,
   TailBuffer,
 } from "./runner";
 
@@ -89,23 +91,6 @@ export function verifyWebhookSecret(expected: string | undefined, received: stri
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** Waits `ms`, or less when the signal aborts. */
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
-  });
-}
-
 function emitLines(text: string | undefined, stream: "stdout" | "stderr", opts: GcRunOptions, tail: TailBuffer | null): void {
   if (!text) return;
   const lines = text.split("\n");
@@ -144,7 +129,7 @@ export class WebhookGcRunner implements GcRunner {
     try {
       await this.mailbox.open(id);
     } catch (error) {
-      return failure("garbage-collect", 1, `could not prepare for the GC webhook's callback: ${messageOf(error)}`);
+      return failure("garbage-collect", 1, `could not prepare for the GC webhook's callback: ${errorMessage(error)}`);
     }
     try {
       const started = await this.start(id, opts);
@@ -176,7 +161,7 @@ export class WebhookGcRunner implements GcRunner {
       if (opts.signal?.aborted) {
         return failed(failure("garbage-collect", ABORTED_EXIT_CODE, `garbage collection was stopped: ${abortReason(opts.signal)}`));
       }
-      const cause = timeout.aborted ? "no answer in time" : error instanceof Error ? error.message : String(error);
+      const cause = timeout.aborted ? "no answer in time" : errorMessage(error);
       return failed(failure("garbage-collect", 1, `GC webhook ${this.describe()} failed: ${cause}`));
     }
     const text = await res.text().catch(() => "");
