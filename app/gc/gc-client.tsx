@@ -9,6 +9,7 @@ import { Button } from "@/components/ui/button";
 import { TitledCard } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
 import { formatExact } from "@/components/ui/format";
+import { InlineError } from "@/components/ui/inline-error";
 import { PageHeader } from "@/components/ui/page-header";
 import { useSearchParamsUpdate } from "@/components/ui/use-search-params-update";
 import { formatBytes } from "@/lib/oci/size";
@@ -97,11 +98,7 @@ export function GcClient() {
       />
       <div className="space-y-6">
         {!data.configured ? <NotConfigured /> : null}
-        {start.isError ? (
-          <p role="alert" className="text-red-700 text-sm dark:text-red-400">
-            {start.error.message}
-          </p>
-        ) : null}
+        {start.isError ? <InlineError>{start.error.message}</InlineError> : null}
         {confirming && lastDry ? (
           <TitledCard id="gc-confirm" title="Run garbage collection for real?">
             <div className="space-y-3 text-sm">

@@ -8,6 +8,7 @@ import { Button } from "@/components/ui/button";
 import { TitledCard } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
 import { formatExact, pluralize } from "@/components/ui/format";
+import { InlineError } from "@/components/ui/inline-error";
 import { PageHeader } from "@/components/ui/page-header";
 import { formatBytes } from "@/lib/oci/size";
 import {
@@ -160,16 +161,8 @@ export function RetentionClient({ canManage }: { canManage: boolean }) {
                 </Button>
               ) : null}
             </div>
-            {preview.isError ? (
-              <p role="alert" className="text-red-700 text-sm dark:text-red-400">
-                {preview.error.message}
-              </p>
-            ) : null}
-            {save.isError ? (
-              <p role="alert" className="text-red-700 text-sm dark:text-red-400">
-                {save.error.message}
-              </p>
-            ) : null}
+            {preview.isError ? <InlineError>{preview.error.message}</InlineError> : null}
+            {save.isError ? <InlineError>{save.error.message}</InlineError> : null}
             {preview.data ? <PreviewView preview={preview.data} /> : null}
           </form>
         </TitledCard>

@@ -10,6 +10,7 @@ import { TitledCard } from "@/components/ui/card";
 import { linkClass } from "@/components/ui/cn";
 import { EmptyState } from "@/components/ui/empty-state";
 import { formatExact, pluralize } from "@/components/ui/format";
+import { InlineError } from "@/components/ui/inline-error";
 import { PageHeader } from "@/components/ui/page-header";
 import { shortDigest } from "@/lib/oci/reference";
 import { formatBytes } from "@/lib/oci/size";
@@ -109,11 +110,7 @@ export function StorageClient() {
                   </li>
                 ))}
               </ul>
-              {remove.isError ? (
-                <p role="alert" className="text-red-700 dark:text-red-400">
-                  {remove.error.message}
-                </p>
-              ) : null}
+              {remove.isError ? <InlineError>{remove.error.message}</InlineError> : null}
             </div>
           )}
         </TitledCard>

@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useId, useRef, useState } from "react";
 import { Button } from "@/components/ui/button";
 import { pluralize } from "@/components/ui/format";
+import { InlineError } from "@/components/ui/inline-error";
 import { shortDigest } from "@/lib/oci/reference";
 import { formatBytes } from "@/lib/oci/size";
 import { type DeletionInput, invalidateAfterDelete, isApiRequestError, postDeletion, postDeletionPreview } from "@/lib/queries";
@@ -83,9 +84,7 @@ export function DeleteDialog({
             Working out what this delete removes…
           </p>
         ) : preview.isError ? (
-          <p role="alert" className="text-red-700 text-sm dark:text-red-400">
-            {preview.error.message}
-          </p>
+          <InlineError>{preview.error.message}</InlineError>
         ) : done ? (
           <div role="status" className="space-y-2 text-sm">
             <p>
@@ -171,11 +170,7 @@ export function DeleteDialog({
                 />
               </div>
             )}
-            {remove.isError ? (
-              <p role="alert" className="text-red-700 dark:text-red-400">
-                {remove.error.message}
-              </p>
-            ) : null}
+            {remove.isError ? <InlineError>{remove.error.message}</InlineError> : null}
           </div>
         ) : null}
         <div className="flex justify-end gap-2">

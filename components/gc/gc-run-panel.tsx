@@ -3,6 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { Badge } from "@/components/ui/badge";
 import { TitledCard } from "@/components/ui/card";
+import { InlineError } from "@/components/ui/inline-error";
 import { ProgressBar } from "@/components/ui/progress-bar";
 import { formatBytes } from "@/lib/oci/size";
 import { gcRunOptions } from "@/lib/queries";
@@ -52,11 +53,7 @@ function RunProgress({ run }: { run: GcRun }) {
 export function GcRunPanel({ id }: { id: number }) {
   const { data: run, error } = useQuery(gcRunOptions(id));
   if (error) {
-    return (
-      <p role="alert" className="text-red-700 text-sm dark:text-red-400">
-        {error.message}
-      </p>
-    );
+    return <InlineError>{error.message}</InlineError>;
   }
   if (!run) return <p className={`text-sm ${muted}`}>Loading run {id}…</p>;
   return (

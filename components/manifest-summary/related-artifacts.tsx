@@ -6,6 +6,7 @@ import { UniqueSize } from "@/components/manifest-summary/layers-table";
 import { Badge } from "@/components/ui/badge";
 import { TitledCard } from "@/components/ui/card";
 import { linkClass } from "@/components/ui/cn";
+import { InlineError } from "@/components/ui/inline-error";
 import { shortDigest } from "@/lib/oci/reference";
 import { formatBytes } from "@/lib/oci/size";
 import { manifestUsageOptions, pageHrefs, type RelatedArtifacts, relatedArtifactsOptions } from "@/lib/queries";
@@ -37,9 +38,7 @@ export function RelatedArtifactsCard({ manifest }: { manifest: ManifestDetail })
       {isPending ? (
         <p className={`text-sm ${muted}`}>Looking for signatures, SBOMs and attestations…</p>
       ) : error ? (
-        <p role="alert" className="text-red-700 text-sm dark:text-red-400">
-          Could not list related artifacts: {error.message}
-        </p>
+        <InlineError>Could not list related artifacts: {error.message}</InlineError>
       ) : items.length === 0 ? (
         <p className={`text-sm ${muted}`}>
           No signatures, SBOMs or attestations refer to this manifest
