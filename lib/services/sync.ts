@@ -67,6 +67,7 @@ export async function runSync(trigger: SyncTrigger): Promise<SyncRunSummary | nu
         db,
         registry,
         concurrency: getEnv().SYNC_CONCURRENCY,
+        batchSize: getEnv().SYNC_TAG_BATCH,
         onProgress: (c) => save(c),
       });
       await db.syncRun.update({

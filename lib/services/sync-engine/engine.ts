@@ -23,10 +23,15 @@ export type SyncError = { repository: string | null; code: string; message: stri
 
 export type SyncOutcome = { status: "succeeded" | "partial" | "failed"; counters: SyncCounters; errors: SyncError[] };
 
+/** Tags resolved and written per batch: each batch is one short transaction, whatever the repository's size. */
+export const DEFAULT_TAG_BATCH = 1000;
+
 export type SyncOptions = {
   db: Db;
   registry: SyncRegistry;
   concurrency: number;
+  /** tags resolved and written per transaction (tests set it low) */
+  batchSize?: number;
   /** called whenever counters change enough to be worth persisting (progress bar) */
   onProgress?: (counters: SyncCounters) => void | Promise<void>;
 };
@@ -36,13 +41,61 @@ function errorOf(repository: string | null, e: unknown): SyncError {
   return { repository, code: "internal", message: e instanceof Error ? e.message : String(e) };
 }
 
+const PAGE = 5000;
+
+/** Every (name → digest) of one repository's cached tags, read in keyset pages (no giant result set). */
+async function cachedTagDigests(db: Db, repositoryId: number): Promise<Map<string, string>> {
+  const known = new Map<string, string>();
+  let after: string | null = null;
+  for (;;) {
+    const rows: { name: string; digest: string }[] = await db.tag.findMany({
+      where: { repositoryId, ...(after === null ? {} : { name: { gt: after } }) },
+      select: { name: true, digest: true },
+      orderBy: { name: "asc" },
+      take: PAGE,
+    });
+    for (const r of rows) known.set(r.name, r.digest);
+    if (rows.length < PAGE) return known;
+    after = rows[rows.length - 1]?.name ?? null;
+  }
+}
+
+/** Bring the repository table in line with the catalog, in bounded statements (20,000+ names). */
+async function reconcileRepositories(db: Db, names: string[]): Promise<void> {
+  const inCatalog = new Set(names);
+  const gone: number[] = [];
+  let afterId = 0;
+  for (;;) {
+    const rows = await db.repository.findMany({
+      where: { id: { gt: afterId } },
+      select: { id: true, name: true },
+      orderBy: { id: "asc" },
+      take: PAGE,
+    });
+    for (const r of rows) if (!inCatalog.has(r.name)) gone.push(r.id);
+    if (rows.length < PAGE) break;
+    afterId = rows[rows.length - 1]?.id ?? afterId;
+  }
+  // repositories that left the catalog are removed (their tags cascade)
+  for (let i = 0; i < gone.length; i += PAGE) await db.repository.deleteMany({ where: { id: { in: gone.slice(i, i + PAGE) } } });
+  for (let i = 0; i < names.length; i += PAGE) {
+    await db.repository.createMany({ data: names.slice(i, i + PAGE).map((name) => ({ name })), skipDuplicates: true });
+  }
+}
+
 /**
  * One pass over the registry: catalog → tags → manifests → configs → index children.
  * Issues the fewest requests registry:2 allows: a known tag costs one HEAD; a new tag one GET
  * (the digest comes with it); a digest already cached is never fetched again.
+ *
+ * Scale: each repository keeps at most `concurrency` requests in flight, so a repository of
+ * 100,000 tags shares the registry with the others instead of queueing ahead of them; its tags
+ * are resolved and written in batches, each its own short transaction, so an interrupted run
+ * keeps what it wrote (the next run HEADs those tags instead of fetching them again).
  */
 export async function syncRegistry(opts: SyncOptions): Promise<SyncOutcome> {
   const { db, registry } = opts;
+  const batchSize = Math.max(1, opts.batchSize ?? DEFAULT_TAG_BATCH);
   const counters: SyncCounters = {
     repositoriesTotal: 0,
     repositoriesDone: 0,
@@ -55,7 +108,6 @@ export async function syncRegistry(opts: SyncOptions): Promise<SyncOutcome> {
   };
   const errors: SyncError[] = [];
   const request = createLimiter(opts.concurrency);
-  const repoLimit = createLimiter(opts.concurrency);
   const { ensureManifest } = createManifestCache({ db, registry, counters, limit: request });
 
   let names: string[];
@@ -68,86 +120,122 @@ export async function syncRegistry(opts: SyncOptions): Promise<SyncOutcome> {
   }
   counters.repositoriesTotal = names.length;
   await opts.onProgress?.(counters);
-
-  // Repositories that left the catalog are removed (their tags cascade); new ones are added.
-  await db.repository.deleteMany({ where: { name: { notIn: names } } });
-  if (names.length) await db.repository.createMany({ data: names.map((name) => ({ name })), skipDuplicates: true });
-  const repos = await db.repository.findMany({ select: { id: true, name: true } });
+  await reconcileRepositories(db, names);
 
   async function syncRepository(repo: { id: number; name: string }): Promise<void> {
     counters.tagListRequests++;
-    const tagNames = await request(() => registry.listTags(repo.name));
-    const known = new Map(
-      (await db.tag.findMany({ where: { repositoryId: repo.id }, select: { name: true, digest: true } })).map((t) => [t.name, t.digest]),
-    );
-    const current = new Map<string, string>();
+    const tagNames = [...new Set(await request(() => registry.listTags(repo.name)))];
+    const known = await cachedTagDigests(db, repo.id);
+    // this repository's share of the registry: never more than `concurrency` of its requests queued
+    const own = createLimiter(opts.concurrency);
+    const seen = new Set<string>();
 
-    await Promise.all(
-      tagNames.map(async (tag) => {
-        const previous = known.get(tag);
-        if (previous !== undefined) {
-          counters.manifestHeads++;
-          const head = await request(() => registry.headManifest(repo.name, tag));
-          if (!head) return; // deleted between tags/list and HEAD
-          if (head.digest !== previous) await ensureManifest(repo.name, head.digest, null, 0);
-          current.set(tag, head.digest);
-        } else {
-          counters.manifestsFetched++;
-          const fetched = await request(() => registry.getManifest(repo.name, tag));
-          await ensureManifest(repo.name, fetched.digest, fetched, 0);
-          current.set(tag, fetched.digest);
-        }
-      }),
-    );
-
-    // A fixed number of statements however many tags moved (a repository can have thousands).
-    const gone = [...known.keys()].filter((t) => !current.has(t));
-    const created = [...current].filter(([name]) => !known.has(name));
-    const moved = new Map<string, string[]>();
-    for (const [name, digest] of current) {
-      const previous = known.get(name);
-      if (previous !== undefined && previous !== digest) moved.set(digest, [...(moved.get(digest) ?? []), name]);
+    for (let start = 0; start < tagNames.length; start += batchSize) {
+      const batch = tagNames.slice(start, start + batchSize);
+      const resolved = await Promise.all(
+        batch.map((tag) =>
+          own(async (): Promise<[string, string] | null> => {
+            const previous = known.get(tag);
+            if (previous !== undefined) {
+              counters.manifestHeads++;
+              const head = await request(() => registry.headManifest(repo.name, tag));
+              if (!head) return null; // deleted between tags/list and HEAD
+              if (head.digest !== previous) await ensureManifest(repo.name, head.digest, null, 0);
+              return [tag, head.digest];
+            }
+            counters.manifestsFetched++;
+            const fetched = await request(() => registry.getManifest(repo.name, tag));
+            await ensureManifest(repo.name, fetched.digest, fetched, 0);
+            return [tag, fetched.digest];
+          }),
+        ),
+      );
+      const created: { repositoryId: number; name: string; digest: string }[] = [];
+      const moved = new Map<string, string[]>();
+      for (const entry of resolved) {
+        if (!entry) continue;
+        const [name, digest] = entry;
+        seen.add(name);
+        const previous = known.get(name);
+        if (previous === undefined) created.push({ repositoryId: repo.id, name, digest });
+        else if (previous !== digest) moved.set(digest, [...(moved.get(digest) ?? []), name]);
+      }
+      // a fixed number of statements per batch, however many tags moved
+      await db.$transaction([
+        db.tag.createMany({ data: created, skipDuplicates: true }),
+        ...[...moved].map(([digest, tags]) =>
+          db.tag.updateMany({ where: { repositoryId: repo.id, name: { in: tags } }, data: { digest, changedAt: new Date() } }),
+        ),
+      ]);
+      counters.tags += resolved.filter((e) => e !== null).length;
+      await opts.onProgress?.(counters);
     }
-    await db.$transaction([
-      db.tag.deleteMany({ where: { repositoryId: repo.id, name: { in: gone } } }),
-      db.tag.createMany({ data: created.map(([name, digest]) => ({ repositoryId: repo.id, name, digest })), skipDuplicates: true }),
-      ...[...moved].map(([digest, names]) =>
-        db.tag.updateMany({ where: { repositoryId: repo.id, name: { in: names } }, data: { digest, changedAt: new Date() } }),
-      ),
-    ]);
+
+    const gone = [...known.keys()].filter((t) => !seen.has(t));
+    for (let i = 0; i < gone.length; i += batchSize) {
+      await db.tag.deleteMany({ where: { repositoryId: repo.id, name: { in: gone.slice(i, i + batchSize) } } });
+    }
     await refreshRepositoryAggregates(db, repo.id);
-    counters.tags += current.size;
   }
 
   // Once the registry stops answering, the remaining repositories are skipped (their cached
   // data stays as it was) instead of each waiting through its own retries.
   let unreachable: SyncError | null = null;
+  const runRepository = async (repo: { id: number; name: string }) => {
+    if (unreachable) {
+      counters.repositoriesDone++;
+      return;
+    }
+    try {
+      await syncRepository(repo);
+    } catch (e) {
+      const err = errorOf(repo.name, e);
+      if (e instanceof RegistryError && (e.kind === "unreachable" || e.kind === "timeout")) {
+        if (!unreachable) {
+          unreachable = { repository: null, code: e.kind, message: `registry stopped answering: ${e.message}` };
+          errors.push(unreachable);
+        }
+        return;
+      }
+      errors.push(err);
+      await db.repository.update({ where: { id: repo.id }, data: { lastError: err.message } }).catch(() => undefined);
+    } finally {
+      counters.repositoriesDone++;
+      await opts.onProgress?.(counters);
+    }
+  };
+
+  // `concurrency` workers take repositories from keyset pages as they free up, so a slow
+  // repository holds one worker, never the repositories behind it
+  let afterId = 0;
+  let page: { id: number; name: string }[] = [];
+  let exhausted = false;
+  let loading: Promise<void> | null = null;
+  const nextRepository = async (): Promise<{ id: number; name: string } | null> => {
+    for (;;) {
+      const repo = page.shift();
+      if (repo) return repo;
+      if (exhausted) return null;
+      loading ??= (async () => {
+        const rows = await db.repository.findMany({
+          where: { id: { gt: afterId } },
+          select: { id: true, name: true },
+          orderBy: { id: "asc" },
+          take: PAGE,
+        });
+        page = rows;
+        if (rows.length < PAGE) exhausted = true;
+        afterId = rows[rows.length - 1]?.id ?? afterId;
+      })().finally(() => {
+        loading = null;
+      });
+      await loading;
+    }
+  };
   await Promise.all(
-    repos.map((repo) =>
-      repoLimit(async () => {
-        if (unreachable) {
-          counters.repositoriesDone++;
-          return;
-        }
-        try {
-          await syncRepository(repo);
-        } catch (e) {
-          const err = errorOf(repo.name, e);
-          if (e instanceof RegistryError && (e.kind === "unreachable" || e.kind === "timeout")) {
-            if (!unreachable) {
-              unreachable = { repository: null, code: e.kind, message: `registry stopped answering: ${e.message}` };
-              errors.push(unreachable);
-            }
-            return;
-          }
-          errors.push(err);
-          await db.repository.update({ where: { id: repo.id }, data: { lastError: err.message } }).catch(() => undefined);
-        } finally {
-          counters.repositoriesDone++;
-          await opts.onProgress?.(counters);
-        }
-      }),
-    ),
+    Array.from({ length: opts.concurrency }, async () => {
+      for (let repo = await nextRepository(); repo; repo = await nextRepository()) await runRepository(repo);
+    }),
   );
 
   const status = errors.length === 0 ? "succeeded" : unreachable || counters.repositoriesDone <= errors.length ? "failed" : "partial";

@@ -11,6 +11,7 @@ export type CacheCounters = { manifestsFetched: number; configsFetched: number }
 
 const MAX_INDEX_DEPTH = 2;
 const MAX_HELM_CONFIG_BYTES = 1024 * 1024;
+const MAX_REMEMBERED = 50_000;
 
 /**
  * Read-through cache of digest-keyed rows, shared by sync runs and page reads.
@@ -25,11 +26,21 @@ export function createManifestCache(deps: {
 }) {
   const { db, registry, counters, limit } = deps;
   const inFlight = new Map<string, Promise<bigint>>();
+  // sizes of digests known to be stored: one database round trip per digest and run, not per tag
+  // (100,000 tags on one image); bounded, forgotten wholesale when full
+  const stored = new Map<string, bigint>();
+  const remember = (digest: string, size: bigint) => {
+    if (stored.size >= MAX_REMEMBERED) stored.clear();
+    stored.set(digest, size);
+    return size;
+  };
 
   /** Make sure `digest` (and what it references) is cached; returns its size in bytes. */
   async function ensureManifest(repo: string, digest: string, prefetched: FetchedManifest | null = null, depth = 0) {
+    const memo = stored.get(digest);
+    if (memo !== undefined) return memo;
     const existing = await db.manifest.findUnique({ where: { digest }, select: { sizeBytes: true } });
-    if (existing) return existing.sizeBytes;
+    if (existing) return remember(digest, existing.sizeBytes);
     let pending = inFlight.get(digest);
     if (!pending) {
       pending = (async () => {
@@ -72,7 +83,7 @@ export function createManifestCache(deps: {
     }
     await storeManifest(db, fetched, childSizes);
     const row = await db.manifest.findUniqueOrThrow({ where: { digest: fetched.digest }, select: { sizeBytes: true } });
-    return row.sizeBytes;
+    return remember(fetched.digest, row.sizeBytes);
   }
 
   return { ensureManifest };
