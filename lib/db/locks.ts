@@ -4,7 +4,7 @@ import { databaseUrl, getDb } from "./client";
 
 // Cluster-wide mutual exclusion through Postgres session advisory locks. The lock lives on a
 // dedicated connection, so it is released by Postgres itself if the process dies mid-run.
-export const LOCKS = { sync: 7_273_401, gc: 7_273_402 } as const;
+export const LOCKS = { sync: 7_273_401, gc: 7_273_402, events: 7_273_403 } as const;
 export type LockName = keyof typeof LOCKS;
 
 export async function withAdvisoryLock<T>(

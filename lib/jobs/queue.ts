@@ -37,19 +37,26 @@ export async function stopBoss(): Promise<void> {
   if (pending) await (await pending).stop({ graceful: true, timeout: 5000 });
 }
 
-const ensured = new Set<string>();
+// one creation per queue and process: concurrent first enqueues (a burst of webhooks) would
+// otherwise race in pg-boss's createQueue, which Postgres answers with a deadlock
+const ensured = new Map<string, Promise<void>>();
 
-async function ensureQueue<S extends z.ZodType>(boss: PgBoss, job: JobDefinition<S>): Promise<void> {
-  if (ensured.has(job.name)) return;
-  if (!(await boss.getQueue(job.name))) {
-    try {
-      await boss.createQueue(job.name, { name: job.name, ...job.queue });
-    } catch (e) {
-      // another instance created it between our check and create
-      if (!(await boss.getQueue(job.name))) throw e;
-    }
+function ensureQueue<S extends z.ZodType>(boss: PgBoss, job: JobDefinition<S>): Promise<void> {
+  let pending = ensured.get(job.name);
+  if (!pending) {
+    pending = (async () => {
+      if (await boss.getQueue(job.name)) return;
+      try {
+        await boss.createQueue(job.name, { name: job.name, ...job.queue });
+      } catch (e) {
+        // another instance created it between our check and create
+        if (!(await boss.getQueue(job.name))) throw e;
+      }
+    })();
+    ensured.set(job.name, pending);
+    pending.catch(() => ensured.delete(job.name));
   }
-  ensured.add(job.name);
+  return pending;
 }
 
 /** Enqueue a job; returns the job id, or null when the queue policy refused a duplicate. */

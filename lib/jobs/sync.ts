@@ -44,8 +44,3 @@ export async function scheduleNextSync(): Promise<string | null> {
 export function enqueueSync(trigger: "startup" | "manual"): Promise<string | null> {
   return enqueue(syncJob, { trigger }, { singletonKey: trigger });
 }
-
-/** After registry notifications: one run a few seconds later covers a burst of pushes and deletes. */
-export function enqueueNotificationSync(): Promise<string | null> {
-  return enqueue(syncJob, { trigger: "notification" }, { singletonKey: "notification", startAfter: 3 });
-}

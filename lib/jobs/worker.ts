@@ -4,6 +4,7 @@ import { failAbandonedGcRuns } from "../services/gc";
 import { gcJob } from "./gc";
 import { layerIndexJob } from "./layer-index";
 import { work } from "./queue";
+import { registryEventsJob } from "./registry-events";
 import { retentionJob, retentionTickJob, scheduleRetentionTick } from "./retention";
 import { enqueueSync, scheduleNextSync, syncJob } from "./sync";
 
@@ -14,6 +15,7 @@ export function startWorkers(): Promise<void> {
   globalForWorker.layerscopeWorker ??= (async () => {
     await work(syncJob);
     await work(layerIndexJob);
+    await work(registryEventsJob);
     await failAbandonedGcRuns();
     await work(gcJob);
     await work(retentionJob);
@@ -22,7 +24,7 @@ export function startWorkers(): Promise<void> {
     await enqueueSync("startup");
     await scheduleNextSync();
     logger.info("job workers started", {
-      queues: [syncJob.name, layerIndexJob.name, gcJob.name, retentionJob.name, retentionTickJob.name],
+      queues: [syncJob.name, registryEventsJob.name, layerIndexJob.name, gcJob.name, retentionJob.name, retentionTickJob.name],
     });
   })().catch((e: unknown) => {
     globalForWorker.layerscopeWorker = undefined;

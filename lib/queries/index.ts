@@ -732,6 +732,9 @@ export function namespaceOptions(prefix: string, load: NamespaceLoader = fetchNa
   });
 }
 
+/** How often an open tags page asks for changes. */
+export const TAG_LIVE_REFRESH_MS = 5_000;
+
 export function tagListOptions(repository: string, params: TagListParams, load: TagListLoader = fetchTags) {
   return infiniteQueryOptions({
     queryKey: queryKeys.tags(repository, params),
@@ -739,6 +742,9 @@ export function tagListOptions(repository: string, params: TagListParams, load: 
     initialPageParam: null as string | null,
     getNextPageParam: (last: TagList) => last.nextCursor,
     staleTime: TAG_POINTERS_STALE_MS,
+    // registry notifications reach the cache within a second: an open tags page follows them
+    // (paused while the tab is hidden)
+    refetchInterval: TAG_LIVE_REFRESH_MS,
   });
 }
 

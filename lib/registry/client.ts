@@ -31,6 +31,12 @@ import { formatByteLimit, formatRegistryErrorCodes, parseRegistryErrorBody, Regi
 import { nextLink, parseLinkHeader } from "./link";
 import { type AuthOutcome, BearerAuth, describeRealm, scopeForRequest, type TokenHttpResponse } from "./token";
 
+/**
+ * Sent on every request to the registry, so that the registry's notifications about Layerscope's own
+ * reads (`request.useragent`) can be told apart from real pulls and dropped.
+ */
+export const REGISTRY_USER_AGENT = "Layerscope/1 (registry dashboard)";
+
 const MiB = 1024 * 1024;
 const DEFAULTS = {
   timeoutMs: 15_000,
@@ -738,7 +744,7 @@ class HttpRegistryClient implements RegistryClient {
     let url = ex.url;
     const chosen = override ?? (await this.auth.authorizationFor(ex.scope));
     for (let hop = 0; ; hop++) {
-      const headers: Record<string, string> = { "accept-encoding": "identity", "user-agent": "layerscope" };
+      const headers: Record<string, string> = { "accept-encoding": "identity", "user-agent": REGISTRY_USER_AGENT };
       if (ex.accept !== null) headers.accept = ex.accept;
       const authorization = url.origin === this.origin ? chosen : null;
       if (authorization !== null) headers.authorization = authorization;
@@ -847,7 +853,7 @@ class HttpRegistryClient implements RegistryClient {
    * RegistryErrors naming the realm, never the credentials.
    */
   private async tokenRequest(url: URL, authorization: string | null): Promise<TokenHttpResponse> {
-    const headers: Record<string, string> = { accept: "application/json", "accept-encoding": "identity", "user-agent": "layerscope" };
+    const headers: Record<string, string> = { accept: "application/json", "accept-encoding": "identity", "user-agent": REGISTRY_USER_AGENT };
     if (authorization !== null) headers.authorization = authorization;
     const shown = describeRealm(url);
     const signal = AbortSignal.timeout(this.timeoutMs);

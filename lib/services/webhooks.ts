@@ -1,6 +1,7 @@
 // Registry notifications (`notifications.endpoints` in the registry's config.yml): pushes and
-// deletes queue a sync a few seconds later, so the cache follows the registry without waiting for the next scheduled run;
-// pulls are recorded for retention's "pulled recently" rule.
+// deletes are applied to the cache as events (lib/services/registry-events.ts), so a push shows
+// within a second whatever the registry's size; pulls are recorded for retention's "pulled
+// recently" rule. Events caused by Layerscope's own requests are dropped.
 // Every webhook needs LAYERSCOPE_WEBHOOK_SECRET.
 import "server-only";
 import { timingSafeEqual } from "node:crypto";
@@ -8,6 +9,8 @@ import { z } from "zod";
 import { getEnv } from "../env";
 import { AppError } from "../http/errors";
 import { logger } from "../log";
+import { REGISTRY_USER_AGENT } from "../registry/client";
+import { drainRegistryEvents, storeRegistryEvents } from "./registry-events";
 import { pullEventsFrom, recordPulls } from "./retention";
 
 /** Checks `Authorization: Bearer <LAYERSCOPE_WEBHOOK_SECRET>` in constant time. */
@@ -38,20 +41,34 @@ export const registryEnvelope = z.object({
             tag: z.string().max(256).optional(),
           })
           .optional(),
+        request: z.object({ useragent: z.string().max(1024).optional() }).optional(),
       }),
     )
     .max(10_000),
 });
 export type RegistryEnvelope = z.infer<typeof registryEnvelope>;
 
-export async function receiveRegistryNotification(envelope: RegistryEnvelope): Promise<{ events: number; syncQueued: boolean }> {
-  // pulls feed retention's "pulled recently" rule
-  await recordPulls(pullEventsFrom(envelope));
-  const changes = envelope.events.filter((e) => e.action === "push" || e.action === "delete");
-  if (changes.length === 0) return { events: envelope.events.length, syncQueued: false };
-  const { enqueueNotificationSync } = await import("../jobs/sync");
-  await enqueueNotificationSync();
-  const repositories = [...new Set(changes.map((e) => e.target?.repository).filter(Boolean))];
-  logger.info("registry notification: sync queued", { events: changes.length, repositories: repositories.slice(0, 20) });
-  return { events: envelope.events.length, syncQueued: true };
+/** Layerscope's own registry requests (sync, page reads) come back as notifications: they are not pulls. */
+export function isOwnRequest(event: RegistryEnvelope["events"][number]): boolean {
+  return event.request?.useragent?.startsWith(REGISTRY_USER_AGENT) ?? false;
+}
+
+export type NotificationReceipt = { events: number; ignored: number; stored: number };
+
+/**
+ * Store what the registry reports and answer at once: pulls go to retention's "pulled recently"
+ * rule, pushes and deletes to the event table, which the drain applies to the cache right after
+ * (and the queued fallback job, should this process stop first or another instance hold the drain).
+ */
+export async function receiveRegistryNotification(envelope: RegistryEnvelope): Promise<NotificationReceipt> {
+  const events = envelope.events.filter((e) => !isOwnRequest(e));
+  await recordPulls(pullEventsFrom({ events }));
+  const stored = await storeRegistryEvents(events);
+  if (stored > 0) {
+    void drainRegistryEvents().catch((e: unknown) => logger.warn("registry events: drain failed, the job retries", { error: String(e) }));
+    // the events are stored: a failed enqueue only delays them until the next drain or sync
+    const { enqueueRegistryEventsDrain } = await import("../jobs/registry-events");
+    await enqueueRegistryEventsDrain().catch((e: unknown) => logger.warn("registry events: could not queue the drain job", { error: String(e) }));
+  }
+  return { events: envelope.events.length, ignored: envelope.events.length - events.length, stored };
 }

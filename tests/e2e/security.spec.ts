@@ -103,8 +103,24 @@ test("bodies that are too big or not JSON are refused with a clear error", async
   expect(await bad.json()).toMatchObject({ error: { code: "bad_request", message: expect.stringContaining("JSON") } });
 });
 
-test("registry notifications need the webhook secret and queue a sync", async () => {
-  const envelope = { events: [{ id: "1", action: "push", target: { repository: "platform/api", tag: "latest", digest: "sha256:00" } }] };
+test("registry notifications need the webhook secret, and a push shows in the tags at once", async () => {
+  const latest = (await (await api.get("/api/v1/repositories/platform/api/manifests/latest")).json()) as { digest: string };
+  const envelope = {
+    events: [
+      {
+        id: "e2e-push-1",
+        timestamp: new Date().toISOString(),
+        action: "push",
+        target: {
+          repository: "platform/api",
+          tag: "notified",
+          digest: latest.digest,
+          mediaType: "application/vnd.oci.image.manifest.v1+json",
+        },
+        request: { useragent: "docker/27.0" },
+      },
+    ],
+  };
   expect((await anonymous.post("/api/v1/webhooks/registry", { data: envelope })).status()).toBe(401);
   expect((await anonymous.post("/api/v1/webhooks/registry", { data: envelope, headers: { authorization: "Bearer nope" } })).status()).toBe(
     401,
@@ -117,10 +133,17 @@ test("registry notifications need the webhook secret and queue a sync", async ()
     },
   });
   expect(ok.status()).toBe(202);
-  expect(await ok.json()).toEqual({ events: 1, syncQueued: true });
+  expect(await ok.json()).toEqual({ events: 1, ignored: 0, stored: 1 });
+  // applied as an event: no sync runs, the tag is there
   await expect
-    .poll(async () => ((await (await api.get("/api/v1/sync")).json()) as { lastRun: { trigger: string } | null }).lastRun?.trigger, {
-      timeout: 30_000,
-    })
-    .toBe("notification");
+    .poll(
+      async () => {
+        const tags = (await (await api.get("/api/v1/repositories/platform/api/tags?q=notified")).json()) as {
+          items: { name: string; digest: string }[];
+        };
+        return tags.items.find((t) => t.name === "notified")?.digest ?? null;
+      },
+      { timeout: 10_000 },
+    )
+    .toBe(latest.digest);
 });
