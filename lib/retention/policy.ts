@@ -19,140 +19,26 @@
 import { z } from "zod";
 import { grantPatternSchema, matchesPattern } from "../auth/roles";
 import { scheduleSchema } from "./schedule";
+import { compileTagPattern, TAG_PATTERN_MAX_LENGTH, type TagPattern, tagPatternError } from "./tag-pattern";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** 100 years: keeps `now - days` inside the range a Date can hold. */
 const MAX_DAYS = 36_500;
-export const KEEP_TAG_PATTERN_MAX_LENGTH = 200;
+export const KEEP_TAG_PATTERN_MAX_LENGTH = TAG_PATTERN_MAX_LENGTH;
 /** Before Docker existed: such `created` stamps come from reproducible builds, not real build times. */
 const PLAUSIBLE_CREATED_FROM = Date.UTC(2013, 0, 1);
-/** A repetition allowing more than this many matches counts as open-ended (like `*`). */
-const LONG_REPEAT = 20;
-/** Two back to back (`[a-z]+[0-9]+`) cost at most ~n³ steps on a 128-character tag; three can take seconds. */
-const MAX_LONG_RUN = 3;
-
-type Quantifier = { min: number; max: number; length: number };
-
-function quantifierAt(source: string, i: number): Quantifier | null {
-  const c = source[i];
-  let q: Quantifier | null = null;
-  if (c === "*" || c === "+") q = { min: c === "*" ? 0 : 1, max: Number.POSITIVE_INFINITY, length: 1 };
-  else if (c === "?") q = { min: 0, max: 1, length: 1 };
-  else if (c === "{") {
-    const m = /^\{(\d+)(,(\d*))?\}/.exec(source.slice(i));
-    if (m) {
-      const [text, min = "", comma, max = ""] = m;
-      const upper = comma === undefined ? Number(min) : max === "" ? Number.POSITIVE_INFINITY : Number(max);
-      q = { min: Number(min), max: upper, length: text.length };
-    }
-  }
-  // a lazy quantifier (`+?`) backtracks just as much
-  if (q && source[i + q.length] === "?") q.length++;
-  return q;
-}
-
-/** `longRun`: open-ended repetitions since the last atom that must match once (`a+b?c*` is 2). */
-type Frame = { quantified: boolean; alternation: boolean; longRun: number };
-type Atom = { quantified: boolean; alternation: boolean };
-const PLAIN: Atom = { quantified: false, alternation: false };
 
 /**
- * Why a (compilable) keep pattern could make the backtracking regex engine take exponential or
- * high-polynomial time, or null. A heuristic on top of the length cap: it rejects repeated groups
- * that contain a quantifier or an alternation (`(a+)+`, `(\.\d+)*`, `(a|ab)*`) and three open-ended
- * repetitions back to back (`.*.*.*`, `\w+\d*\w+`). It does not catch everything (`.*-.*-.*-.*x` on
- * a hostile tag is still slow); tag names are at most 128 characters, which bounds the rest.
+ * A regular expression over tag names in RE2 syntax (lib/retention/tag-pattern.ts: matched in
+ * linear time), unanchored: write `^…$` to match whole tags.
  */
-export function keepPatternHazard(source: string): string | null {
-  const stack: Frame[] = [{ quantified: false, alternation: false, longRun: 0 }];
-  const top = () => stack[stack.length - 1] as Frame;
-  // the atom a following quantifier would apply to; null after a quantifier, `(` or `|`
-  let last: Atom | null = null;
-  const endAtom = () => {
-    // an unquantified atom separates open-ended repetitions
-    if (last !== null) top().longRun = 0;
-    last = null;
-  };
-  let i = 0;
-  while (i < source.length) {
-    const q = quantifierAt(source, i);
-    if (q) {
-      i += q.length;
-      if (last === null) continue;
-      if (q.max > 1 && last.quantified)
-        return "a repeated group contains a quantifier, e.g. (a+)+ or (\\.\\d+)*: use a character class like [0-9.]+";
-      if (q.max > 1 && last.alternation)
-        return "a repeated group contains an alternation, e.g. (a|ab)*: use a character class or drop the repetition";
-      if (q.max > LONG_REPEAT) {
-        top().longRun++;
-        if (top().longRun >= MAX_LONG_RUN) return "three open-ended repetitions in a row, e.g. .*.*.* or \\w+\\d*\\w+: merge them";
-      } else if (q.min > 0) {
-        top().longRun = 0;
-      }
-      top().quantified = true;
-      last = null;
-      continue;
-    }
-    const c = source[i];
-    endAtom();
-    if (c === "\\") {
-      i += 2;
-      last = PLAIN;
-    } else if (c === "[") {
-      i++;
-      while (i < source.length && source[i] !== "]") i += source[i] === "\\" ? 2 : 1;
-      i++;
-      last = PLAIN;
-    } else if (c === "(") {
-      i++;
-      if (source[i] === "?") {
-        // (?: (?= (?! (?<= (?<! (?<name>: what kind of group does not matter here
-        const close = source[i + 1] === "<" && source[i + 2] !== "=" && source[i + 2] !== "!" ? source.indexOf(">", i) : -1;
-        i = close >= 0 ? close + 1 : i + (source[i + 1] === "<" ? 3 : 2);
-      }
-      stack.push({ quantified: false, alternation: false, longRun: 0 });
-    } else if (c === ")") {
-      i++;
-      const inner = stack.length > 1 ? stack.pop() : undefined;
-      if (inner === undefined) return null; // unbalanced: the compile check reports it
-      const parent = top();
-      parent.quantified ||= inner.quantified;
-      parent.alternation ||= inner.alternation;
-      last = { quantified: inner.quantified, alternation: inner.alternation };
-    } else if (c === "|") {
-      i++;
-      top().alternation = true;
-      top().longRun = 0;
-    } else {
-      i++;
-      last = PLAIN;
-    }
-  }
-  return null;
-}
-
-function compileError(source: string): string | null {
-  try {
-    new RegExp(source);
-    return null;
-  } catch (e) {
-    return e instanceof Error ? e.message : String(e);
-  }
-}
-
-/** A regular expression over tag names, matched unanchored: write `^…$` to match whole tags. */
 export const keepTagPatternSchema = z
   .string()
   .min(1)
   .max(KEEP_TAG_PATTERN_MAX_LENGTH)
   .superRefine((source, ctx) => {
-    const error = compileError(source);
-    if (error !== null) {
-      ctx.addIssue({ code: "custom", message: `not a valid regular expression: ${error}` });
-      return;
-    }
-    const hazard = keepPatternHazard(source);
-    if (hazard !== null) ctx.addIssue({ code: "custom", message: `this pattern could take very long to match: ${hazard}` });
+    const error = tagPatternError(source);
+    if (error !== null) ctx.addIssue({ code: "custom", message: error });
   });
 
 const daysSchema = z.number().int().min(1).max(MAX_DAYS);
@@ -236,7 +122,7 @@ function tagTime(t: RetentionTagInput): { ms: number; label: string } {
 
 type Verdict = { tag: RetentionTagInput; selectedBy: string[]; keptBecause: string[]; candidate: boolean };
 
-function judgeTags(rules: RetentionRules, tags: readonly RetentionTagInput[], now: Date, keepPattern: RegExp | null): Verdict[] {
+function judgeTags(rules: RetentionRules, tags: readonly RetentionTagInput[], now: Date, keepPattern: TagPattern | null): Verdict[] {
   const deleteRuleCount = (rules.keepLatest === undefined ? 0 : 1) + (rules.deleteOlderThanDays === undefined ? 0 : 1);
   const olderCutoff = rules.deleteOlderThanDays === undefined ? null : now.getTime() - rules.deleteOlderThanDays * DAY_MS;
   const pulledCutoff = rules.keepPulledWithinDays === undefined ? null : now.getTime() - rules.keepPulledWithinDays * DAY_MS;
@@ -275,7 +161,7 @@ function evaluateRepository(
   rules: RetentionRules,
   repository: RetentionRepositoryInput,
   now: Date,
-  keepPattern: RegExp | null,
+  keepPattern: TagPattern | null,
 ): RepositoryRetention {
   const verdicts = judgeTags(rules, repository.tags, now, keepPattern).sort((a, b) => byTag(a.tag, b.tag));
   const keepTags: TagDecision[] = [];
@@ -338,7 +224,8 @@ function evaluateRepository(
  * repository name. Pure and deterministic: the same rules, input and `now` give the same result.
  */
 export function evaluateRetention(policy: RetentionRules, input: RetentionInput, now: Date): RetentionResult {
-  const keepPattern = policy.keepTagPattern === undefined ? null : new RegExp(policy.keepTagPattern);
+  // throws TagPatternError for a stored pattern the engine does not take (one saved before RE2)
+  const keepPattern = policy.keepTagPattern === undefined ? null : compileTagPattern(policy.keepTagPattern);
   const repositories = input.repositories
     .filter((r) => matchesPattern(policy.repositoryGlob, r.name))
     .map((r) => evaluateRepository(policy, r, now, keepPattern))

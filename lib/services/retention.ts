@@ -12,7 +12,7 @@
 import "server-only";
 import { z } from "zod";
 import { type Caller, SYSTEM } from "../auth/caller";
-import { heldPermissions, matchesPattern } from "../auth/roles";
+import { globWithin, heldPermissions, matchesPattern, roleAtLeast } from "../auth/roles";
 import { type Db, getDb } from "../db/client";
 import type { RetentionPolicy as PolicyRow, Prisma, RetentionRun as RunRow } from "../db/generated/client";
 import { getEnv } from "../env";
@@ -29,6 +29,7 @@ import {
   type TagDecision,
 } from "../retention/policy";
 import { nextRun } from "../retention/schedule";
+import { TagPatternError } from "../retention/tag-pattern";
 import type { RetentionPolicyView, RetentionPreview, RetentionRunSummary } from "./api-types";
 import { auditActor, recordAudit } from "./audit";
 import { blobUsage } from "./blob-usage";
@@ -191,6 +192,25 @@ function authorizeRead(caller: Caller): void {
   authorize(caller, "retention:preview");
 }
 
+/**
+ * Whether the caller may see a policy (and its runs, plans included): admins and editors by their
+ * own role see every policy; someone whose editor role comes from grants sees the policies whose
+ * repository glob lies within one of their editor (or admin) grants, i.e. whose every repository,
+ * present or future, they may preview. Others get 404, as if the policy did not exist.
+ */
+function policyVisible(caller: Caller, repositoryGlob: string): boolean {
+  const p = principal(caller);
+  if (p.anonymous) return false;
+  if (roleAtLeast(p.role, "editor")) return true;
+  return p.grants.some((g) => roleAtLeast(g.role, "editor") && globWithin(repositoryGlob, g.pattern));
+}
+
+async function loadVisiblePolicy(db: Db, caller: Caller, id: number): Promise<PolicyRow> {
+  const p = await db.retentionPolicy.findUnique({ where: { id } });
+  if (!p || !policyVisible(caller, p.repositoryGlob)) throw new AppError("not_found", `no retention policy ${id}`);
+  return p;
+}
+
 function isUniqueViolation(e: unknown): boolean {
   return typeof e === "object" && e !== null && "code" in e && (e as { code: unknown }).code === "P2002";
 }
@@ -218,13 +238,13 @@ export async function listPolicies(caller: Caller): Promise<{ items: RetentionPo
     orderBy: { name: "asc" },
     include: { runs: { orderBy: { id: "desc" }, take: 1 } },
   });
-  return { items: rows.map((p) => policyView(p, p.runs[0] ?? null)) };
+  return { items: rows.filter((p) => policyVisible(caller, p.repositoryGlob)).map((p) => policyView(p, p.runs[0] ?? null)) };
 }
 
 export async function getPolicy(caller: Caller, id: number): Promise<RetentionPolicyView> {
   authorizeRead(caller);
   const db = getDb();
-  const p = await loadPolicy(db, id);
+  const p = await loadVisiblePolicy(db, caller, id);
   const lastRun = await db.retentionRun.findFirst({ where: { policyId: id }, orderBy: { id: "desc" } });
   return policyView(p, lastRun);
 }
@@ -352,11 +372,16 @@ export async function deletePolicy(caller: Caller, id: number, ip: string | null
 
 // ---- evaluation -----------------------------------------------------------------------------
 
-/** Every repository the glob matches, with its tags and every manifest they reach, from the cache. */
-async function loadRetentionInput(db: Db, glob: string): Promise<RetentionInput> {
-  const repositories = (await db.repository.findMany({ select: { id: true, name: true }, orderBy: { name: "asc" } })).filter((r) =>
-    matchesPattern(glob, r.name),
-  );
+type RepositoryRef = { id: number; name: string };
+
+/** Every cached repository the glob matches, by name. */
+async function matchingRepositories(db: Db, glob: string): Promise<RepositoryRef[]> {
+  const all = await db.repository.findMany({ select: { id: true, name: true }, orderBy: { name: "asc" } });
+  return all.filter((r) => matchesPattern(glob, r.name));
+}
+
+/** These repositories' tags and every manifest the tags reach, from the cache. */
+async function loadRetentionInput(db: Db, repositories: readonly RepositoryRef[]): Promise<RetentionInput> {
   if (repositories.length === 0) return { repositories: [] };
   const tags = await db.tag.findMany({
     where: { repositoryId: { in: repositories.map((r) => r.id) } },
@@ -421,11 +446,21 @@ async function pullEventsKnown(db: Db): Promise<boolean> {
   return (await db.manifestPull.findFirst({ select: { digest: true } })) !== null;
 }
 
-/** The policy's decision over the cache now, with the bytes a GC would free. No permission check. */
-async function evaluatePolicy(rules: RetentionRules, now: Date): Promise<RetentionPreview> {
+/**
+ * The policy's decision over the cache now for these repositories (the ones its glob matches),
+ * with the bytes a GC would free. No permission check: callers check before they call.
+ */
+async function evaluatePolicy(rules: RetentionRules, repositoryRefs: readonly RepositoryRef[], now: Date): Promise<RetentionPreview> {
   const db = getDb();
-  const input = await loadRetentionInput(db, rules.repositoryGlob);
-  const result = evaluateRetention(rules, input, now);
+  const input = await loadRetentionInput(db, repositoryRefs);
+  let result: ReturnType<typeof evaluateRetention>;
+  try {
+    result = evaluateRetention(rules, input, now);
+  } catch (e) {
+    // a pattern saved before keep patterns ran on RE2 (lookaround, backreferences)
+    if (e instanceof TagPatternError) throw new AppError("bad_request", `keep pattern ${rules.keepTagPattern}: ${e.message}`);
+    throw e;
+  }
   const repositories: RetentionRepositoryPreview[] = [];
   for (const r of result.repositories) {
     const usage = await blobUsage(
@@ -477,20 +512,22 @@ async function evaluatePolicy(rules: RetentionRules, now: Date): Promise<Retenti
 
 /**
  * What a saved policy (by id) or an unsaved one would delete now. Editors may preview repositories
- * they may delete in: a glob reaching further than their grants is refused rather than shown in part.
+ * they may delete in: a glob reaching further than their grants is refused rather than shown in
+ * part, and refused before any tag is loaded or any rule evaluated.
  */
 export async function previewPolicy(caller: Caller, policyOrBody: number | RetentionPreviewBody): Promise<RetentionPreview> {
   authorizeRead(caller);
-  const rules = typeof policyOrBody === "number" ? rulesOf(await loadPolicy(getDb(), policyOrBody)) : rulesOf(policyOrBody);
-  const preview = await evaluatePolicy(rules, new Date());
-  const denied = preview.repositories.map((r) => r.name).filter((name) => !can(caller, "retention:preview", name));
+  const db = getDb();
+  const rules = typeof policyOrBody === "number" ? rulesOf(await loadVisiblePolicy(db, caller, policyOrBody)) : rulesOf(policyOrBody);
+  const repositories = await matchingRepositories(db, rules.repositoryGlob);
+  const denied = repositories.map((r) => r.name).filter((name) => !can(caller, "retention:preview", name));
   if (denied.length > 0) {
     throw new AppError(
       "forbidden",
       `your role does not allow retention:preview on ${denied.slice(0, 5).join(", ")}${denied.length > 5 ? ", …" : ""}: narrow the repository glob`,
     );
   }
-  return preview;
+  return evaluatePolicy(rules, repositories, new Date());
 }
 
 // ---- runs -----------------------------------------------------------------------------------
@@ -498,7 +535,7 @@ export async function previewPolicy(caller: Caller, policyOrBody: number | Reten
 export async function listRuns(caller: Caller, policyId: number, limit = 20): Promise<{ items: RetentionRunView[] }> {
   authorizeRead(caller);
   const db = getDb();
-  await loadPolicy(db, policyId);
+  await loadVisiblePolicy(db, caller, policyId);
   const rows = await db.retentionRun.findMany({
     where: { policyId },
     orderBy: { id: "desc" },
@@ -510,8 +547,11 @@ export async function listRuns(caller: Caller, policyId: number, limit = 20): Pr
 
 export async function getRun(caller: Caller, runId: number): Promise<RetentionRunView> {
   authorizeRead(caller);
-  const row = await getDb().retentionRun.findUnique({ where: { id: runId }, include: { policy: { select: { name: true } } } });
-  if (!row) throw new AppError("not_found", `no retention run ${runId}`);
+  const row = await getDb().retentionRun.findUnique({
+    where: { id: runId },
+    include: { policy: { select: { name: true, repositoryGlob: true } } },
+  });
+  if (!row || !policyVisible(caller, row.policy.repositoryGlob)) throw new AppError("not_found", `no retention run ${runId}`);
   return runView(row);
 }
 
@@ -590,7 +630,7 @@ export async function executeRetentionRun(runId: number): Promise<RetentionRunVi
   try {
     const caller = await callerOf(requestedBy);
     authorize(caller, "retention:manage");
-    const preview = await evaluatePolicy(rules, new Date());
+    const preview = await evaluatePolicy(rules, await matchingRepositories(db, rules.repositoryGlob), new Date());
     const repositories: RetentionRunRepository[] = preview.repositories
       .filter((r) => r.deleteDigests.length > 0)
       .map((r) => ({

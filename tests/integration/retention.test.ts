@@ -155,7 +155,7 @@ describe("retention preview", () => {
     expect(without.repositories[0]?.deleteDigests).toEqual([b.digest, c.digest].sort());
   });
 
-  it("records pulls that arrive as registry notifications (no sync queued for pulls alone)", async () => {
+  it("records pulls that arrive as registry notifications (pulls store no cache event)", async () => {
     const { receiveRegistryNotification } = await import("@/lib/services/webhooks");
     const at = new Date();
     const result = await receiveRegistryNotification({
@@ -168,7 +168,7 @@ describe("retention preview", () => {
         },
       ],
     });
-    expect(result).toEqual({ events: 1, syncQueued: false });
+    expect(result).toEqual({ events: 1, ignored: 0, stored: 0 });
     const { getDb } = await import("@/lib/db/client");
     const row = await getDb().manifestPull.findUnique({ where: { repository_digest: { repository: "ret/elsewhere", digest: a.digest } } });
     expect(row?.pulls).toBe(1);
@@ -186,7 +186,14 @@ describe("retention preview", () => {
       grants: [{ pattern: "ret/race", role: "editor" }],
       via: "session",
     } as const;
-    await expect(previewPolicy({ ...editor, grants: [...editor.grants] }, appPolicyId)).rejects.toMatchObject({ code: "forbidden" });
+    // a saved policy beyond their grants is not theirs to see at all; unsaved rules get a reason
+    await expect(previewPolicy({ ...editor, grants: [...editor.grants] }, appPolicyId)).rejects.toMatchObject({ code: "not_found" });
+    await expect(
+      previewPolicy({ ...editor, grants: [...editor.grants] }, { repositoryGlob: "ret/*", keepLatest: 2 }),
+    ).rejects.toMatchObject({
+      code: "forbidden",
+      message: expect.stringMatching(/retention:preview on ret\/app/),
+    });
     const own = await previewPolicy({ ...editor, grants: [...editor.grants] }, { repositoryGlob: "ret/race", keepLatest: 2 });
     expect(own.repositories.map((r) => r.name)).toEqual(["ret/race"]);
   });
@@ -463,5 +470,145 @@ describe("retention API", () => {
       ["retention.policy.update", "ret-admin"],
       ["retention.policy.delete", "ret-admin"],
     ]);
+  });
+});
+
+// Keep patterns a user sends run on a linear-time engine (RE2), and policies and runs are shown
+// only to those whose grants cover the policy's repository glob.
+describe("retention with hostile patterns and scoped editors", () => {
+  // `(\w*)` eight times then `@`: 13.4 s on ONE 36-character tag with the backtracking RegExp
+  const HOSTILE = "(\\w*)(\\w*)(\\w*)(\\w*)(\\w*)(\\w*)(\\w*)(\\w*)@";
+  const TAG_LENGTH = 128;
+  const hostileTags = Array.from({ length: 40 }, (_, i) => `${"a".repeat(TAG_LENGTH - 4)}${String(i).padStart(4, "0")}`);
+  const file = (p: string) => `${ROOT}/app/api/v1${p}/route.ts`;
+  let ROOT: string;
+  let scoped: Record<string, string>;
+  let admin: Record<string, string>;
+
+  beforeAll(async () => {
+    ({ ROOT } = await import("./route-harness"));
+    const { basic } = await import("./route-harness");
+    await image("ret/hostile", hostileTags, "hostile", 50);
+    await syncCache();
+    const { createUser } = await import("@/lib/services/users");
+    // a viewer whose editor role comes from grants on two repositories
+    await createUser(
+      SYSTEM,
+      {
+        username: "ret-scoped",
+        password: PASSWORD,
+        role: "viewer",
+        grants: [
+          { pattern: "ret/race", role: "editor" },
+          { pattern: "ret/hostile", role: "editor" },
+        ],
+      },
+      null,
+    );
+    await createUser(SYSTEM, { username: "ret-admin2", password: PASSWORD, role: "admin", grants: [] }, null);
+    scoped = basic("ret-scoped", PASSWORD);
+    admin = basic("ret-admin2", PASSWORD);
+  }, 120_000);
+
+  it("previews the issue's pattern over 128-character tags at once, and /api/v1/health answers meanwhile", async () => {
+    const { callRoute } = await import("./route-harness");
+    const started = performance.now();
+    const preview = callRoute(file("/retention/preview"), "POST", {
+      url: "/api/v1/retention/preview",
+      headers: scoped,
+      body: { repositoryGlob: "ret/hostile", keepTagPattern: HOSTILE, keepLatest: 1 },
+    }).then(async (res) => ({ res, ms: performance.now() - started }));
+    const healthStarted = performance.now();
+    const health = callRoute(file("/health"), "GET", { url: "/api/v1/health" }).then((res) => ({
+      res,
+      ms: performance.now() - healthStarted,
+    }));
+    const [p, h] = await Promise.all([preview, health]);
+    expect(p.res.status).toBe(200);
+    const body = (await p.res.json()) as { repositories: { keepTags: unknown[]; deleteTags: unknown[] }[] };
+    // every tag judged: one image, so the 39 beyond the newest share its digest with the kept one
+    expect(body.repositories[0]?.keepTags.length).toBe(hostileTags.length);
+    expect(h.res.status).toBe(200);
+    // generous bounds: the backtracking engine took 13 s on one tag of 36 characters
+    expect(p.ms).toBeLessThan(2000);
+    expect(h.ms).toBeLessThan(2000);
+  });
+
+  it("refuses a glob beyond the caller's grants before evaluating anything", async () => {
+    const { callRoute } = await import("./route-harness");
+    const started = performance.now();
+    const res = await callRoute(file("/retention/preview"), "POST", {
+      url: "/api/v1/retention/preview",
+      headers: scoped,
+      body: { repositoryGlob: "ret/**", keepTagPattern: HOSTILE, keepLatest: 1 },
+    });
+    expect(res.status).toBe(403);
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+
+  it("refuses lookaround and backreferences with a clear 400", async () => {
+    const { callRoute } = await import("./route-harness");
+    for (const keepTagPattern of ["^(?!v)", "(a)\\1"]) {
+      const res = await callRoute(file("/retention/preview"), "POST", {
+        url: "/api/v1/retention/preview",
+        headers: scoped,
+        body: { repositoryGlob: "ret/hostile", keepTagPattern, keepLatest: 1 },
+      });
+      expect(res.status).toBe(400);
+      expect(JSON.stringify(await res.json())).toMatch(/RE2 syntax \(lookaround and backreferences are not supported\)/);
+    }
+  });
+
+  it("fails a saved pattern RE2 does not take (saved before) with a clear message, deleting nothing", async () => {
+    const { createPolicy, previewPolicy, runPolicy } = await import("@/lib/services/retention");
+    const { getDb } = await import("@/lib/db/client");
+    const policy = await createPolicy(SYSTEM, { name: "legacy", repositoryGlob: "ret/hostile", keepLatest: 1, enabled: false }, null);
+    await getDb().retentionPolicy.update({ where: { id: policy.id }, data: { keepTagPattern: "^(?!stable)" } });
+    await expect(previewPolicy(SYSTEM, policy.id)).rejects.toMatchObject({ code: "bad_request", message: expect.stringMatching(/RE2/) });
+    const run = await runPolicy(policy.id, { dryRun: false, trigger: "manual", caller: SYSTEM });
+    expect(run.status).toBe("failed");
+    expect(run.error).toMatch(/keep pattern \^\(\?!stable\): not a valid regular expression in RE2 syntax/);
+    expect(await cachedTags("ret/hostile")).toEqual([...hostileTags].sort());
+    await getDb().retentionPolicy.delete({ where: { id: policy.id } });
+  });
+
+  it("shows policies and runs only to callers whose grants cover the policy's glob", async () => {
+    const { callRoute } = await import("./route-harness");
+    const { createPolicy, runPolicy, getRun } = await import("@/lib/services/retention");
+    const mine = await createPolicy(SYSTEM, { name: "hostile", repositoryGlob: "ret/hostile", keepLatest: 100, enabled: true }, null);
+    const mineRun = await runPolicy(mine.id, { dryRun: true, trigger: "manual", caller: SYSTEM });
+    const appRun = await runPolicy(appPolicyId, { dryRun: true, trigger: "manual", caller: SYSTEM });
+    const names = async (headers: Record<string, string>) => {
+      const res = await callRoute(file("/retention"), "GET", { url: "/api/v1/retention", headers });
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { items: { name: string }[] }).items.map((p) => p.name);
+    };
+    // ret/app and ret/** reach beyond ret/race and ret/hostile
+    expect(await names(scoped)).toEqual(["hostile", "race"]);
+    expect(await names(admin)).toEqual(["app", "hostile", "hourly", "off", "race"]);
+
+    const get = (p: string, id: number) =>
+      callRoute(file(`/retention/[id]${p}`), "GET", { url: `/api/v1/retention/${id}${p}`, params: { id: String(id) }, headers: scoped });
+    expect((await get("", mine.id)).status).toBe(200);
+    expect((await get("/runs", mine.id)).status).toBe(200);
+    const hidden = await get("", appPolicyId);
+    expect(hidden.status).toBe(404);
+    expect((await get("/runs", appPolicyId)).status).toBe(404);
+    expect(
+      (
+        await callRoute(file("/retention/[id]/runs"), "GET", {
+          url: `/api/v1/retention/${appPolicyId}/runs`,
+          params: { id: String(appPolicyId) },
+          headers: admin,
+        })
+      ).status,
+    ).toBe(200);
+
+    const { getDb } = await import("@/lib/db/client");
+    const user = await getDb().user.findUniqueOrThrow({ where: { username: "ret-scoped" }, include: { grants: true } });
+    const { callerFromUser } = await import("@/lib/services/users");
+    const caller = callerFromUser(user, "session");
+    expect((await getRun(caller, mineRun.id)).policyName).toBe("hostile");
+    await expect(getRun(caller, appRun.id)).rejects.toMatchObject({ code: "not_found" });
   });
 });

@@ -2,7 +2,6 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   evaluateRetention,
-  keepPatternHazard,
   type RepositoryRetention,
   type RetentionInput,
   type RetentionManifestInput,
@@ -34,6 +33,18 @@ function evaluateOne(rules: Partial<RetentionRules>, tags: RetentionTagInput[], 
 }
 
 const names = (decisions: { tag: string }[]) => decisions.map((d) => d.tag);
+/** Tags of the maximal 128 characters, shaped to make a backtracking engine try every split. */
+const hostileTags = [
+  "a".repeat(128),
+  `${"a".repeat(127)}z`,
+  `${"-".repeat(127)}a`,
+  `${"ab-".repeat(42)}xy`,
+  `${"0.".repeat(63)}00`,
+  `${"aa".repeat(63)}a_`,
+  `${"x".repeat(64)}${"y".repeat(64)}`,
+  `v${"1.".repeat(63)}9`,
+];
+
 const reasonsOf = (r: RepositoryRetention, name: string) => [...r.keepTags, ...r.deleteTags].find((t) => t.tag === name)?.reasons;
 
 describe("retentionPolicySchema", () => {
@@ -79,21 +90,86 @@ describe("retentionPolicySchema", () => {
   });
 
   it.each([
+    ["(?=v)", /lookaround and backreferences are not supported/],
+    ["(?<!v)1", /lookaround and backreferences are not supported/],
+    ["(a)\\1", /lookaround and backreferences are not supported/],
+    ["(?<n>a)\\k<n>", /lookaround and backreferences are not supported/],
+    ["a{1001}", /invalid repeat count/],
+    ["\\pL{999}", /too complex/],
+  ])("rejects %s, which the linear-time engine does not take, with a clear message", (pattern, message) => {
+    const result = retentionPolicySchema.safeParse({ ...valid, keepTagPattern: pattern });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]?.message).toMatch(message);
+  });
+
+  it.each([
+    // each of these made the backtracking RegExp take seconds to years on a long tag
+    "(\\w*)(\\w*)(\\w*)(\\w*)(\\w*)(\\w*)(\\w*)(\\w*)@",
     "(a+)+$",
     "(a*)*b",
     "(\\.\\d+)*$",
-    "((ab)*c)+",
     "(a|aa)*$",
-    "(x?y?)+",
-    "(a+){2,}",
-    "(?:a+)+",
+    "(x?y?)+$",
     ".*.*.*x",
+    ".*-.*-.*-.*x",
     "\\w+\\d*\\w+$",
-    "a+b?a+c*",
     "a{1,50}a{1,50}a{1,50}b",
-  ])("rejects the backtracking-prone keep pattern %s", (pattern) => {
-    expect(keepPatternHazard(pattern)).not.toBeNull();
-    expect(retentionPolicySchema.safeParse({ ...valid, keepTagPattern: pattern }).success).toBe(false);
+    "(?:\\w|\\d|_){1,100}@",
+  ])("accepts %s and evaluates it on 128-character tags in bounded time", (pattern) => {
+    expect(retentionPolicySchema.safeParse({ ...valid, keepTagPattern: pattern }).success).toBe(true);
+    const tags = [...hostileTags, ...hostileTags.map((t) => `${t.slice(0, 127)}-`)].map((t, i) => tag(t, i, 100));
+    const started = performance.now();
+    const r = evaluateOne({ keepTagPattern: pattern, keepLatest: 0 }, tags);
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(r.keepTags.length + r.deleteTags.length).toBe(tags.length);
+  });
+
+  it("evaluates generated patterns on 128-character tags in bounded time (fast-check)", () => {
+    const atom = fc.constantFrom("\\w", "\\d", ".", "a", "-", "[a-z0-9]", "[^@]", "\\.", "(?:a|ab)", "\\b");
+    const quantifier = fc.constantFrom("", "*", "+", "?", "{1,30}", "*?", "{2,}");
+    const term: fc.Arbitrary<string> = fc.letrec<{ term: string }>((tie) => ({
+      term: fc.oneof(
+        { depthSize: "small", withCrossShrink: true },
+        fc.tuple(atom, quantifier).map(([a, q]) => a + q),
+        fc.tuple(fc.array(tie("term"), { minLength: 1, maxLength: 4 }), quantifier).map(([ts, q]) => `(${ts.join("")})${q}`),
+        fc.tuple(tie("term"), tie("term")).map(([a, b]) => `(?:${a}|${b})`),
+      ),
+    })).term;
+    const pattern = fc
+      .tuple(fc.array(term, { minLength: 1, maxLength: 8 }), fc.constantFrom("", "@", "$", "x$"))
+      .map(([ts, end]) => ts.join("") + end)
+      .filter((p) => p.length <= 200 && retentionPolicySchema.safeParse({ ...valid, keepTagPattern: p }).success);
+    const tags = hostileTags.map((t, i) => tag(t, i, 100));
+    fc.assert(
+      fc.property(pattern, (p) => {
+        const started = performance.now();
+        evaluateOne({ keepTagPattern: p, keepLatest: 0 }, tags);
+        expect(performance.now() - started, p).toBeLessThan(500);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("matches ordinary patterns the way JavaScript's RegExp does (fast-check)", () => {
+    const piece = fc.constantFrom("^", "$", "v", "\\d+", "\\d*", "[0-9.]+", "\\.", "-rc", "(?:stable|lts)", "[a-z]+", "\\w", ".");
+    const pattern = fc.array(piece, { minLength: 1, maxLength: 6 }).map((ps) => ps.join(""));
+    const tagName = fc.stringMatching(/^[a-z0-9][a-z0-9._-]{0,20}$/);
+    fc.assert(
+      fc.property(pattern, fc.array(tagName, { minLength: 1, maxLength: 10 }), (p, tagNames) => {
+        const r = evaluateOne(
+          { keepTagPattern: p, keepLatest: 0 },
+          tagNames.map((t, i) => tag(`${t}${i}`, i, 100)),
+        );
+        const kept = r.keepTags.filter((t) => t.reasons.some((x) => x.startsWith("matches keep pattern"))).map((t) => t.tag);
+        expect(kept.sort()).toEqual(
+          tagNames
+            .map((t, i) => `${t}${i}`)
+            .filter((t) => new RegExp(p).test(t))
+            .sort(),
+        );
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it.each([
@@ -108,7 +184,6 @@ describe("retentionPolicySchema", () => {
     "^[a-z]+[0-9]+$",
     "\\(a+\\)+",
   ])("accepts the ordinary keep pattern %s", (pattern) => {
-    expect(keepPatternHazard(pattern)).toBeNull();
     expect(retentionPolicySchema.safeParse({ ...valid, keepTagPattern: pattern }).success).toBe(true);
   });
 });
