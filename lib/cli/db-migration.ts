@@ -82,7 +82,8 @@ function loadBindings(): Promise<typeof wasmBindings> {
 // 1. Its shadow database is dropped before the pool that uses it is closed ("being accessed by other
 //    users") and, with a connectionString, the "shadow" pool connects to the main database: we make
 //    and drop shadow databases ourselves.
-// 2. Postgres' internal "char" type (pg_constraint.contype, ...) is rejected ("Unsupported column
+// 2. Its executeScript splits migrations at every ";" (function bodies, comments): replaced.
+// 3. Postgres' internal "char" type (pg_constraint.contype, ...) is rejected ("Unsupported column
 //    type char") while the engine's describer reads it as a Character column: such columns are
 //    passed through as text, tagged, and reported to the engine as Character.
 
@@ -159,7 +160,12 @@ async function withSchemaEngine<T>(
   const connectTo = async (url: string): Promise<SqlDriverAdapter> => {
     const pool = charAwarePool(url);
     pools.push(pool);
-    return withCharColumns(await new PrismaPg(pool).connect());
+    const adapter = withCharColumns(await new PrismaPg(pool).connect());
+    // adapter-pg splits a script at every ";", also inside comments and function bodies ($$ … $$):
+    // Postgres runs a multi-statement script as one simple query, as lib/db/migrate.ts does
+    return new Proxy(adapter, {
+      get: (target, prop) => (prop === "executeScript" ? (script: string) => adminQuery(url, script) : Reflect.get(target, prop, target)),
+    });
   };
   const factory: SqlMigrationAwareDriverAdapterFactory = {
     provider: "postgres",

@@ -191,7 +191,8 @@ export const tagListQuery = z.object({
   sort: z.preprocess(emptyToUndefined, tagSort.default("semver")),
   order: z.preprocess(emptyToUndefined, sortOrder.optional()),
   limit: z.preprocess(emptyToUndefined, limit(5000, 100)),
-  cursor: z.preprocess(emptyToUndefined, z.string().max(200).optional()),
+  // a keyset position: the last tag's name (up to 128 characters) and its sort value
+  cursor: z.preprocess(emptyToUndefined, z.string().max(1024).optional()),
 });
 export type TagListQuery = z.infer<typeof tagListQuery>;
 

@@ -78,7 +78,8 @@ export async function loadManifestViews(db: Db, digests: string[]): Promise<Map<
   return views;
 }
 
-function annotationCreated(annotations: unknown): Date | null {
+/** The `org.opencontainers.image.created` annotation as a date, when it is one. */
+export function annotationCreated(annotations: unknown): Date | null {
   if (!annotations || typeof annotations !== "object") return null;
   const v = (annotations as Record<string, unknown>)["org.opencontainers.image.created"];
   if (typeof v !== "string") return null;

@@ -1,12 +1,11 @@
 import "server-only";
 import type { Caller } from "../auth/caller";
 import { getDb } from "../db/client";
-import type { Prisma } from "../db/generated/client";
+import { Prisma } from "../db/generated/client";
 import { AppError } from "../http/errors";
 import { parseHelmChartConfig } from "../oci/config";
 import { HELM_CHART_CONFIG } from "../oci/media-types";
 import { InvalidReferenceError, isValidRepositoryName, parseReference } from "../oci/reference";
-import { compareNatural, compareTagsSemver } from "../oci/tag-sort";
 import {
   type ManifestDetail,
   type NamespaceList,
@@ -17,7 +16,7 @@ import {
   type TagList,
   type TagListQuery,
 } from "./api-types";
-import { decodeCursor, nextCursorFor } from "./cursor";
+import { decodeCursor, decodeTagCursor, encodeTagCursor, nextCursorFor, type TagCursor } from "./cursor";
 import { configSummary, loadManifestViews } from "./manifest-view";
 import { authorize } from "./permissions";
 import { readThroughManifest } from "./read-through";
@@ -103,59 +102,107 @@ async function findRepository(name: string) {
   return repo;
 }
 
-const tagComparators: Record<TagListQuery["sort"], (a: TagItem, b: TagItem) => number> = {
-  name: (a, b) => compareNatural(a.name, b.name),
-  semver: (a, b) => compareTagsSemver(a.name, b.name),
-  created: (a, b) => (a.createdAt ?? "").localeCompare(b.createdAt ?? "") || compareNatural(a.name, b.name),
-  size: (a, b) => a.sizeBytes - b.sizeBytes || compareNatural(a.name, b.name),
-};
+/** Tags listed on a manifest's page. */
+const MANIFEST_TAGS_LISTED = 1000;
+
+type TagRow = { name: string; digest: string; created_at: Date | null; size_bytes: bigint | null };
+
+/** `%`, `_` and `\` match themselves in the name filter. */
+const likePattern = (needle: string) => `%${needle.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/**
+ * One page of a repository's tags in SQL, whatever the repository's size: a keyset scan of the
+ * index behind the order (tags' stored sort keys, see prisma/migrations/*_tag_sort_keys), never a
+ * count or sort of every tag. Undated images sort last in either direction.
+ */
+async function tagPage(repositoryId: number, q: TagListQuery, order: "asc" | "desc", after: TagCursor | null): Promise<TagRow[]> {
+  const db = getDb();
+  const take = q.limit + 1;
+  const dir = order === "asc" ? Prisma.sql`ASC` : Prisma.sql`DESC`;
+  const cmp = order === "asc" ? Prisma.sql`>` : Prisma.sql`<`;
+  const filter = q.q ? Prisma.sql`AND t.name ILIKE ${likePattern(q.q.toLowerCase())}` : Prisma.empty;
+  const natural = (name: string) => Prisma.sql`convert_to(layerscope_natural_text(${name}), 'UTF8')`;
+  const select = Prisma.sql`SELECT t.name, t.digest, t.created_at, t.size_bytes FROM tags t WHERE t.repository_id = ${repositoryId} ${filter}`;
+  switch (q.sort) {
+    case "semver":
+      return db.$queryRaw<TagRow[]>`${select}
+        ${after ? Prisma.sql`AND t.version_key ${cmp} layerscope_version_key(${after.name})` : Prisma.empty}
+        ORDER BY t.version_key ${dir} LIMIT ${take}`;
+    case "name":
+      return db.$queryRaw<TagRow[]>`${select}
+        ${after ? Prisma.sql`AND t.natural_key ${cmp} ${natural(after.name)}` : Prisma.empty}
+        ORDER BY t.natural_key ${dir} LIMIT ${take}`;
+    case "size":
+      return db.$queryRaw<TagRow[]>`${select}
+        ${after ? Prisma.sql`AND (t.size_bytes, t.natural_key) ${cmp} (${after.value ?? "0"}::bigint, ${natural(after.name)})` : Prisma.empty}
+        ORDER BY t.size_bytes ${dir}, t.natural_key ${dir} LIMIT ${take}`;
+    case "created": {
+      // dated tags first (from the cursor on), then the undated ones in name order
+      const dated =
+        after?.value === null
+          ? []
+          : await db.$queryRaw<TagRow[]>`${select} AND t.created_at IS NOT NULL
+              ${after ? Prisma.sql`AND (t.created_at, t.natural_key) ${cmp} (${after.value}::timestamp, ${natural(after.name)})` : Prisma.empty}
+              ORDER BY t.created_at ${dir}, t.natural_key ${dir} LIMIT ${take}`;
+      if (dated.length === take) return dated;
+      const undated = await db.$queryRaw<TagRow[]>`${select} AND t.created_at IS NULL
+        ${after?.value === null ? Prisma.sql`AND t.natural_key ${cmp} ${natural(after.name)}` : Prisma.empty}
+        ORDER BY t.natural_key ${dir} LIMIT ${take - dated.length}`;
+      return [...dated, ...undated];
+    }
+  }
+}
+
+function cursorAfter(row: TagRow, sort: TagListQuery["sort"]): TagCursor {
+  if (sort === "size") return { name: row.name, value: String(row.size_bytes ?? 0n) };
+  if (sort === "created") return { name: row.name, value: row.created_at?.toISOString() ?? null };
+  return { name: row.name, value: null };
+}
 
 export async function listTags(caller: Caller, repository: string, q: TagListQuery): Promise<TagList> {
   authorize(caller, "repository:read", repository);
   const repo = await findRepository(repository);
   const db = getDb();
-  const tags = await db.tag.findMany({ where: { repositoryId: repo.id }, select: { name: true, digest: true } });
-  const views = await loadManifestViews(
-    db,
-    tags.map((t) => t.digest),
-  );
-  // siblings per digest, sorted once (a digest can carry thousands of tags)
-  const byDigest = new Map<string, string[]>();
-  for (const t of tags) {
-    const names = byDigest.get(t.digest);
-    if (names) names.push(t.name);
-    else byDigest.set(t.digest, [t.name]);
-  }
-  for (const names of byDigest.values()) names.sort(compareNatural);
-
-  const needle = q.q?.toLowerCase();
-  let items: TagItem[] = tags
-    .filter((t) => !needle || t.name.toLowerCase().includes(needle))
-    .map((t) => {
-      const v = views.get(t.digest);
-      return {
-        name: t.name,
-        digest: t.digest,
-        mediaType: v?.mediaType ?? "",
-        kind: v?.kind ?? "image",
-        sizeBytes: v?.sizeBytes ?? 0,
-        createdAt: v?.createdAt ?? null,
-        platforms: v?.platforms ?? [],
-        sharedCount: (byDigest.get(t.digest)?.length ?? 1) - 1,
-        sharedWith: firstOthers(byDigest.get(t.digest) ?? [], t.name),
-      };
-    });
   // Default orders put what people look for first: newest version, newest build, biggest image.
   const order = q.order ?? (q.sort === "name" ? "asc" : "desc");
-  const cmp = tagComparators[q.sort];
-  items.sort((a, b) => {
-    // undated images sort last whichever the direction
-    if (q.sort === "created" && (a.createdAt === null) !== (b.createdAt === null)) return a.createdAt === null ? 1 : -1;
-    return order === "asc" ? cmp(a, b) : cmp(b, a);
+  const rows = await tagPage(repo.id, q, order, decodeTagCursor(q.cursor));
+  const page = rows.slice(0, q.limit);
+  const last = page[page.length - 1];
+  const digests = [...new Set(page.map((t) => t.digest))];
+  const [views, siblings, total] = await Promise.all([
+    loadManifestViews(db, digests),
+    // tags sharing each digest: how many, and the first ones in natural order (a digest can carry thousands)
+    digests.length === 0
+      ? []
+      : db.$queryRaw<{ digest: string; count: bigint; names: string[] }[]>`
+          SELECT d.digest,
+                 (SELECT COUNT(*) FROM tags s WHERE s.repository_id = ${repo.id} AND s.digest = d.digest) AS count,
+                 ARRAY(SELECT s.name FROM tags s WHERE s.repository_id = ${repo.id} AND s.digest = d.digest
+                       ORDER BY s.natural_key LIMIT ${SHARED_LISTED + 1}) AS names
+          FROM unnest(${digests}::text[]) AS d(digest)`,
+    q.q
+      ? db.$queryRaw<{ count: bigint }[]>`
+          SELECT COUNT(*) AS count FROM tags t WHERE t.repository_id = ${repo.id} AND t.name ILIKE ${likePattern(q.q.toLowerCase())}`.then(
+          (r) => Number(r[0]?.count ?? 0n),
+        )
+      : Promise.resolve(repo.tagCount),
+  ]);
+  const byDigest = new Map(siblings.map((s) => [s.digest, s]));
+  const items: TagItem[] = page.map((t) => {
+    const v = views.get(t.digest);
+    const shared = byDigest.get(t.digest);
+    return {
+      name: t.name,
+      digest: t.digest,
+      mediaType: v?.mediaType ?? "",
+      kind: v?.kind ?? "image",
+      sizeBytes: v?.sizeBytes ?? 0,
+      createdAt: v?.createdAt ?? null,
+      platforms: v?.platforms ?? [],
+      sharedCount: Number(shared?.count ?? 1n) - 1,
+      sharedWith: firstOthers(shared?.names ?? [], t.name),
+    };
   });
-  const total = items.length;
-  const offset = decodeCursor(q.cursor);
-  items = items.slice(offset, offset + q.limit);
   return {
     repository: {
       name: repo.name,
@@ -164,7 +211,7 @@ export async function listTags(caller: Caller, repository: string, q: TagListQue
       updatedAt: repo.updatedAt?.toISOString() ?? null,
     },
     items,
-    nextCursor: nextCursorFor(offset, items.length, total),
+    nextCursor: rows.length > q.limit && last ? encodeTagCursor(cursorAfter(last, q.sort)) : null,
     total,
   };
 }
@@ -191,7 +238,15 @@ export async function getManifestDetail(caller: Caller, repository: string, refe
     loadManifestViews(db, [manifest.digest]),
     db.indexChild.findMany({ where: { indexDigest: manifest.digest }, orderBy: { position: "asc" } }),
     db.manifestLayer.findMany({ where: { manifestDigest: manifest.digest }, orderBy: { position: "asc" } }),
-    repo ? db.tag.findMany({ where: { repositoryId: repo.id, digest: manifest.digest }, select: { name: true } }) : [],
+    repo
+      ? // natural order from the index; a digest may carry 100,000 tags, the page lists the first thousand
+        db.tag.findMany({
+          where: { repositoryId: repo.id, digest: manifest.digest },
+          select: { name: true },
+          orderBy: { naturalKey: "asc" },
+          take: MANIFEST_TAGS_LISTED,
+        })
+      : [],
     manifest.configDigest ? db.imageConfig.findUnique({ where: { digest: manifest.configDigest } }) : null,
   ]);
   const helm = config && manifest.configMediaType === HELM_CHART_CONFIG ? safeHelmChart(config.raw) : null;
@@ -211,7 +266,7 @@ export async function getManifestDetail(caller: Caller, repository: string, refe
     kind: manifest.kind as ManifestDetail["kind"],
     sizeBytes: Number(manifest.sizeBytes),
     createdAt: view?.createdAt ?? null,
-    tags: tagRows.map((t) => t.name).sort(compareNatural),
+    tags: tagRows.map((t) => t.name),
     platforms: view?.platforms ?? [],
     attestations,
     config:

@@ -4,6 +4,7 @@ import { Prisma } from "../../db/generated/client";
 import { parseHelmChartConfig, parseImageConfig } from "../../oci/config";
 import type { ParsedManifest } from "../../oci/manifest";
 import { imageSizeBytes } from "../../oci/size";
+import { annotationCreated } from "../manifest-view";
 
 // Writing digest-keyed rows. They are immutable, so every write is "insert if absent":
 // two repositories (or two instances) storing the same digest at once is harmless.
@@ -40,6 +41,32 @@ export async function storeConfig(db: Db, digest: string, mediaType: string, bod
     data: [{ digest, mediaType, created, os, architecture, variant, author, raw: body }],
     skipDuplicates: true,
   });
+}
+
+/**
+ * When the image was built, as the tag list shows and sorts it (lib/services/manifest-view.ts):
+ * the config's created time, else the `org.opencontainers.image.created` annotation; an index
+ * takes its newest platform image (configs and children are stored before their manifest).
+ */
+async function manifestCreated(
+  db: Db,
+  configDigest: string | null,
+  annotations: Record<string, string> | null,
+  children: Prisma.IndexChildCreateManyInput[],
+): Promise<Date | null> {
+  let created = configDigest
+    ? ((await db.imageConfig.findUnique({ where: { digest: configDigest }, select: { created: true } }))?.created ?? null)
+    : null;
+  created ??= annotationCreated(annotations);
+  const platforms = children.filter((c) => !c.attestation).map((c) => c.childDigest);
+  if (platforms.length > 0) {
+    const rows = await db.$queryRaw<{ created: Date | null }[]>`
+      SELECT MAX(c.created) AS created FROM manifests m JOIN image_configs c ON c.digest = m.config_digest
+      WHERE m.digest = ANY(${platforms}::text[])`;
+    const newest = rows[0]?.created ?? null;
+    if (newest && (!created || newest > created)) created = newest;
+  }
+  return created;
 }
 
 /**
@@ -98,6 +125,7 @@ export async function storeManifest(db: Db, fetched: FetchedManifest, childSizes
     });
   }
 
+  const createdAt = await manifestCreated(db, configDigest, annotations, children);
   // one batch: blobs before the layers that reference them, all or nothing
   await db.$transaction([
     db.blob.createMany({ data: blobs, skipDuplicates: true }),
@@ -115,6 +143,7 @@ export async function storeManifest(db: Db, fetched: FetchedManifest, childSizes
           artifactType,
           subjectDigest,
           annotations: annotations && Object.keys(annotations).length ? annotations : Prisma.JsonNull,
+          createdAt,
         },
       ],
       skipDuplicates: true,

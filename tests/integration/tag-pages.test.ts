@@ -1,0 +1,202 @@
+// Tag lists in SQL: the stored sort keys order exactly as lib/oci/tag-sort's comparators (checked
+// on generated tag names in the real Postgres), and keyset pages return every tag exactly once in
+// every order, also while tags are being pushed and synced between pages.
+import fc from "fast-check";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { SYSTEM } from "@/lib/auth/caller";
+import { compareNatural, compareTagsSemver } from "@/lib/oci/tag-sort";
+import type { TagItem, TagListQuery } from "@/lib/services/api-types";
+import { MediaType, makeLayer, RegistryPusher } from "../fixtures/images";
+import { type RunningRegistry, startRegistry } from "../fixtures/registry";
+import { configureEnv, freshDatabase, syncCache } from "./helpers";
+
+let registry: RunningRegistry;
+let pusher: RegistryPusher;
+let client: pg.Client;
+
+// a tag per the distribution grammar, biased towards what registries hold: versions, prereleases, builds
+const tagChar = fc.constantFrom(..."abcXYZ0123456789_.-".split(""));
+const tagName = fc.oneof(
+  fc
+    .tuple(
+      fc.constantFrom("", "v", "V"),
+      fc.array(fc.nat({ max: 120 }).map(String), { minLength: 1, maxLength: 4 }),
+      fc.option(
+        fc.array(fc.oneof(fc.nat({ max: 30 }).map(String), fc.constantFrom("rc", "rc1", "beta", "alpha2", "01", "")), {
+          minLength: 1,
+          maxLength: 3,
+        }),
+      ),
+    )
+    .map(([v, nums, pre]) => `${v}${nums.join(".")}${pre ? `-${pre.join(".")}` : ""}`),
+  fc
+    .tuple(fc.constantFrom("a", "B", "latest", "sha-", "build-", "0"), fc.array(tagChar, { maxLength: 12 }))
+    .map(([a, b]) => a + b.join("")),
+  fc.nat({ max: 100000 }).map((n) => `0${n}`),
+);
+const validTag = (t: string) => /^[\w][\w.-]{0,127}$/.test(t);
+
+beforeAll(async () => {
+  registry = await startRegistry();
+  pusher = new RegistryPusher(registry.url);
+  const databaseUrl = await freshDatabase(inject("databaseUrl"), "tag_pages");
+  client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  configureEnv({ REGISTRY_URL: registry.url, DATABASE_URL: databaseUrl, LOG_LEVEL: "error", LAYERSCOPE_WORKERS: "false" });
+}, 300_000);
+
+afterAll(async () => {
+  await client?.end();
+  const { disconnectDb } = await import("@/lib/db/client");
+  await disconnectDb();
+  await registry?.destroy();
+});
+
+async function sqlOrder(tags: string[], key: "version" | "natural"): Promise<string[]> {
+  const expr = key === "version" ? "layerscope_version_key(t)" : "convert_to(layerscope_natural_text(t), 'UTF8')";
+  const { rows } = await client.query<{ t: string }>(`SELECT t FROM unnest($1::text[]) AS t ORDER BY ${expr}`, [tags]);
+  return rows.map((r) => r.t);
+}
+
+describe("stored tag sort keys", () => {
+  it("order like compareTagsSemver and compareNatural on generated tags", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.uniqueArray(tagName.filter(validTag), { minLength: 2, maxLength: 40 }), async (tags) => {
+        expect(await sqlOrder(tags, "version")).toEqual([...tags].sort(compareTagsSemver));
+        expect(await sqlOrder(tags, "natural")).toEqual([...tags].sort(compareNatural));
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it("order the cases people notice", async () => {
+    const tags = [
+      "latest",
+      "1.10.0",
+      "1.9.0",
+      "1.2",
+      "1.2.0",
+      "v1.2.1",
+      "1.2.1-rc.1",
+      "1.2.1-rc.10",
+      "1.2.1-rc.2",
+      "1.2.1-beta",
+      "2",
+      "build-10",
+      "build-9",
+    ];
+    expect(await sqlOrder(tags, "version")).toEqual([...tags].sort(compareTagsSemver));
+    expect(await sqlOrder(tags, "version")).toEqual([
+      "1.2",
+      "1.2.0",
+      "1.2.1-beta",
+      "1.2.1-rc.1",
+      "1.2.1-rc.2",
+      "1.2.1-rc.10",
+      "v1.2.1",
+      "1.9.0",
+      "1.10.0",
+      "2",
+      "build-9",
+      "build-10",
+      "latest",
+    ]);
+  });
+});
+
+describe("keyset pages", () => {
+  const REPO = "pages/app";
+  let names: string[] = [];
+
+  beforeAll(async () => {
+    // three images of different sizes under 90 tags: two dated, one whose config has no created time
+    const sample = fc.sample(fc.uniqueArray(tagName.filter(validTag), { minLength: 90, maxLength: 90 }), { numRuns: 1, seed: 42 })[0] ?? [];
+    names = sample;
+    const part = (i: number) => names.filter((_, j) => j % 3 === i);
+    const dated = async (content: string, created: string) => ({
+      layers: [await makeLayer([{ path: "f", content }])],
+      config: { architecture: "amd64", os: "linux", created },
+    });
+    await pusher.pushImage(REPO, part(0), await dated("a".repeat(100), "2024-01-01T00:00:00Z"));
+    await pusher.pushImage(REPO, part(1), await dated("b".repeat(5000), "2024-06-01T00:00:00Z"));
+    const layer = await makeLayer([{ path: "f", content: "c".repeat(900) }]);
+    const undated = { architecture: "amd64", os: "linux", rootfs: { type: "layers", diff_ids: [layer.diffId] } };
+    await pusher.pushParts(REPO, part(2), {
+      format: "oci",
+      config: { blob: Buffer.from(JSON.stringify(undated)), mediaType: MediaType.ociConfig },
+      layers: [{ blob: layer.blob, mediaType: layer.mediaType }],
+    });
+    await syncCache();
+  }, 300_000);
+
+  async function allPages(q: Omit<TagListQuery, "cursor" | "limit">, limit: number, between?: (page: number) => Promise<void>) {
+    const { listTags } = await import("@/lib/services/repositories");
+    const seen: TagItem[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < 100; page++) {
+      const res = await listTags(SYSTEM, REPO, { ...q, limit, cursor });
+      seen.push(...res.items);
+      await between?.(page);
+      if (!res.nextCursor) return seen;
+      cursor = res.nextCursor;
+    }
+    throw new Error("too many pages");
+  }
+
+  const byCreated = (a: TagItem, b: TagItem) => (a.createdAt ?? "").localeCompare(b.createdAt ?? "") || compareNatural(a.name, b.name);
+  const expected = (items: TagItem[], sort: TagListQuery["sort"], order: "asc" | "desc") => {
+    const cmp = {
+      name: (a: TagItem, b: TagItem) => compareNatural(a.name, b.name),
+      semver: (a: TagItem, b: TagItem) => compareTagsSemver(a.name, b.name),
+      created: byCreated,
+      size: (a: TagItem, b: TagItem) => a.sizeBytes - b.sizeBytes || compareNatural(a.name, b.name),
+    }[sort];
+    return [...items]
+      .sort((a, b) => {
+        if (sort === "created" && (a.createdAt === null) !== (b.createdAt === null)) return a.createdAt === null ? 1 : -1;
+        return order === "asc" ? cmp(a, b) : cmp(b, a);
+      })
+      .map((t) => t.name);
+  };
+
+  it("return every tag exactly once, in the order of the comparators, in every sort and direction", async () => {
+    const everything = await allPages({ sort: "name", order: "asc" }, 1000);
+    expect(everything.map((t) => t.name).sort()).toEqual([...names].sort());
+    for (const sort of ["semver", "name", "created", "size"] as const) {
+      for (const order of ["asc", "desc"] as const) {
+        const paged = (await allPages({ sort, order }, 7)).map((t) => t.name);
+        expect(paged, `${sort} ${order}`).toEqual(expected(everything, sort, order));
+      }
+    }
+  });
+
+  it("filters by name with the same pages and totals", async () => {
+    const { listTags } = await import("@/lib/services/repositories");
+    const needle = "1";
+    const want = names.filter((n) => n.toLowerCase().includes(needle));
+    const first = await listTags(SYSTEM, REPO, { sort: "semver", q: needle, limit: 5 });
+    expect(first.total).toBe(want.length);
+    const all = await allPages({ sort: "semver", q: needle }, 5);
+    expect(all.map((t) => t.name).sort()).toEqual([...want].sort());
+    // LIKE's wildcards are plain characters in the filter
+    expect((await listTags(SYSTEM, REPO, { sort: "name", q: "%", limit: 5 })).total).toBe(names.filter((n) => n.includes("%")).length);
+  });
+
+  it("keeps every existing tag exactly once while tags are pushed and synced between pages", async () => {
+    const image = {
+      layers: [await makeLayer([{ path: "f", content: "new" }])],
+      config: { architecture: "amd64", os: "linux", created: "2025-01-01T00:00:00Z" },
+    };
+    let n = 0;
+    const seen = await allPages({ sort: "semver" }, 9, async () => {
+      await pusher.pushImage(REPO, [`0.0.${n}`, `zz-new-${n}`], image);
+      n++;
+      await syncCache();
+    });
+    const counts = new Map<string, number>();
+    for (const t of seen) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
+    for (const name of names) expect(counts.get(name), name).toBe(1);
+    expect([...counts.values()].every((c) => c === 1)).toBe(true);
+  });
+});
