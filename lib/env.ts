@@ -67,6 +67,8 @@ export const envSchema = z.object({
   SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
   // tags resolved and written per transaction while syncing a repository
   SYNC_TAG_BATCH: z.coerce.number().int().min(1).max(10_000).default(1000),
+  // with REGISTRY_STORAGE_ROOT mounted, read tags and their digests from disk instead of over HTTP
+  SYNC_FROM_STORAGE: boolDefaultTrue,
   // run background jobs (sync, …) in this instance; several instances share one queue safely
   LAYERSCOPE_WORKERS: z
     .enum(["true", "false"])

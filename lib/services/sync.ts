@@ -7,6 +7,7 @@ import { logger } from "../log";
 import type { SyncRunSummary, SyncStatus } from "./api-types";
 import { authorize } from "./permissions";
 import { probeRegistry, recordRegistryStatus, registryClient } from "./registry";
+import { storageTagDigests } from "../storage/catalog";
 import { type SyncCounters, syncRegistry } from "./sync-engine/engine";
 
 export type SyncTrigger = "startup" | "schedule" | "manual" | "notification";
@@ -33,6 +34,13 @@ function toSummary(run: NonNullable<RunRow>): SyncRunSummary {
     requests: run.requests,
     errors: run.errors.map((e) => ({ repository: e.repository, code: e.code, message: e.message })),
   };
+}
+
+/** The mounted storage root as the sync's source of tags (SYNC_FROM_STORAGE), if there is one. */
+function storageSource() {
+  const { REGISTRY_STORAGE_ROOT: root, SYNC_FROM_STORAGE: enabled } = getEnv();
+  if (!root || !enabled) return undefined;
+  return { tagDigests: (repository: string) => storageTagDigests(root, repository) };
 }
 
 /**
@@ -68,6 +76,7 @@ export async function runSync(trigger: SyncTrigger): Promise<SyncRunSummary | nu
         registry,
         concurrency: getEnv().SYNC_CONCURRENCY,
         batchSize: getEnv().SYNC_TAG_BATCH,
+        storage: storageSource(),
         onProgress: (c) => save(c),
       });
       await db.syncRun.update({

@@ -32,6 +32,12 @@ export type SyncOptions = {
   concurrency: number;
   /** tags resolved and written per transaction (tests set it low) */
   batchSize?: number;
+  /**
+   * The registry's storage root, when mounted: tags and their digests are read from disk, so only
+   * manifests and configs with new digests cost a request (null for a repository not found there:
+   * that one is read over HTTP)
+   */
+  storage?: { tagDigests: (repository: string) => Promise<Map<string, string> | null> };
   /** called whenever counters change enough to be worth persisting (progress bar) */
   onProgress?: (counters: SyncCounters) => void | Promise<void>;
 };
@@ -42,6 +48,8 @@ function errorOf(repository: string | null, e: unknown): SyncError {
 }
 
 const PAGE = 5000;
+
+type RepositoryRow = { id: number; name: string; lastSyncedAt: Date | null; lastError: string | null };
 
 /** Every (name → digest) of one repository's cached tags, read in keyset pages (no giant result set). */
 async function cachedTagDigests(db: Db, repositoryId: number): Promise<Map<string, string>> {
@@ -122,33 +130,45 @@ export async function syncRegistry(opts: SyncOptions): Promise<SyncOutcome> {
   await opts.onProgress?.(counters);
   await reconcileRepositories(db, names);
 
-  async function syncRepository(repo: { id: number; name: string }): Promise<void> {
-    counters.tagListRequests++;
-    const tagNames = [...new Set(await request(() => registry.listTags(repo.name)))];
+  async function syncRepository(repo: RepositoryRow): Promise<boolean> {
+    const fromDisk = opts.storage ? await opts.storage.tagDigests(repo.name) : null;
+    let tagNames: string[];
+    if (fromDisk) tagNames = [...fromDisk.keys()];
+    else {
+      counters.tagListRequests++;
+      tagNames = [...new Set(await request(() => registry.listTags(repo.name)))];
+    }
     const known = await cachedTagDigests(db, repo.id);
     // this repository's share of the registry: never more than `concurrency` of its requests queued
     const own = createLimiter(opts.concurrency);
     const seen = new Set<string>();
+    let changed = false;
+
+    /** The tag's digest now: from disk (a GET only for a new digest), else HEAD for a known tag, GET for a new one. */
+    const resolve = async (tag: string): Promise<[string, string] | null> => {
+      const previous = known.get(tag);
+      const onDisk = fromDisk?.get(tag);
+      if (onDisk !== undefined) {
+        if (onDisk !== previous) await ensureManifest(repo.name, onDisk, null, 0);
+        return [tag, onDisk];
+      }
+      if (previous !== undefined) {
+        counters.manifestHeads++;
+        const head = await request(() => registry.headManifest(repo.name, tag));
+        if (!head) return null; // deleted between tags/list and HEAD
+        if (head.digest !== previous) await ensureManifest(repo.name, head.digest, null, 0);
+        return [tag, head.digest];
+      }
+      counters.manifestsFetched++;
+      const fetched = await request(() => registry.getManifest(repo.name, tag));
+      await ensureManifest(repo.name, fetched.digest, fetched, 0);
+      return [tag, fetched.digest];
+    };
 
     for (let start = 0; start < tagNames.length; start += batchSize) {
       const batch = tagNames.slice(start, start + batchSize);
       const resolved = await Promise.all(
-        batch.map((tag) =>
-          own(async (): Promise<[string, string] | null> => {
-            const previous = known.get(tag);
-            if (previous !== undefined) {
-              counters.manifestHeads++;
-              const head = await request(() => registry.headManifest(repo.name, tag));
-              if (!head) return null; // deleted between tags/list and HEAD
-              if (head.digest !== previous) await ensureManifest(repo.name, head.digest, null, 0);
-              return [tag, head.digest];
-            }
-            counters.manifestsFetched++;
-            const fetched = await request(() => registry.getManifest(repo.name, tag));
-            await ensureManifest(repo.name, fetched.digest, fetched, 0);
-            return [tag, fetched.digest];
-          }),
-        ),
+        batch.map((tag) => (fromDisk && fromDisk.get(tag) === known.get(tag) ? resolve(tag) : own(() => resolve(tag)))),
       );
       const created: { repositoryId: number; name: string; digest: string }[] = [];
       const moved = new Map<string, string[]>();
@@ -160,13 +180,16 @@ export async function syncRegistry(opts: SyncOptions): Promise<SyncOutcome> {
         if (previous === undefined) created.push({ repositoryId: repo.id, name, digest });
         else if (previous !== digest) moved.set(digest, [...(moved.get(digest) ?? []), name]);
       }
-      // a fixed number of statements per batch, however many tags moved
-      await db.$transaction([
-        db.tag.createMany({ data: created, skipDuplicates: true }),
-        ...[...moved].map(([digest, tags]) =>
-          db.tag.updateMany({ where: { repositoryId: repo.id, name: { in: tags } }, data: { digest, changedAt: new Date() } }),
-        ),
-      ]);
+      if (created.length > 0 || moved.size > 0) {
+        changed = true;
+        // a fixed number of statements per batch, however many tags moved
+        await db.$transaction([
+          db.tag.createMany({ data: created, skipDuplicates: true }),
+          ...[...moved].map(([digest, tags]) =>
+            db.tag.updateMany({ where: { repositoryId: repo.id, name: { in: tags } }, data: { digest, changedAt: new Date() } }),
+          ),
+        ]);
+      }
       counters.tags += resolved.filter((e) => e !== null).length;
       await opts.onProgress?.(counters);
     }
@@ -175,19 +198,34 @@ export async function syncRegistry(opts: SyncOptions): Promise<SyncOutcome> {
     for (let i = 0; i < gone.length; i += batchSize) {
       await db.tag.deleteMany({ where: { repositoryId: repo.id, name: { in: gone.slice(i, i + batchSize) } } });
     }
-    await refreshRepositoryAggregates(db, repo.id);
+    if (gone.length > 0) changed = true;
+    // an unchanged repository keeps its aggregates (a no-change resync of 20,000 repositories
+    // would otherwise recompute every one); its sync time is stamped in bulk below
+    // (one whose last sync failed or never finished is recomputed anyway)
+    if (changed || repo.lastError !== null || repo.lastSyncedAt === null) await refreshRepositoryAggregates(db, repo.id);
+    return changed;
   }
+
+  const unchanged: number[] = [];
+  const stampUnchanged = async (force: boolean) => {
+    if (unchanged.length === 0 || (!force && unchanged.length < PAGE)) return;
+    const ids = unchanged.splice(0);
+    await db.repository.updateMany({ where: { id: { in: ids } }, data: { lastSyncedAt: new Date(), lastError: null } });
+  };
 
   // Once the registry stops answering, the remaining repositories are skipped (their cached
   // data stays as it was) instead of each waiting through its own retries.
   let unreachable: SyncError | null = null;
-  const runRepository = async (repo: { id: number; name: string }) => {
+  const runRepository = async (repo: RepositoryRow) => {
     if (unreachable) {
       counters.repositoriesDone++;
       return;
     }
     try {
-      await syncRepository(repo);
+      if (!(await syncRepository(repo))) {
+        unchanged.push(repo.id);
+        await stampUnchanged(false);
+      }
     } catch (e) {
       const err = errorOf(repo.name, e);
       if (e instanceof RegistryError && (e.kind === "unreachable" || e.kind === "timeout")) {
@@ -208,10 +246,10 @@ export async function syncRegistry(opts: SyncOptions): Promise<SyncOutcome> {
   // `concurrency` workers take repositories from keyset pages as they free up, so a slow
   // repository holds one worker, never the repositories behind it
   let afterId = 0;
-  let page: { id: number; name: string }[] = [];
+  let page: RepositoryRow[] = [];
   let exhausted = false;
   let loading: Promise<void> | null = null;
-  const nextRepository = async (): Promise<{ id: number; name: string } | null> => {
+  const nextRepository = async (): Promise<RepositoryRow | null> => {
     for (;;) {
       const repo = page.shift();
       if (repo) return repo;
@@ -219,7 +257,7 @@ export async function syncRegistry(opts: SyncOptions): Promise<SyncOutcome> {
       loading ??= (async () => {
         const rows = await db.repository.findMany({
           where: { id: { gt: afterId } },
-          select: { id: true, name: true },
+          select: { id: true, name: true, lastSyncedAt: true, lastError: true },
           orderBy: { id: "asc" },
           take: PAGE,
         });
@@ -237,6 +275,7 @@ export async function syncRegistry(opts: SyncOptions): Promise<SyncOutcome> {
       for (let repo = await nextRepository(); repo; repo = await nextRepository()) await runRepository(repo);
     }),
   );
+  await stampUnchanged(true);
 
   const status = errors.length === 0 ? "succeeded" : unreachable || counters.repositoriesDone <= errors.length ? "failed" : "partial";
   return { status, counters, errors };
