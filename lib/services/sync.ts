@@ -4,10 +4,11 @@ import { getDb } from "../db/client";
 import { isLockHeld, withAdvisoryLock } from "../db/locks";
 import { getEnv } from "../env";
 import { logger } from "../log";
+import { storageTagDigests } from "../storage/catalog";
 import type { SyncRunSummary, SyncStatus } from "./api-types";
+import { createAdaptiveLimiter } from "./limit";
 import { authorize } from "./permissions";
 import { probeRegistry, recordRegistryStatus, registryClient } from "./registry";
-import { storageTagDigests } from "../storage/catalog";
 import { type SyncCounters, syncRegistry } from "./sync-engine/engine";
 
 export type SyncTrigger = "startup" | "schedule" | "manual" | "notification";
@@ -58,9 +59,13 @@ export async function runSync(trigger: SyncTrigger): Promise<SyncRunSummary | nu
     const run = await db.syncRun.create({ data: { trigger, status: "running" } });
     let requests = 0;
     let reachedRegistry = false;
+    // the registry's capacity, found as the run goes: wider while answers stay fast, halved on 429/503
+    const concurrency = getEnv().SYNC_CONCURRENCY;
+    const adaptive = createAdaptiveLimiter({ initial: concurrency, min: 1, max: Math.min(64, concurrency * 4) });
     const registry = registryClient({
       onRequest: (e) => {
         requests++;
+        adaptive.observe(e.status, e.durationMs);
         if (e.status !== null) reachedRegistry = true;
       },
     });
@@ -74,7 +79,8 @@ export async function runSync(trigger: SyncTrigger): Promise<SyncRunSummary | nu
       const result = await syncRegistry({
         db,
         registry,
-        concurrency: getEnv().SYNC_CONCURRENCY,
+        concurrency,
+        requestLimiter: adaptive.limit,
         batchSize: getEnv().SYNC_TAG_BATCH,
         storage: storageSource(),
         onProgress: (c) => save(c),

@@ -1,6 +1,7 @@
 // `npm run bench`: how fast Layerscope's sync and tag listing are, against a naive client in
 // the same run (what registry UIs without a cache do: GET every manifest and config each time).
 // Prints a table; asserts nothing about speed (tests check correctness, this measures).
+// `npm run bench -- --scale` measures a production-size registry instead (tests/bench/scale.ts).
 
 import { execFileSync } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
@@ -188,7 +189,8 @@ async function main() {
   process.exit(0);
 }
 
-main().catch((e: unknown) => {
+const run = process.argv.includes("--scale") ? () => import("./scale").then((m) => m.scaleBench()).then(() => process.exit(0)) : main;
+run().catch((e: unknown) => {
   console.error(e);
   process.exit(1);
 });

@@ -30,6 +30,8 @@ export type SyncOptions = {
   db: Db;
   registry: SyncRegistry;
   concurrency: number;
+  /** shares the registry between requests (an adaptive limiter in production); default: `concurrency` at once */
+  requestLimiter?: <T>(task: () => Promise<T>) => Promise<T>;
   /** tags resolved and written per transaction (tests set it low) */
   batchSize?: number;
   /**
@@ -115,7 +117,7 @@ export async function syncRegistry(opts: SyncOptions): Promise<SyncOutcome> {
     tagListRequests: 0,
   };
   const errors: SyncError[] = [];
-  const request = createLimiter(opts.concurrency);
+  const request = opts.requestLimiter ?? createLimiter(opts.concurrency);
   const { ensureManifest } = createManifestCache({ db, registry, counters, limit: request });
 
   let names: string[];
