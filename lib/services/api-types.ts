@@ -182,7 +182,8 @@ export const repositoryListQuery = z.object({
   sort: z.preprocess(emptyToUndefined, repositorySort.default("name")),
   order: z.preprocess(emptyToUndefined, sortOrder.optional()),
   limit: z.preprocess(emptyToUndefined, limit(5000, 100)),
-  cursor: z.preprocess(emptyToUndefined, z.string().max(200).optional()),
+  // a keyset position: the last repository's name (up to 255 characters) and its sort value
+  cursor: z.preprocess(emptyToUndefined, z.string().max(1024).optional()),
 });
 export type RepositoryListQuery = z.infer<typeof repositoryListQuery>;
 

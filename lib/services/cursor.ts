@@ -23,8 +23,8 @@ export function nextCursorFor(offset: number, pageLength: number, total: number)
 }
 
 /**
- * A keyset position in a tag list: the last tag shown, and its value in the sorted column (created
- * time or size; null for name and version orders, whose keys derive from the name alone).
+ * A keyset position in a tag or repository list: the last one shown, and its value in the sorted
+ * column (created/updated time, size, tag count; null for orders whose keys derive from the name).
  */
 export type TagCursor = { name: string; value: string | null };
 
@@ -38,7 +38,7 @@ export function decodeTagCursor(cursor: string | undefined): TagCursor | null {
     const parsed: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
     if (parsed && typeof parsed === "object" && "n" in parsed && "v" in parsed) {
       const { n, v } = parsed as { n: unknown; v: unknown };
-      if (typeof n === "string" && n.length <= 256 && (v === null || (typeof v === "string" && v.length <= 64)))
+      if (typeof n === "string" && n.length <= 300 && (v === null || (typeof v === "string" && v.length <= 64)))
         return { name: n, value: v };
     }
   } catch {

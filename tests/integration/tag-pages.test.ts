@@ -200,3 +200,66 @@ describe("keyset pages", () => {
     expect([...counts.values()].every((c) => c === 1)).toBe(true);
   });
 });
+
+describe("repository pages", () => {
+  beforeAll(async () => {
+    // 30 repositories: different tag counts, sizes and dates; two without tags (never updated)
+    for (let i = 0; i < 30; i++) {
+      const name = `rp/${["alpha", "beta", "gamma"][i % 3]}-${i}`;
+      const pushed = await pusher.pushImage(
+        name,
+        Array.from({ length: 1 + (i % 4) }, (_, t) => `t${t}`),
+        {
+          layers: [await makeLayer([{ path: "f", content: "r".repeat(100 * ((i * 7) % 11)) }])],
+          config: { architecture: "amd64", os: "linux", created: `2024-0${1 + (i % 9)}-01T00:00:00Z` },
+        },
+      );
+      if (i % 15 === 0) await pusher.deleteManifest(name, pushed.digest);
+    }
+    await syncCache();
+  }, 300_000);
+
+  it("return every repository exactly once in every sort and direction, filtered by name and namespace", async () => {
+    const { listRepositories } = await import("@/lib/services/repositories");
+    const all = async (q: { sort: "name" | "updated" | "size" | "tags"; order?: "asc" | "desc"; q?: string; namespace?: string }) => {
+      const out: string[] = [];
+      let cursor: string | undefined;
+      for (let i = 0; i < 100; i++) {
+        const page = await listRepositories(SYSTEM, { ...q, limit: 4, cursor });
+        out.push(...page.items.map((r) => r.name));
+        if (!page.nextCursor) return { names: out, total: page.total };
+        cursor = page.nextCursor;
+      }
+      throw new Error("too many pages");
+    };
+    const everything = (await listRepositories(SYSTEM, { sort: "name", limit: 5000, namespace: "rp" })).items;
+    expect(everything).toHaveLength(30);
+    const key = { updated: "updatedAt", size: "sizeBytes", tags: "tagCount" } as const;
+    for (const sort of ["name", "updated", "size", "tags"] as const) {
+      for (const order of ["asc", "desc"] as const) {
+        const want = [...everything]
+          .sort((a, b) => {
+            if (sort === "name") return order === "asc" ? (a.name < b.name ? -1 : 1) : a.name < b.name ? 1 : -1;
+            const x = a[key[sort]];
+            const y = b[key[sort]];
+            if (x === null || y === null)
+              return x === y ? (order === "asc" ? (a.name < b.name ? -1 : 1) : a.name < b.name ? 1 : -1) : x === null ? 1 : -1;
+            const c = x < y ? -1 : x > y ? 1 : a.name < b.name ? -1 : 1;
+            return order === "asc" ? c : -c;
+          })
+          .map((r) => r.name);
+        const got = await all({ sort, order, namespace: "rp" });
+        expect(got.names, `${sort} ${order}`).toEqual(want);
+        expect(got.total).toBe(30);
+      }
+    }
+    const filtered = await all({ sort: "size", q: "BETA" });
+    expect(filtered.names.sort()).toEqual(
+      everything
+        .map((r) => r.name)
+        .filter((n) => n.includes("beta"))
+        .sort(),
+    );
+    expect(filtered.total).toBe(10);
+  });
+});
