@@ -853,7 +853,11 @@ class HttpRegistryClient implements RegistryClient {
    * RegistryErrors naming the realm, never the credentials.
    */
   private async tokenRequest(url: URL, authorization: string | null): Promise<TokenHttpResponse> {
-    const headers: Record<string, string> = { accept: "application/json", "accept-encoding": "identity", "user-agent": REGISTRY_USER_AGENT };
+    const headers: Record<string, string> = {
+      accept: "application/json",
+      "accept-encoding": "identity",
+      "user-agent": REGISTRY_USER_AGENT,
+    };
     if (authorization !== null) headers.authorization = authorization;
     const shown = describeRealm(url);
     const signal = AbortSignal.timeout(this.timeoutMs);

@@ -68,7 +68,9 @@ export async function receiveRegistryNotification(envelope: RegistryEnvelope): P
     void drainRegistryEvents().catch((e: unknown) => logger.warn("registry events: drain failed, the job retries", { error: String(e) }));
     // the events are stored: a failed enqueue only delays them until the next drain or sync
     const { enqueueRegistryEventsDrain } = await import("../jobs/registry-events");
-    await enqueueRegistryEventsDrain().catch((e: unknown) => logger.warn("registry events: could not queue the drain job", { error: String(e) }));
+    await enqueueRegistryEventsDrain().catch((e: unknown) =>
+      logger.warn("registry events: could not queue the drain job", { error: String(e) }),
+    );
   }
   return { events: envelope.events.length, ignored: envelope.events.length - events.length, stored };
 }
