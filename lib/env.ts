@@ -1,6 +1,7 @@
 // Every setting Layerscope reads, parsed once with zod. Nothing else reads process.env.
 // Documented in README "Configuration"; a bad value stops start-up with a message naming the variable.
 import { z } from "zod";
+import { parseCidr } from "./auth/client-address";
 import { usernameSchema } from "./auth/roles";
 import { type GcRunnerConfig, gcRunnerConfigFromEnv } from "./gc/config";
 import { isValidSchedule } from "./retention/schedule";
@@ -82,6 +83,15 @@ export const envSchema = z.object({
     .int()
     .min(0)
     .default(2 * 1024 ** 3),
+  // a layer whose tar decompresses to more bytes, or lists more entries, than this is skipped (gzip/zstd bombs)
+  LAYER_INDEX_MAX_UNCOMPRESSED_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(8 * 1024 ** 3),
+  LAYER_INDEX_MAX_ENTRIES: z.coerce.number().int().min(0).default(500_000),
+  // a failed layer may be re-queued by a viewer once per this many seconds (shared by every instance)
+  LAYER_INDEX_RETRY_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
   // index the layers of new tags after every sync, not only when someone opens the image
   LAYER_INDEX_BACKGROUND: boolDefaultTrue,
 
@@ -94,6 +104,13 @@ export const envSchema = z.object({
   LAYERSCOPE_ADMIN_USER: optionalString.pipe(usernameSchema.optional()),
   LAYERSCOPE_ADMIN_PASSWORD: optionalString.pipe(z.string().min(8, "must be at least 8 characters").optional()),
   LAYERSCOPE_ANONYMOUS_READ: bool,
+  // reverse proxies (addresses or CIDR ranges, IPv4 or IPv6) whose X-Forwarded-For is believed; unset: none,
+  // every request's address is its TCP peer
+  LAYERSCOPE_TRUSTED_PROXIES: commaList.pipe(
+    z.array(z.string().refine((c) => parseCidr(c) !== null, "must be comma-separated addresses or CIDR ranges (10.0.0.0/8, fd00::/8)")),
+  ),
+  // the longest an API token may live; tokens created with a longer or no expiry stop at this age
+  LAYERSCOPE_TOKEN_MAX_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
   // shared secret registry notifications must present (Authorization: Bearer <secret>); GC callbacks use GC_WEBHOOK_SECRET
   LAYERSCOPE_WEBHOOK_SECRET: optionalString.pipe(z.string().min(16, "must be at least 16 characters").optional()),
   // single sign-on through any OpenID Connect provider (all three set, or none)
@@ -113,12 +130,15 @@ export const envSchema = z.object({
   GC_REGISTRY_CONFIG: optionalString,
   GC_PRE_COMMAND: optionalString,
   GC_POST_COMMAND: optionalString,
+  // comma-separated variable names the exec runner's GC and hooks get besides PATH, HOME, LANG, LC_*, TZ, TMPDIR, REGISTRY_*
+  GC_ENV_PASSTHROUGH: optionalString,
   GC_TIMEOUT_MS: optionalString,
   GC_DOCKER_SOCKET: optionalString,
   GC_DOCKER_CONTAINER: optionalString,
   GC_DOCKER_COMMAND: optionalString,
   GC_WEBHOOK_URL: optionalString,
-  GC_WEBHOOK_SECRET: optionalString,
+  // required with GC_RUNNER=webhook (checked in parseEnv): without it anyone who learns a run id could post its result
+  GC_WEBHOOK_SECRET: optionalString.pipe(z.string().min(16, "must be at least 16 characters").optional()),
   GC_WEBHOOK_CALLBACK_URL: optionalString,
   GC_WEBHOOK_TIMEOUT_MS: optionalString,
   // cron (5 fields, UTC) or @hourly/@daily/@weekly; unset: GC runs only when someone starts it
@@ -154,6 +174,11 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   }
   if (d.GC_SCHEDULE && !isValidSchedule(d.GC_SCHEDULE)) {
     throw new EnvError("Invalid configuration:\n  GC_SCHEDULE: a 5-field cron expression (UTC) or @hourly, @daily, @weekly");
+  }
+  if (d.GC_RUNNER === "webhook" && !d.GC_WEBHOOK_SECRET) {
+    throw new EnvError(
+      "Invalid configuration:\n  GC_WEBHOOK_SECRET: required with GC_RUNNER=webhook (the operator's callback must present it in X-Layerscope-Secret)",
+    );
   }
   let gcRunner: GcRunnerConfig | null;
   try {

@@ -32,7 +32,18 @@ export type LayerEntry = {
   opaque: boolean;
 };
 
-export type LayerIndexErrorReason = "corrupt_compression" | "truncated" | "not_a_tar" | "too_many_entries" | "aborted";
+export type LayerIndexErrorReason =
+  | "corrupt_compression"
+  | "truncated"
+  | "not_a_tar"
+  | "too_many_entries"
+  | "too_large_uncompressed"
+  | "too_large"
+  | "larger_than_declared"
+  | "aborted";
+
+/** Reasons that are limits this instance chose, not faults of the blob: such a layer is "skipped", not "failed". */
+export const LIMIT_REASONS: ReadonlySet<LayerIndexErrorReason> = new Set(["too_many_entries", "too_large_uncompressed", "too_large"]);
 
 /** Why a layer blob could not be indexed (thrown by indexLayerStream; a source's own errors pass through). */
 export class LayerIndexError extends Error {

@@ -31,16 +31,22 @@ export const MANY_LAYERS = 50;
 const MiB = 1024 * 1024;
 
 export function findings({ config, merge }: FindingsInput): Finding[] {
-  const pairing = pairHistory(config.history, merge.layers.length);
-  const out: Finding[] = [
-    ...cacheFindings(merge),
-    ...wastedFindings(merge),
-    ...secretFileFindings(merge),
-    ...secretEnvFindings(config, pairing.steps),
-    ...rootUserFindings(config.user),
-    ...manyLayersFindings(merge.layers.length),
-    ...remoteAddFindings(pairing.steps),
-  ];
+  return sortFindings([...mergeFindings(merge), ...configFindings(config, merge.layers.length)]);
+}
+
+/** The findings that depend only on the layers' files: computed once with the merge and stored. */
+export function mergeFindings(merge: MergeResult): Finding[] {
+  return [...cacheFindings(merge), ...wastedFindings(merge), ...secretFileFindings(merge), ...manyLayersFindings(merge.layers.length)];
+}
+
+/** The findings that come from the image config and its history (`layerCount` pairs history with layers). */
+export function configFindings(config: FindingsInput["config"], layerCount: number): Finding[] {
+  const pairing = pairHistory(config.history, layerCount);
+  return [...secretEnvFindings(config, pairing.steps), ...rootUserFindings(config.user), ...remoteAddFindings(pairing.steps)];
+}
+
+/** Most severe first, then most bytes, then by id. */
+export function sortFindings(out: Finding[]): Finding[] {
   const rank: Record<FindingSeverity, number> = { critical: 0, warning: 1, info: 2 };
   return out.sort((a, b) => rank[a.severity] - rank[b.severity] || (b.bytes ?? 0) - (a.bytes ?? 0) || a.id.localeCompare(b.id));
 }

@@ -24,6 +24,15 @@ export type IndexLayerOptions = {
   batchSize?: number;
   /** Fails with "too_many_entries" once the layer has more entries than this. */
   maxEntries?: number;
+  /** Fails with "too_large_uncompressed" once the decompressed tar stream passes this many bytes. */
+  maxUncompressedBytes?: number;
+  /**
+   * The size the manifest declares for the blob: the source is cut off, with "larger_than_declared", as soon as it
+   * yields one byte more. A pusher's number is not a promise, so it is checked on the bytes actually read.
+   */
+  declaredBytes?: number;
+  /** Fails with "too_large" once more than this many bytes were read from the source (whatever was declared). */
+  maxBytes?: number;
   /** Fails with "aborted". Pass the same signal to whatever produces `source` so the download stops too. */
   signal?: AbortSignal;
 };
@@ -59,7 +68,10 @@ type Counters = { compressed: number; uncompressed: number };
  *   says, or a final partial 512-byte block). A tar that stops cleanly after an entry but lacks the two
  *   zero end blocks is accepted, like Go's archive/tar does: nothing distinguishes it from a complete one;
  * - not_a_tar: a header fails its checksum, or the stream is too short to hold one;
- * - too_many_entries, aborted.
+ * - larger_than_declared: the source yields more bytes than `declaredBytes` (read no further);
+ * - too_large, too_large_uncompressed, too_many_entries: past `maxBytes` (bytes read), `maxUncompressedBytes`
+ *   (decompressed bytes) or `maxEntries`;
+ * - aborted.
  * An empty source is an empty layer: 0 entries, no error.
  */
 export async function indexLayerStream(source: LayerSource, opts: IndexLayerOptions): Promise<LayerIndexSummary> {
@@ -68,7 +80,8 @@ export async function indexLayerStream(source: LayerSource, opts: IndexLayerOpti
   throwIfAborted(signal);
 
   const counters: Counters = { compressed: 0, uncompressed: 0 };
-  const { compression, chunks } = await detectCompression(readSource(source, counters, signal));
+  const limits: SourceLimits = { declaredBytes: opts.declaredBytes, maxBytes: opts.maxBytes };
+  const { compression, chunks } = await detectCompression(readSource(source, counters, limits, signal));
   // Iterated by hand so that neither the pump nor a for-await closes it behind our back: after a tar error
   // on a compressed layer it is read on to see whether the compression is what broke (see verifyCompression).
   const tar = decompress(compression, chunks)[Symbol.asyncIterator]();
@@ -82,7 +95,7 @@ export async function indexLayerStream(source: LayerSource, opts: IndexLayerOpti
   const extract = tarExtract(extractOptions);
   // Errors from the source itself are passed through untouched; this tells them apart from tar-stream's.
   const upstream: Upstream = { error: undefined, decompression: null };
-  const pumped = pump(tar, extract, counters, upstream);
+  const pumped = pump(tar, extract, counters, upstream, opts.maxUncompressedBytes);
 
   const onAbort = () => extract.destroy(abortedError(signal));
   signal?.addEventListener("abort", onAbort, { once: true });
@@ -162,12 +175,22 @@ type Upstream = {
 };
 
 /** Feeds the decompressed tar into extract, honouring its backpressure; never rejects (errors destroy extract). */
-async function pump(tar: AsyncIterator<Uint8Array>, extract: Extract, counters: Counters, upstream: Upstream): Promise<void> {
+async function pump(
+  tar: AsyncIterator<Uint8Array>,
+  extract: Extract,
+  counters: Counters,
+  upstream: Upstream,
+  maxUncompressedBytes: number | undefined,
+): Promise<void> {
   try {
     for (let next = await tar.next(); !next.done; next = await tar.next()) {
       // Extract was destroyed by the consumer, an abort or a parse error: stop pulling; the consumer closes tar.
       if (extract.destroying) return;
       counters.uncompressed += next.value.byteLength;
+      // Checked before the bytes reach the parser: a gzip bomb stops within one decompressed chunk of the cap.
+      if (maxUncompressedBytes !== undefined && counters.uncompressed > maxUncompressedBytes) {
+        throw new LayerIndexError("too_large_uncompressed", `layer decompresses to more than ${maxUncompressedBytes} bytes`);
+      }
       if (!extract.write(next.value)) await drained(extract);
     }
     if (!extract.destroying) extract.end(null);
@@ -214,11 +237,25 @@ function drained(extract: Extract): Promise<void> {
   });
 }
 
-async function* readSource(source: LayerSource, counters: Counters, signal: AbortSignal | undefined): AsyncGenerator<Uint8Array> {
+type SourceLimits = { declaredBytes: number | undefined; maxBytes: number | undefined };
+
+async function* readSource(
+  source: LayerSource,
+  counters: Counters,
+  limits: SourceLimits,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<Uint8Array> {
   for await (const chunk of source as AsyncIterable<Uint8Array | string>) {
     throwIfAborted(signal);
     if (typeof chunk === "string") throw new TypeError("layer source yielded a string: read it as bytes (no encoding)");
     counters.compressed += chunk.byteLength;
+    // Before the chunk is passed on: nothing past the declared size (or the limit) is ever decompressed or parsed.
+    if (limits.declaredBytes !== undefined && counters.compressed > limits.declaredBytes) {
+      throw new LayerIndexError("larger_than_declared", `blob larger than its declared size of ${limits.declaredBytes} bytes`);
+    }
+    if (limits.maxBytes !== undefined && counters.compressed > limits.maxBytes) {
+      throw new LayerIndexError("too_large", `blob larger than LAYER_INDEX_MAX_BYTES (${limits.maxBytes} bytes)`);
+    }
     if (chunk.byteLength > 0) yield chunk;
   }
 }

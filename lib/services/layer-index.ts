@@ -1,10 +1,9 @@
 // Indexing a layer blob: stream it from the registry, list its tar entries into Postgres in
 // batches, never write layer content anywhere. Runs as the layer-index job; one blob at a time.
 import "server-only";
-import { Readable, Transform } from "node:stream";
 import { getDb } from "../db/client";
 import { getEnv } from "../env";
-import { type LayerEntry, LayerIndexError } from "../layers/entries";
+import { type LayerEntry, LayerIndexError, LIMIT_REASONS } from "../layers/entries";
 import { indexLayerStream } from "../layers/tar-index";
 import { logger } from "../log";
 import { RegistryError } from "../registry/errors";
@@ -51,10 +50,23 @@ export async function queueUnindexedLayers(): Promise<string[]> {
   return queued;
 }
 
+/** A failed layer a caller asked to re-queue again too soon. */
+export type RefusedRequeue = { digest: string; retryAfterSeconds: number };
+
+export type MarkPendingOptions = {
+  /**
+   * Re-queue a failed (or stale running) layer at most once per this many seconds, counted in Postgres so it
+   * holds across instances; layers refused are added to `refused`. Without it (background jobs) no limit.
+   */
+  retryWindowSeconds?: number;
+  refused?: RefusedRequeue[];
+};
+
 /** Layer blobs the index is waiting for, ready for the job: a row per digest (pending unless known). */
 export async function markLayersPending(
   layers: { digest: string; mediaType: string; sizeBytes: number }[],
   repository: string,
+  opts: MarkPendingOptions = {},
 ): Promise<string[]> {
   const db = getDb();
   const max = getEnv().LAYER_INDEX_MAX_BYTES;
@@ -78,6 +90,26 @@ export async function markLayersPending(
       repository,
       bytesRead: 0n,
     };
+    if (row && opts.retryWindowSeconds !== undefined && opts.retryWindowSeconds > 0) {
+      // One conditional UPDATE: of two instances re-queueing at once, Postgres lets exactly one through.
+      const now = new Date();
+      const cutoff = new Date(now.getTime() - opts.retryWindowSeconds * 1000);
+      const requeued = await db.layerIndex.updateMany({
+        where: { digest: l.digest, status: row.status, OR: [{ requeuedAt: null }, { requeuedAt: { lt: cutoff } }] },
+        data: { ...data, queuedAt: now, requeuedAt: now },
+      });
+      if (requeued.count === 0) {
+        const current = await db.layerIndex.findUnique({ where: { digest: l.digest } });
+        if (current?.status === "pending") queue.push(l.digest); // someone else re-queued it just now
+        const last = current?.requeuedAt?.getTime() ?? now.getTime();
+        const retryAfterSeconds = Math.max(1, Math.ceil((last + opts.retryWindowSeconds * 1000 - now.getTime()) / 1000));
+        opts.refused?.push({ digest: l.digest, retryAfterSeconds });
+        continue;
+      }
+      known.set(l.digest, { ...row, ...data, queuedAt: now, requeuedAt: now });
+      if (!tooBig) queue.push(l.digest);
+      continue;
+    }
     const saved = await db.layerIndex.upsert({
       where: { digest: l.digest },
       create: { digest: l.digest, ...data },
@@ -98,6 +130,7 @@ export async function indexLayerBlob(digest: string): Promise<void> {
   });
   if (claimed.count === 0) return; // done, skipped, or another worker has it
   const row = await db.layerIndex.findUniqueOrThrow({ where: { digest } });
+  const env = getEnv();
   const started = Date.now();
   let bytesRead = 0;
   let lastProgress = 0;
@@ -105,18 +138,21 @@ export async function indexLayerBlob(digest: string): Promise<void> {
   try {
     await db.layerFile.deleteMany({ where: { digest } }); // rows of an earlier failed attempt
     const { body } = await sharedRegistry().openBlob(row.repository, digest);
-    // counted on the way through (a "data" listener would switch the stream to flowing mode and
-    // defeat the indexer's backpressure)
-    const counted = Readable.fromWeb(body as import("node:stream/web").ReadableStream<Uint8Array>).pipe(
-      new Transform({
-        transform(chunk: Buffer, _enc, done) {
-          bytesRead += chunk.length;
-          done(null, chunk);
-        },
-      }),
-    );
-    const result = await indexLayerStream(counted, {
+    // counted on the way through, pulled chunk by chunk (the indexer's backpressure reaches the socket); when
+    // the indexer stops early the loop's return cancels the body, so the rest is never downloaded
+    async function* counted(): AsyncGenerator<Uint8Array> {
+      for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+        bytesRead += chunk.byteLength;
+        yield chunk;
+      }
+    }
+    const result = await indexLayerStream(counted(), {
       mediaType: row.mediaType,
+      // the manifest's number, checked on the bytes read: a blob may not be longer than it said
+      declaredBytes: Number(row.compressedBytes),
+      maxBytes: env.LAYER_INDEX_MAX_BYTES,
+      maxUncompressedBytes: env.LAYER_INDEX_MAX_UNCOMPRESSED_BYTES,
+      maxEntries: env.LAYER_INDEX_MAX_ENTRIES,
       onBatch: async (entries: LayerEntry[]) => {
         // one statement per batch with a column array each (unnest): far cheaper than binding
         // eleven parameters per row
@@ -157,8 +193,14 @@ export async function indexLayerBlob(digest: string): Promise<void> {
     logger.info("layer indexed", { digest, entries: result.entries, ms: Date.now() - started });
   } catch (e) {
     const reason = failureReason(e);
-    logger.warn("layer index failed", { digest, reason });
+    // a limit of this instance (entries, decompressed bytes, bytes read) is not the blob's fault: skipped, and
+    // not re-queued by a viewer's retry; a blob longer than declared, corrupt or missing has failed
+    const status = e instanceof LayerIndexError && LIMIT_REASONS.has(e.reason) ? "skipped" : "failed";
+    logger.warn("layer index failed", { digest, reason, status });
     await db.layerFile.deleteMany({ where: { digest } });
-    await db.layerIndex.update({ where: { digest }, data: { status: "failed", error: reason.slice(0, 1000), finishedAt: new Date() } });
+    await db.layerIndex.update({
+      where: { digest },
+      data: { status, error: reason.slice(0, 1000), finishedAt: new Date(), bytesRead: BigInt(bytesRead) },
+    });
   }
 }

@@ -1,22 +1,19 @@
 // What an image's layers put on disk, read from the layer file index: per-layer changes, the
-// merged file system, wasted space. Merges are computed from immutable rows (blobs never change),
-// so a merge is cached in memory by its list of layer digests.
+// merged file system, wasted space. The merged trees are stored once per list of layers (a chain,
+// see layer-chains.ts): every view reads pages of SQL rows, never every row of every layer.
 import "server-only";
 import { z } from "zod";
 import type { Caller } from "../auth/caller";
 import { getDb } from "../db/client";
+import { getEnv } from "../env";
 import { AppError } from "../http/errors";
 import { enqueueLayerIndex } from "../jobs/layer-index";
-import { efficiency as computeEfficiency } from "../layers/efficiency";
-import type { LayerEntry } from "../layers/entries";
-import { findings } from "../layers/findings";
+import { configFindings, sortFindings } from "../layers/findings";
 import { createdByOf, instructionFromCreatedBy, pairHistory } from "../layers/history";
-import { type MergeResult, mergeLayers } from "../layers/merge";
-import { directorySizes } from "../layers/tree";
 import { parseImageConfig } from "../oci/config";
 import type { ManifestDetail } from "./api-types";
-import { decodeCursor, nextCursorFor } from "./cursor";
-import { markLayersPending } from "./layer-index";
+import { chainFiles, chainSummary, compareChains, readyChain } from "./layer-chains";
+import { markLayersPending, type RefusedRequeue } from "./layer-index";
 import { authorize } from "./permissions";
 import { getManifestDetail } from "./repositories";
 
@@ -55,12 +52,35 @@ export async function resolveImage(caller: Caller, repository: string, reference
 
 export type IndexStatus = "pending" | "running" | "done" | "failed" | "skipped";
 
-/** Queues the index of every layer of the image not indexed yet (202 for the route). */
+/** A failed layer was re-queued less than LAYER_INDEX_RETRY_SECONDS ago (the route adds Retry-After). */
+function reindexRateLimited(refused: RefusedRequeue[]): AppError {
+  const retryAfterSeconds = Math.max(...refused.map((r) => r.retryAfterSeconds));
+  const what = refused.length === 1 ? "a failed layer of this image was" : `${refused.length} failed layers of this image were`;
+  return new AppError("rate_limited", `${what} re-queued moments ago: try again in ${retryAfterSeconds} s`, {
+    retryAfterSeconds,
+    layers: refused.map((r) => r.digest),
+  });
+}
+
+/** The seconds to wait when `e` is requestLayerIndex's refusal, else null. */
+export function reindexRetryAfter(e: unknown): number | null {
+  if (!(e instanceof AppError) || e.code !== "rate_limited") return null;
+  const details = e.details as { retryAfterSeconds?: unknown } | undefined;
+  return typeof details?.retryAfterSeconds === "number" ? details.retryAfterSeconds : null;
+}
+
+/**
+ * Queues the index of every layer of the image not indexed yet (202 for the route). Any viewer may, so a
+ * failed layer is re-queued at most once per LAYER_INDEX_RETRY_SECONDS: a second retry within the window is
+ * refused (429) once the layers that may go are queued.
+ */
 export async function requestLayerIndex(caller: Caller, repository: string, reference: string, platform?: string) {
   authorize(caller, "repository:read", repository);
   const image = await resolveImage(caller, repository, reference, platform);
-  const queue = await markLayersPending(image.layers, repository);
+  const refused: RefusedRequeue[] = [];
+  const queue = await markLayersPending(image.layers, repository, { retryWindowSeconds: getEnv().LAYER_INDEX_RETRY_SECONDS, refused });
   for (const digest of queue) await enqueueLayerIndex(digest);
+  if (refused.length > 0) throw reindexRateLimited(refused);
   return { digest: image.digest, queued: queue.length, layers: await listLayers(caller, repository, image.digest) };
 }
 
@@ -104,39 +124,6 @@ export async function listLayers(caller: Caller, repository: string, reference: 
   });
 }
 
-// ---- merges --------------------------------------------------------------------------------
-
-const MERGE_CACHE_SIZE = 8;
-const merges = new Map<string, Promise<MergeResult>>();
-
-async function loadEntries(digest: string): Promise<LayerEntry[]> {
-  const rows = await getDb().layerFile.findMany({ where: { digest }, orderBy: { seq: "asc" } });
-  return rows.map((r) => ({
-    path: r.path,
-    type: r.type as LayerEntry["type"],
-    size: Number(r.size),
-    mode: r.mode,
-    uid: Number(r.uid),
-    gid: Number(r.gid),
-    linkTarget: r.linkTarget,
-    whiteout: r.whiteout,
-    opaque: r.opaque,
-  }));
-}
-
-/** The merge of these layers (bottom first); every one must be indexed. */
-async function mergeOf(digests: string[]): Promise<MergeResult> {
-  const key = digests.join(",");
-  let m = merges.get(key);
-  if (!m) {
-    m = (async () => mergeLayers(await Promise.all(digests.map(async (digest) => ({ digest, entries: await loadEntries(digest) })))))();
-    m.catch(() => merges.delete(key));
-    merges.set(key, m);
-    if (merges.size > MERGE_CACHE_SIZE) merges.delete(merges.keys().next().value as string);
-  }
-  return m;
-}
-
 async function indexedImage(caller: Caller, repository: string, reference: string, platform?: string) {
   const image = await resolveImage(caller, repository, reference, platform);
   const rows = await getDb().layerIndex.findMany({ where: { digest: { in: image.layers.map((l) => l.digest) } } });
@@ -160,82 +147,65 @@ export const filesQuery = imageQuery.extend({
 });
 export type FilesQuery = z.infer<typeof filesQuery>;
 
-type FileItem = {
-  path: string;
-  type: LayerEntry["type"];
-  sizeBytes: number;
-  mode: number;
-  linkTarget: string | null;
-  change: "added" | "modified" | "removed" | "unchanged";
-  layer: string;
-};
-
 function normalizeDir(p: string): string {
   return p.replace(/^\/+|\/+$/g, "");
 }
 
-function inDir(path: string, dir: string, recursive: boolean): boolean {
-  if (dir === "") return recursive || !path.includes("/");
-  if (!path.startsWith(`${dir}/`)) return false;
-  return recursive || !path.slice(dir.length + 1).includes("/");
+// Keyset cursors: the last path of the page (paths are unique within a view), base64url.
+function encodePathCursor(path: string): string {
+  return Buffer.from(JSON.stringify({ p: path })).toString("base64url");
 }
 
-/** Files of the merged file system, or of the file system as one layer left it (with that layer's changes). */
+function decodePathCursor(cursor: string | undefined): string | null {
+  if (!cursor) return null;
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+    if (parsed && typeof parsed === "object" && "p" in parsed && typeof parsed.p === "string") return parsed.p;
+  } catch {
+    // fall through to the error below
+  }
+  throw new AppError("bad_request", "cursor is not valid: use the nextCursor value of a previous page");
+}
+
+/**
+ * Files of the merged file system, or of the file system as one layer left it (with that layer's changes):
+ * one page (at most `limit`, enforced by the query schema) of SQL rows, keyset-paged in path byte order.
+ */
 export async function listFiles(caller: Caller, repository: string, reference: string, q: FilesQuery) {
   const image = await indexedImage(caller, repository, reference, q.platform);
   const digests = image.layers.map((l) => l.digest);
   const top = q.layer === "merged" ? digests.length - 1 : digests.indexOf(q.layer);
   if (top < 0) throw new AppError("not_found", `${q.layer} is not a layer of ${repository}@${image.digest}`);
-  const merge = await mergeOf(digests.slice(0, top + 1));
+  const id = await readyChain(digests.slice(0, top + 1));
   const dir = normalizeDir(q.path);
-  const recursive = q.recursive === "true";
-  const changed = new Map((merge.changes[top] ?? []).map((c) => [c.path, c]));
-
-  // directory sizes over the whole tree at this layer: a directory's size is the bytes under it
-  const dirBytes = directorySizes(Array.from(merge.final.values(), (f) => f.entry));
-  const item = (path: string, entry: LayerEntry, layer: number, change: FileItem["change"]): FileItem => ({
-    path,
-    type: entry.type,
-    sizeBytes: entry.type === "dir" ? (dirBytes.get(path) ?? 0) : entry.size,
-    mode: entry.mode,
-    linkTarget: entry.linkTarget,
-    change,
-    layer: digests[layer] ?? "",
+  const page = await chainFiles(id, {
+    view: q.layer === "merged" ? "merged" : q.changes,
+    top,
+    dir,
+    recursive: q.recursive === "true",
+    after: decodePathCursor(q.cursor),
+    limit: q.limit,
   });
-
-  const changeOf = merge.changes.map((cs) => new Map(cs.map((c) => [c.path, c.change])));
-  const items: FileItem[] = [];
-  if (q.layer !== "merged" && q.changes === "only") {
-    for (const c of changed.values()) if (inDir(c.path, dir, recursive)) items.push(item(c.path, c.entry, top, c.change));
-  } else {
-    for (const [path, f] of merge.final) {
-      if (!inDir(path, dir, recursive)) continue;
-      const c = changed.get(path);
-      const change = q.layer === "merged" ? (changeOf[f.layer]?.get(path) ?? "added") : (c?.change ?? "unchanged");
-      items.push(item(path, f.entry, f.layer, change === "removed" ? "unchanged" : change));
-    }
-    if (q.layer !== "merged") {
-      for (const c of changed.values())
-        if (c.change === "removed" && inDir(c.path, dir, recursive)) items.push(item(c.path, c.entry, top, "removed"));
-    }
-  }
-  items.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  const offset = decodeCursor(q.cursor);
-  const page = items.slice(offset, offset + q.limit);
-  return { layer: q.layer, path: dir, total: items.length, items: page, nextCursor: nextCursorFor(offset, page.length, items.length) };
+  return {
+    layer: q.layer,
+    path: dir,
+    total: page.total,
+    items: page.items.map((i) => ({ ...i, layer: digests[i.layer] ?? "" })),
+    nextCursor: page.more && page.last !== null ? encodePathCursor(page.last) : null,
+  };
 }
 
 export async function getEfficiency(caller: Caller, repository: string, reference: string, platform?: string) {
   const image = await indexedImage(caller, repository, reference, platform);
   const digests = image.layers.map((l) => l.digest);
-  const e = computeEfficiency(await mergeOf(digests));
+  const { efficiency: e } = await chainSummary(await readyChain(digests));
   return {
     digest: image.digest,
     totalBytes: e.totalBytes,
     finalBytes: e.finalBytes,
     wastedBytes: e.wastedBytes,
     efficiency: e.efficiency,
-    wasted: e.wasted.slice(0, 500).map((w) => ({ path: w.path, bytes: w.bytes, layers: w.layers.map((i) => digests[i] ?? "") })),
+    wasted: e.wasted.map((w) => ({ path: w.path, bytes: w.bytes, layers: w.layers.map((i) => digests[i] ?? "") })),
     formula:
       "efficiency = finalBytes / totalBytes; totalBytes = bytes of every file version in every layer; wastedBytes = bytes of versions a later layer overwrote or removed (each version once)",
   };
@@ -249,8 +219,8 @@ export async function getFindings(caller: Caller, repository: string, reference:
     : null;
   if (!config) throw new AppError("not_found", `the config of ${repository}@${image.digest} is not cached yet`);
   const info = parseImageConfig(config.raw);
-  const merge = await mergeOf(image.layers.map((l) => l.digest));
-  return { digest: image.digest, items: findings({ config: info, merge }) };
+  const { findings } = await chainSummary(await readyChain(image.layers.map((l) => l.digest)));
+  return { digest: image.digest, items: sortFindings([...findings, ...configFindings(info, image.layers.length)]) };
 }
 
 export const compareQuery = imageQuery.extend({
@@ -259,8 +229,6 @@ export const compareQuery = imageQuery.extend({
   limit: z.coerce.number().int().min(1).max(10_000).default(2000),
 });
 export type CompareQuery = z.infer<typeof compareQuery>;
-
-type FileSide = { path: string; type: LayerEntry["type"]; sizeBytes: number };
 
 /**
  * Two images of a repository side by side: which layer blobs they share and which are only in
@@ -294,36 +262,19 @@ export async function compareImages(caller: Caller, repository: string, q: Compa
       files: { indexed: false, added: [], removed: [], modified: [], truncated: false },
     };
   }
-  const [a, b] = await Promise.all([mergeOf(fromDigests), mergeOf(toDigests)]);
-  const view = (e: LayerEntry, path: string): FileSide => ({ path, type: e.type, sizeBytes: e.size });
-  const added: FileSide[] = [];
-  const removed: FileSide[] = [];
-  const modified: { path: string; type: LayerEntry["type"]; fromBytes: number; toBytes: number }[] = [];
-  for (const [path, f] of b.final) {
-    const old = a.final.get(path);
-    if (!old) added.push(view(f.entry, path));
-    else if (
-      old.entry.type !== f.entry.type ||
-      old.entry.size !== f.entry.size ||
-      old.entry.mode !== f.entry.mode ||
-      old.entry.linkTarget !== f.entry.linkTarget
-    ) {
-      modified.push({ path, type: f.entry.type, fromBytes: old.entry.size, toBytes: f.entry.size });
-    }
-  }
-  for (const [path, f] of a.final) if (!b.final.has(path)) removed.push(view(f.entry, path));
-  const byPath = (x: { path: string }, y: { path: string }) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0);
-  const truncated = Math.max(added.length, removed.length, modified.length) > q.limit;
+  const [fromChain, toChain] = await Promise.all([readyChain(fromDigests), readyChain(toDigests)]);
+  const diff = await compareChains(fromChain, toChain, q.limit);
+  const truncated = Math.max(diff.counts.added, diff.counts.removed, diff.counts.modified) > q.limit;
   return {
     from: side(q.from, from),
     to: side(q.to, to),
     layers,
     files: {
       indexed: true,
-      counts: { added: added.length, removed: removed.length, modified: modified.length },
-      added: added.sort(byPath).slice(0, q.limit),
-      removed: removed.sort(byPath).slice(0, q.limit),
-      modified: modified.sort(byPath).slice(0, q.limit),
+      counts: diff.counts,
+      added: diff.added,
+      removed: diff.removed,
+      modified: diff.modified,
       truncated,
     },
   };

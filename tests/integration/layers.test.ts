@@ -3,9 +3,19 @@
 // changes, wasted bytes and efficiency equal what is computed by hand below; bad layers fail
 // with a reason and leave nothing behind.
 import { execFileSync } from "node:child_process";
+import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { SYSTEM } from "@/lib/auth/caller";
-import { type Layer, type LayerFile, MediaType, makeLayer, RegistryPusher, sha256Digest } from "../fixtures/images";
+import {
+  type Layer,
+  type LayerFile,
+  MediaType,
+  makeConfig,
+  makeLayer,
+  manifestBytes,
+  RegistryPusher,
+  sha256Digest,
+} from "../fixtures/images";
 import { type RunningRegistry, startRegistry } from "../fixtures/registry";
 import { configureEnv, freshDatabase } from "./helpers";
 
@@ -40,6 +50,9 @@ beforeAll(async () => {
     REGISTRY_URL: registry.url,
     DATABASE_URL: await freshDatabase(inject("databaseUrl"), "layers"),
     LAYER_INDEX_MAX_BYTES: String(300 * 1024 * 1024),
+    // above what the good layers below need (20,000 entries, 200 MB), below the bombs'
+    LAYER_INDEX_MAX_ENTRIES: "25000",
+    LAYER_INDEX_MAX_UNCOMPRESSED_BYTES: String(250 * 1024 * 1024),
     LOG_LEVEL: "error",
   });
 
@@ -246,5 +259,167 @@ describe("layer index on the real registry", () => {
     const { getDb } = await import("@/lib/db/client");
     const row = await getDb().layerIndex.findUniqueOrThrow({ where: { digest: `sha256:${"e".repeat(64)}` } });
     expect(row).toMatchObject({ status: "skipped", error: expect.stringContaining("LAYER_INDEX_MAX_BYTES") });
+  });
+
+  /** Pushes a one-layer image whose manifest declares `declaredSize` for the layer, whatever the blob's length. */
+  async function pushDeclaring(repository: string, blob: Buffer, declaredSize: number) {
+    const config = makeConfig({ architecture: "amd64", os: "linux", created: "2024-05-01T00:00:00Z", diffIds: [sha256Digest(blob)] });
+    await pusher.pushBlob(repository, config.blob);
+    const layer = await pusher.pushBlob(repository, blob);
+    const body = manifestBytes({
+      schemaVersion: 2,
+      mediaType: MediaType.ociManifest,
+      config: { mediaType: MediaType.ociConfig, digest: config.digest, size: config.size },
+      layers: [{ mediaType: MediaType.ociLayerGzip, digest: layer.digest, size: declaredSize }],
+    });
+    const res = await fetch(`${registry.url}/v2/${repository}/manifests/v1`, {
+      method: "PUT",
+      headers: { "Content-Type": MediaType.ociManifest },
+      body: new Uint8Array(body),
+    });
+    expect(res.status).toBe(201); // the registry takes the pusher's number as it is
+    return layer.digest;
+  }
+
+  /** Every row written to layer_files, counted per digest by a statement trigger (rows of a failed layer are deleted after). */
+  async function countInsertedRows() {
+    const { getDb } = await import("@/lib/db/client");
+    await getDb().$executeRawUnsafe(`CREATE TABLE IF NOT EXISTS test_inserted (digest text, n int)`);
+    await getDb().$executeRawUnsafe(`CREATE OR REPLACE FUNCTION test_count_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN INSERT INTO test_inserted SELECT digest, count(*) FROM new_rows GROUP BY digest; RETURN NULL; END $$`);
+    await getDb().$executeRawUnsafe(`CREATE OR REPLACE TRIGGER test_count_inserted AFTER INSERT ON layer_files
+      REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION test_count_inserted()`);
+    return async (digest: string) => {
+      const [row] = await getDb().$queryRaw<
+        { n: number }[]
+      >`SELECT coalesce(sum(n), 0)::int AS n FROM test_inserted WHERE digest = ${digest}`;
+      return row?.n ?? 0;
+    };
+  }
+
+  it("fails a blob longer than its manifest declares (read no further than the declared size), and keeps no rows", async () => {
+    const real = await makeLayer([{ path: "a.txt", content: bytes(100) }]);
+    const digest = await pushDeclaring("layers/liar", real.blob, 1);
+    await indexImage("layers/liar", "v1");
+    const { getDb } = await import("@/lib/db/client");
+    const row = await getDb().layerIndex.findUniqueOrThrow({ where: { digest } });
+    expect(row.status).toBe("failed");
+    expect(row.error).toMatch(/larger_than_declared: blob larger than its declared size of 1 bytes/);
+    expect(row.fileCount).toBeNull();
+    expect(await getDb().layerFile.count({ where: { digest } })).toBe(0);
+  });
+
+  it("skips a gzip layer of more entries than LAYER_INDEX_MAX_ENTRIES, having written no more rows than the cap", async () => {
+    const inserted = await countInsertedRows();
+    // 40,000 empty files: a small gzip that lists far more rows than the cap of 25,000
+    const bomb = await makeLayer(Array.from({ length: 40_000 }, (_, i) => ({ path: `b/${i}`, content: "" })));
+    expect(bomb.blob.length).toBeLessThan(2 * 1024 * 1024);
+    await pusher.pushImage("layers/bomb", ["v1"], {
+      layers: [bomb],
+      config: { architecture: "amd64", os: "linux", created: "2024-05-01T00:00:00Z" },
+    });
+    await indexImage("layers/bomb", "v1");
+    const { getDb } = await import("@/lib/db/client");
+    const row = await getDb().layerIndex.findUniqueOrThrow({ where: { digest: bomb.digest } });
+    expect(row).toMatchObject({ status: "skipped", error: expect.stringMatching(/^too_many_entries: layer has more than 25000 entries/) });
+    expect(await inserted(bomb.digest)).toBeGreaterThan(0);
+    expect(await inserted(bomb.digest)).toBeLessThanOrEqual(25_000);
+    expect(await getDb().layerFile.count({ where: { digest: bomb.digest } })).toBe(0);
+  }, 120_000);
+
+  it("skips a gzip bomb past LAYER_INDEX_MAX_UNCOMPRESSED_BYTES and says so", async () => {
+    // one 300 MiB file of zeros as a few hundred KB of gzip: gzip members concatenate, so one compressed
+    // 16 MiB run of zeros is repeated instead of compressing 300 MiB here
+    const size = 300 * 1024 * 1024;
+    const header = (await makeLayer([{ path: "zeros", content: "" }], { compression: "none" })).tar.subarray(0, 512);
+    const tarHeader = Buffer.from(header);
+    tarHeader.write(size.toString(8).padStart(11, "0"), 124, "ascii"); // size field, then fix the checksum
+    tarHeader.fill(0x20, 148, 156);
+    const sum = tarHeader.reduce((s, b) => s + b, 0);
+    tarHeader.write(`${sum.toString(8).padStart(6, "0")}\0 `, 148, "ascii");
+    const run = gzipSync(Buffer.alloc(16 * 1024 * 1024));
+    const blob = Buffer.concat([
+      gzipSync(tarHeader),
+      ...Array.from({ length: size / (16 * 1024 * 1024) }, () => run),
+      gzipSync(Buffer.alloc(1024)),
+    ]);
+    const digest = await pushDeclaring("layers/zeros", blob, blob.length);
+    await indexImage("layers/zeros", "v1");
+    const { getDb } = await import("@/lib/db/client");
+    const row = await getDb().layerIndex.findUniqueOrThrow({ where: { digest } });
+    expect(row).toMatchObject({
+      status: "skipped",
+      error: expect.stringMatching(/^too_large_uncompressed: layer decompresses to more than 262144000 bytes/),
+    });
+    expect(await getDb().layerFile.count({ where: { digest } })).toBe(0);
+  }, 120_000);
+
+  it("re-queues a failed layer once per LAYER_INDEX_RETRY_SECONDS, whoever asks", async () => {
+    const { markLayersPending } = await import("@/lib/services/layer-index");
+    const { requestLayerIndex, resolveImage } = await import("@/lib/services/layers");
+    const { getDb } = await import("@/lib/db/client");
+    const image = await resolveImage(SYSTEM, "layers/liar", "v1");
+    const digest = image.layers[0]?.digest as string;
+    expect((await getDb().layerIndex.findUniqueOrThrow({ where: { digest } })).status).toBe("failed");
+    const fail = () => getDb().layerIndex.update({ where: { digest }, data: { status: "failed" } });
+
+    const refused: { digest: string; retryAfterSeconds: number }[] = [];
+    expect(await markLayersPending(image.layers, "layers/liar", { retryWindowSeconds: 60, refused })).toEqual([digest]);
+    expect(refused).toEqual([]);
+    await fail(); // it fails again at once
+    expect(await markLayersPending(image.layers, "layers/liar", { retryWindowSeconds: 60, refused })).toEqual([]);
+    expect(refused).toEqual([{ digest, retryAfterSeconds: expect.any(Number) }]);
+    expect(refused[0]?.retryAfterSeconds).toBeGreaterThan(55);
+    expect((await getDb().layerIndex.findUniqueOrThrow({ where: { digest } })).status).toBe("failed");
+    // the API answers 429 with the seconds to wait (the route sends them as Retry-After)
+    const error = await requestLayerIndex(SYSTEM, "layers/liar", "v1").then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({
+      code: "rate_limited",
+      status: 429,
+      details: { retryAfterSeconds: expect.any(Number), layers: [digest] },
+    });
+    // the window is kept in Postgres: once it has passed (as another instance would see it), one more retry goes
+    await getDb().layerIndex.update({ where: { digest }, data: { requeuedAt: new Date(Date.now() - 61_000) } });
+    expect(await markLayersPending(image.layers, "layers/liar", { retryWindowSeconds: 60 })).toEqual([digest]);
+  });
+
+  it("pages a listing in SQL: every entry exactly once across pages, each page at most the limit", async () => {
+    const { listFiles } = await import("@/lib/services/layers");
+    const { filesQuery } = await import("@/lib/services/layers");
+    // the 20,000-entry layer of layers/hostile, merged with the others
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    let total = 0;
+    do {
+      const page = await listFiles(SYSTEM, "layers/hostile", "v1", filesQuery.parse({ recursive: "true", limit: "3000", cursor }));
+      expect(page.items.length).toBeLessThanOrEqual(3000);
+      seen.push(...page.items.map((i) => i.path));
+      total = page.total;
+      cursor = page.nextCursor ?? undefined;
+      pages++;
+    } while (cursor);
+    expect(seen.length).toBe(total);
+    expect(new Set(seen).size).toBe(total);
+    expect(total).toBeGreaterThan(20_000);
+    expect(pages).toBe(Math.ceil(total / 3000));
+    // one directory, page by page too
+    const dir = await listFiles(SYSTEM, "layers/hostile", "v1", filesQuery.parse({ path: "many/d7", limit: "150" }));
+    expect(dir.total).toBe(200);
+    expect(dir.items).toHaveLength(150);
+    const rest = await listFiles(
+      SYSTEM,
+      "layers/hostile",
+      "v1",
+      filesQuery.parse({ path: "many/d7", limit: "150", cursor: dir.nextCursor }),
+    );
+    expect(rest.items).toHaveLength(50);
+    expect(rest.nextCursor).toBeNull();
+    expect(new Set([...dir.items, ...rest.items].map((i) => i.path)).size).toBe(200);
+    // the server refuses pages above its bound
+    expect(() => filesQuery.parse({ limit: "100000" })).toThrow();
   });
 });

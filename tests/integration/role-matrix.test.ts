@@ -9,10 +9,11 @@ import { type RunningRegistry, startRegistry } from "../fixtures/registry";
 import { configureEnv, freshDatabase } from "./helpers";
 import { basic, bearer, callRoute, discoverRoutes, discoverServerActions, type Method, sessionCookie } from "./route-harness";
 
-type Rule = "public" | "viewer" | "self" | "editor" | "admin" | "webhook" | "none" | "authjs";
+type Rule = "public" | "viewer" | "self" | "session" | "editor" | "admin" | "webhook" | "none" | "authjs";
 
 // The expected minimum role of every route. `self` = any signed-in user acting on their own
-// account; `none` = refused for everyone (405); `authjs` = Auth.js's own sign-in endpoints.
+// account; `session` = the same, but only from a signed-in browser session (tokens and Basic → 403);
+// `none` = refused for everyone (405); `authjs` = Auth.js's own sign-in endpoints.
 const EXPECTED: Record<string, Rule> = {
   "GET /api/auth/[...nextauth]": "authjs",
   "POST /api/auth/[...nextauth]": "authjs",
@@ -30,12 +31,14 @@ const EXPECTED: Record<string, Rule> = {
   "POST /api/v1/gc": "admin",
   "GET /api/v1/gc/[id]": "admin",
   // the operator's automation reports back with the shared secret (checked in the handler)
-  "POST /api/v1/gc/callback/[id]": "public",
+  // the GC operator's callback: GC_WEBHOOK_SECRET in X-Layerscope-Secret, which no caller below presents
+  "POST /api/v1/gc/callback/[id]": "webhook",
   "GET /api/v1/health": "public",
   "GET /api/v1/me": "viewer",
   "POST /api/v1/me/password": "self",
   "GET /api/v1/me/tokens": "self",
-  "POST /api/v1/me/tokens": "self",
+  // a token must not mint tokens: only a signed-in session creates them
+  "POST /api/v1/me/tokens": "session",
   "DELETE /api/v1/me/tokens/[id]": "self",
   "GET /api/v1/namespaces": "viewer",
   "GET /api/v1/repositories": "viewer",
@@ -60,10 +63,14 @@ const EXPECTED: Record<string, Rule> = {
   "GET /api/v1/users": "admin",
   "POST /api/v1/users": "admin",
   "PATCH /api/v1/users/[id]": "admin",
+  "GET /api/v1/users/[id]/tokens": "admin",
+  "DELETE /api/v1/users/[id]/tokens": "admin",
+  "DELETE /api/v1/users/[id]/tokens/[tokenId]": "admin",
   "POST /api/v1/webhooks/registry": "webhook",
 };
 
 const WEBHOOK_SECRET = "matrix-webhook-secret-0123456789";
+const GC_WEBHOOK_SECRET = "matrix-gc-webhook-secret-0123456789";
 const AUTH_SECRET = "matrix-auth-secret-0123456789abcdef0123456789";
 const PASSWORD = "correct horse battery";
 
@@ -73,12 +80,15 @@ let registry: RunningRegistry;
 let viewerId = 0;
 
 /** Concrete params, URL and body for a route pattern. */
-function sample(route: string): { url: string; params: Record<string, string | string[] | undefined>; body?: unknown } {
+function sample(route: string, method?: Method): { url: string; params: Record<string, string | string[] | undefined>; body?: unknown } {
   switch (route) {
     case "/api/v1/repositories/[...path]":
       return { url: "/api/v1/repositories/demo/app/tags", params: { path: ["demo", "app", "tags"] } };
     case "/api/registry/v2/[[...path]]":
       return { url: "/api/registry/v2/_catalog", params: { path: ["_catalog"] } };
+    // a valid body: the session-only check runs in the service, after the body is parsed
+    case "/api/v1/me/tokens":
+      return { url: route, params: {}, body: { name: "matrix" } };
     case "/api/v1/me/tokens/[id]":
       return { url: "/api/v1/me/tokens/999999", params: { id: "999999" } };
     case "/api/v1/retention/[id]":
@@ -94,6 +104,13 @@ function sample(route: string): { url: string; params: Record<string, string | s
       };
     case "/api/v1/users/[id]":
       return { url: `/api/v1/users/${viewerId}`, params: { id: String(viewerId) }, body: {} };
+    // GET lists the viewer's tokens; the DELETEs name a user that does not exist (the matrix's own tokens must keep working)
+    case "/api/v1/users/[id]/tokens":
+      return method === "GET"
+        ? { url: `/api/v1/users/${viewerId}/tokens`, params: { id: String(viewerId) } }
+        : { url: "/api/v1/users/999999/tokens", params: { id: "999999" } };
+    case "/api/v1/users/[id]/tokens/[tokenId]":
+      return { url: "/api/v1/users/999999/tokens/999999", params: { id: "999999", tokenId: "999999" } };
     default:
       return { url: route, params: {}, body: {} };
   }
@@ -106,6 +123,7 @@ beforeAll(async () => {
     REGISTRY_URL: registry.url,
     AUTH_SECRET,
     LAYERSCOPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    GC_WEBHOOK_SECRET,
     LOG_LEVEL: "error",
   });
   const { createUser } = await import("@/lib/services/users");
@@ -151,6 +169,7 @@ function expectedOutcome(rule: Rule, who: Identity): "allowed" | 401 | 403 | 405
   if (who.role === null) return 401;
   if (rule === "none") return 405;
   if (rule === "viewer" || rule === "self") return "allowed";
+  if (rule === "session") return who.label.endsWith("(session)") ? "allowed" : 403;
   return rank[who.role] >= rank[rule] ? "allowed" : 403;
 }
 
@@ -174,12 +193,12 @@ describe("role matrix", () => {
         const rule = EXPECTED[`${method} ${r.route}`];
         if (!rule || rule === "authjs") continue;
         for (const who of identities) {
-          const s = sample(r.route);
+          const s = sample(r.route, method as Method);
           const res = await callRoute(r.file, method as Method, { url: s.url, params: s.params, headers: who.headers, body: s.body });
           const want = expectedOutcome(rule, who);
           const got = res.status;
           const ok = want === "allowed" ? got !== 401 && got !== 403 && got !== 500 : got === want;
-          if (!ok) failures.push(`${method} ${s.url} as ${who.label}: ${got}, expected ${want} — ${await res.text()}`);
+          if (!ok) failures.push(`${method} ${s.url} as ${who.label}: ${got}, expected ${want} — ${await res.clone().text()}`);
           if (want !== "allowed" && want !== 405) {
             const body = (await res
               .clone()
@@ -201,5 +220,16 @@ describe("role matrix", () => {
     expect((await send(bearer("wrong-secret-wrong-secret-0000"))).status).toBe(401);
     expect((await send(bearer(WEBHOOK_SECRET))).status).toBe(202);
     expect((await send(bearer(WEBHOOK_SECRET), { events: "nope" })).status).toBe(400);
+  });
+
+  it("lets the GC operator's callback in only with GC_WEBHOOK_SECRET (not the registry's secret)", async () => {
+    const file = routes.find((r) => r.route === "/api/v1/gc/callback/[id]")?.file as string;
+    const s = sample("/api/v1/gc/callback/[id]");
+    const send = (headers: Record<string, string>) => callRoute(file, "POST", { url: s.url, params: s.params, headers, body: s.body });
+    expect((await send({})).status).toBe(401);
+    expect((await send({ "X-Layerscope-Secret": WEBHOOK_SECRET })).status).toBe(401);
+    expect((await send(bearer(GC_WEBHOOK_SECRET))).status).toBe(401);
+    // the secret passes; no run waits for this id
+    expect((await send({ "X-Layerscope-Secret": GC_WEBHOOK_SECRET })).status).toBe(404);
   });
 });

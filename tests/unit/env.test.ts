@@ -67,4 +67,16 @@ describe("parseEnv", () => {
     expect(() => parseEnv({ LAYERSCOPE_ADMIN_USER: "root", LAYERSCOPE_ADMIN_PASSWORD: "short" })).toThrow("LAYERSCOPE_ADMIN_PASSWORD");
     expect(() => parseEnv({ OIDC_ISSUER: "https://sso.example.com" })).toThrow("OIDC_ISSUER");
   });
+
+  it("refuses to start the webhook GC runner without a GC_WEBHOOK_SECRET of at least 16 characters", () => {
+    const webhook = {
+      GC_RUNNER: "webhook",
+      GC_WEBHOOK_URL: "https://ops.example.com/hooks/gc",
+      GC_WEBHOOK_CALLBACK_URL: "https://layerscope.example.com/api/v1/gc/callback",
+    };
+    expect(() => parseEnv(webhook)).toThrow(/GC_WEBHOOK_SECRET: required with GC_RUNNER=webhook/);
+    expect(() => parseEnv({ ...webhook, GC_WEBHOOK_SECRET: " " })).toThrow(/GC_WEBHOOK_SECRET: required/);
+    expect(() => parseEnv({ ...webhook, GC_WEBHOOK_SECRET: "change-me" })).toThrow(/GC_WEBHOOK_SECRET: must be at least 16/);
+    expect(parseEnv({ ...webhook, GC_WEBHOOK_SECRET: "a-long-enough-shared-secret" }).gcRunner).toMatchObject({ kind: "webhook" });
+  });
 });

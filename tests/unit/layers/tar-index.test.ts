@@ -423,3 +423,73 @@ describe("indexLayerStream: damaged blobs", () => {
     expect(error.message).toContain("after 1 entries");
   });
 });
+
+describe("indexLayerStream: limits on what the pusher declared and on what the blob expands to", () => {
+  /** A source that counts what the indexer pulled from it, and can go on forever. */
+  function counting(data: Uint8Array, repeatForever = false) {
+    const state = { pulled: 0 };
+    async function* source(): AsyncGenerator<Uint8Array> {
+      do {
+        for (let offset = 0; offset < data.byteLength; offset += 4096) {
+          const chunk = data.subarray(offset, offset + 4096);
+          state.pulled += chunk.byteLength;
+          yield chunk;
+        }
+      } while (repeatForever);
+    }
+    return { state, source: source() };
+  }
+
+  it("stops with larger_than_declared once a stream yields more than its declared size, reading no further", async () => {
+    const blob = gzip(await makeTar([{ name: "a.txt", content: "a".repeat(100) }]));
+    const error = await expectReason(indexAll(blob, { declaredBytes: 1 }), "larger_than_declared");
+    expect(error.message).toMatch(/blob larger than its declared size of 1 bytes/);
+    // an endless stream: the indexer must stop on its own, a chunk past the declared size
+    const endless = counting(await makeTar([{ name: "x", content: "x".repeat(10_000) }]), true);
+    await expectReason(indexAll(endless.source, { declaredBytes: 20_000 }), "larger_than_declared");
+    expect(endless.state.pulled).toBeLessThanOrEqual(20_000 + 4096);
+    // exactly the declared size is fine
+    expect((await indexAll(blob, { declaredBytes: blob.byteLength })).entries).toBe(1);
+  });
+
+  it("stops with too_large once the bytes read pass maxBytes, whatever was declared", async () => {
+    const tar = await makeTar([{ name: "big.bin", content: Buffer.alloc(64 * 1024, 1) }]);
+    const source = counting(tar);
+    await expectReason(indexAll(source.source, { declaredBytes: tar.byteLength, maxBytes: 10_000 }), "too_large");
+    expect(source.state.pulled).toBeLessThanOrEqual(10_000 + 4096);
+    expect((await indexAll(tar, { maxBytes: tar.byteLength })).entries).toBe(1);
+  });
+
+  it("stops a gzip bomb with too_large_uncompressed near the cap, not after inflating all of it", async () => {
+    // 64 MiB of zeros gzip to ~64 KiB
+    const bomb = gzip(await makeTar([{ name: "zeros", content: Buffer.alloc(64 * 1024 * 1024) }]));
+    expect(bomb.byteLength).toBeLessThan(200 * 1024);
+    const source = counting(bomb);
+    const error = await expectReason(indexAll(source.source, { maxUncompressedBytes: 1024 * 1024 }), "too_large_uncompressed");
+    expect(error.message).toMatch(/more than 1048576 bytes/);
+    // 1 MiB of output needs only a few KiB of this input: the rest was never read
+    expect(source.state.pulled).toBeLessThan(bomb.byteLength / 2);
+    expect((await indexAll(bomb, { maxUncompressedBytes: 65 * 1024 * 1024 })).entries).toBe(1);
+  });
+
+  it("stops a zstd layer past maxUncompressedBytes too", async () => {
+    const frame = zstdRawFrame(await makeTar([{ name: "z", content: Buffer.alloc(512 * 1024, 3) }]));
+    await expectReason(indexAll(frame, { maxUncompressedBytes: 100_000 }), "too_large_uncompressed");
+  });
+
+  it("stops a gzip layer of many tiny entries at maxEntries, having handed over no more than the cap", async () => {
+    const blob = gzip(await makeTar(Array.from({ length: 5000 }, (_, i) => ({ name: `d/f${i}`, content: "" }))));
+    let handed = 0;
+    await expectReason(
+      indexAll(blob, {
+        maxEntries: 1200,
+        batchSize: 500,
+        onBatch: async (batch) => {
+          handed += batch.length;
+        },
+      }),
+      "too_many_entries",
+    );
+    expect(handed).toBeLessThanOrEqual(1200);
+  });
+});

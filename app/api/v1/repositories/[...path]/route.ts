@@ -1,5 +1,5 @@
 import { AppError } from "@/lib/http/errors";
-import { json, pathSegments, route } from "@/lib/http/route";
+import { errorResponse, json, pathSegments, route } from "@/lib/http/route";
 import { splitRepositoryPath } from "@/lib/oci/reference";
 import { tagListQuery } from "@/lib/services/api-types";
 import { getManifestUsage } from "@/lib/services/blob-usage";
@@ -12,6 +12,7 @@ import {
   imageQuery,
   listFiles,
   listLayers,
+  reindexRetryAfter,
   requestLayerIndex,
 } from "@/lib/services/layers";
 import { listRelatedArtifacts } from "@/lib/services/related";
@@ -63,5 +64,14 @@ export const GET = route({ auth: "viewer", params: pathSegments }, async ({ req,
 export const POST = route({ auth: "viewer", params: pathSegments }, async ({ req, caller, params }) => {
   const image = imagePath(params.path);
   if (image?.view !== "index") throw new AppError("not_found", "unknown endpoint: POST /repositories/<name>/manifests/<reference>/index");
-  return json(await requestLayerIndex(caller, image.name, image.reference, imageQuery.parse(query(req)).platform), 202);
+  try {
+    return json(await requestLayerIndex(caller, image.name, image.reference, imageQuery.parse(query(req)).platform), 202);
+  } catch (e) {
+    // the wrapper's error shape, plus the header a client waits on; any other error goes to the wrapper
+    const retryAfter = reindexRetryAfter(e);
+    if (retryAfter === null || !(e instanceof AppError)) throw e;
+    const res = errorResponse(e);
+    res.headers.set("Retry-After", String(retryAfter));
+    return res;
+  }
 });
