@@ -1,6 +1,10 @@
-// Runs once when the Next.js server starts: start this instance's job workers (sync, …).
+// Runs once when the Next.js server starts, in the process that serves requests: mark each request with
+// its socket address, then start this instance's job workers (sync, …).
 export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
+  // first: from here on route handlers can tell the TCP peer from a client-sent X-Forwarded-For
+  const { installPeerHeader } = await import("./lib/auth/peer");
+  installPeerHeader();
   const { getEnv } = await import("./lib/env");
   const { bootstrapAdmin } = await import("./lib/services/users");
   const { logger } = await import("./lib/log");

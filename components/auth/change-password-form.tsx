@@ -1,24 +1,27 @@
 "use client";
 
-import { useMutation } from "@tanstack/react-query";
+import { useMutation, useQuery } from "@tanstack/react-query";
 import { signOut } from "next-auth/react";
 import { type FormEvent, useState } from "react";
 import { errorMessage, FormError } from "@/components/forms/form-message";
 import { TextField } from "@/components/forms/text-field";
 import { Button } from "@/components/ui/button";
-import { changePasswordOptions, pageHrefs } from "@/lib/queries";
+import { pluralize } from "@/components/ui/format";
+import { changePasswordOptions, myTokensOptions, pageHrefs } from "@/lib/queries";
 import { password as passwordSchema } from "@/lib/services/api-types";
 
 type Field = "current" | "next" | "confirm";
 
-/** Changing the password ends every session, this one included: on success, sign in again. */
+/** Changing the password ends every session, this one included, and revokes every API token: on success, sign in again. */
 export function ChangePasswordForm() {
   const change = useMutation(changePasswordOptions());
+  const tokens = useQuery(myTokensOptions());
+  const tokenCount = tokens.data?.items.length ?? 0;
   const [current, setCurrent] = useState("");
   const [next, setNext] = useState("");
   const [confirm, setConfirm] = useState("");
   const [errors, setErrors] = useState<Partial<Record<Field, string>>>({});
-  const [signingOut, setSigningOut] = useState(false);
+  const [signingOut, setSigningOut] = useState<string | null>(null);
 
   function onSubmit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
@@ -33,24 +36,29 @@ export function ChangePasswordForm() {
     change.mutate(
       { currentPassword: current, newPassword: next },
       {
-        onSuccess: () => {
-          setSigningOut(true);
+        onSuccess: ({ tokensRevoked }) => {
+          setSigningOut(
+            tokensRevoked > 0
+              ? `Password changed; ${pluralize(tokensRevoked, "API token")} ${tokensRevoked === 1 ? "was" : "were"} revoked. Signing you out…`
+              : "Password changed. Signing you out…",
+          );
           void signOut({ callbackUrl: `${pageHrefs.login}?changed=1` });
         },
       },
     );
   }
 
-  const busy = change.isPending || signingOut;
+  const busy = change.isPending || signingOut !== null;
   return (
     <form onSubmit={onSubmit} noValidate className="max-w-sm space-y-4">
       <p className="text-sm text-zinc-600 dark:text-zinc-400">
-        This signs you out everywhere, here too: you sign in again with the new password. API tokens keep working.
+        This signs you out everywhere, here too: you sign in again with the new password. It also revokes{" "}
+        {tokenCount > 0 ? `your ${pluralize(tokenCount, "API token")}` : "any API tokens you have"}: scripts need new ones.
       </p>
       {change.isError ? <FormError>{errorMessage(change.error)}</FormError> : null}
       {signingOut ? (
         <p role="status" className="text-sm text-zinc-700 dark:text-zinc-300">
-          Password changed. Signing you out…
+          {signingOut}
         </p>
       ) : null}
       <TextField

@@ -9,10 +9,10 @@ import { Select, type SelectOption } from "@/components/ui/select";
 import { createTokenOptions } from "@/lib/queries";
 import { NewTokenSecret } from "./new-token-secret";
 
-type Expiry = "never" | "30" | "90" | "365";
+type Expiry = "30" | "90" | "365";
 
+// no "never": the server caps every token at LAYERSCOPE_TOKEN_MAX_DAYS (365 unless the operator chose less)
 const EXPIRIES: SelectOption<Expiry>[] = [
-  { value: "never", label: "Never" },
   { value: "30", label: "In 30 days" },
   { value: "90", label: "In 90 days" },
   { value: "365", label: "In 365 days" },
@@ -37,7 +37,7 @@ export function CreateTokenForm() {
     setNameError(null);
     setShown(null);
     create.mutate(
-      { name: trimmed, expiresInDays: expiry === "never" ? null : Number(expiry) },
+      { name: trimmed, expiresInDays: Number(expiry) },
       {
         onSuccess: (created) => {
           setShown({ name: created.item.name, token: created.token, origin: window.location.origin });

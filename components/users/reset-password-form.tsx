@@ -5,11 +5,21 @@ import { type FormEvent, useState } from "react";
 import { errorMessage, FormError } from "@/components/forms/form-message";
 import { TextField } from "@/components/forms/text-field";
 import { Button } from "@/components/ui/button";
+import { pluralize } from "@/components/ui/format";
 import { updateUserOptions } from "@/lib/queries";
 import { password as passwordSchema, type UserItem } from "@/lib/services/api-types";
 
-/** An admin sets a new password for someone; their sessions end, their API tokens keep working. */
-export function ResetPasswordForm({ user, onDone, onCancel }: { user: UserItem; onDone: () => void; onCancel: () => void }) {
+/** An admin sets a new password for someone; their sessions end and their API tokens are revoked. */
+export function ResetPasswordForm({
+  user,
+  onDone,
+  onCancel,
+}: {
+  user: UserItem;
+  /** with how many API tokens the reset revoked */
+  onDone: (tokensRevoked: number) => void;
+  onCancel: () => void;
+}) {
   const queryClient = useQueryClient();
   const update = useMutation(updateUserOptions(queryClient));
   const [password, setPassword] = useState("");
@@ -23,7 +33,7 @@ export function ResetPasswordForm({ user, onDone, onCancel }: { user: UserItem; 
       return;
     }
     setFieldError(null);
-    update.mutate({ id: user.id, body: { password: parsed.data } }, { onSuccess: onDone });
+    update.mutate({ id: user.id, body: { password: parsed.data } }, { onSuccess: (updated) => onDone(updated.tokensRevoked) });
   }
 
   return (
@@ -37,7 +47,9 @@ export function ResetPasswordForm({ user, onDone, onCancel }: { user: UserItem; 
           required
           minLength={8}
           autoFocus
-          hint="At least 8 characters. Signs them out everywhere."
+          hint={`At least 8 characters. Signs them out everywhere${
+            user.activeTokens > 0 ? ` and revokes their ${pluralize(user.activeTokens, "API token")}` : " and revokes any API tokens"
+          }.`}
           error={fieldError}
           value={password}
           onChange={(e) => setPassword(e.target.value)}

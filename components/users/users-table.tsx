@@ -15,10 +15,11 @@ import { updateUserOptions } from "@/lib/queries";
 import type { UserItem } from "@/lib/services/api-types";
 import { GrantsEditor, ROLE_OPTIONS } from "./grants-editor";
 import { ResetPasswordForm } from "./reset-password-form";
+import { UserTokens } from "./user-tokens";
 
 const COLUMNS = 7;
 
-type Panel = "password" | "grants" | null;
+type Panel = "password" | "grants" | "tokens" | null;
 
 function UserRow({ user, isSelf }: { user: UserItem; isSelf: boolean }) {
   const queryClient = useQueryClient();
@@ -28,6 +29,7 @@ function UserRow({ user, isSelf }: { user: UserItem; isSelf: boolean }) {
   const [notice, setNotice] = useState<string | null>(null);
   const passwordButton = useRef<HTMLButtonElement>(null);
   const grantsButton = useRef<HTMLButtonElement>(null);
+  const tokensButton = useRef<HTMLButtonElement>(null);
   const panelId = useId();
 
   const pendingRole = update.isPending ? update.variables?.body.role : undefined;
@@ -53,7 +55,7 @@ function UserRow({ user, isSelf }: { user: UserItem; isSelf: boolean }) {
   }
 
   function close(message: string | null) {
-    const trigger = panel === "password" ? passwordButton : grantsButton;
+    const trigger = panel === "password" ? passwordButton : panel === "tokens" ? tokensButton : grantsButton;
     setPanel(null);
     setNotice(message);
     trigger.current?.focus();
@@ -128,6 +130,16 @@ function UserRow({ user, isSelf }: { user: UserItem; isSelf: boolean }) {
             >
               Edit grants<span className="sr-only"> of {name}</span>
             </button>
+            <button
+              ref={tokensButton}
+              type="button"
+              className={buttonClass("ghost", "sm")}
+              aria-expanded={panel === "tokens"}
+              aria-controls={panel === "tokens" ? panelId : undefined}
+              onClick={() => toggle("tokens")}
+            >
+              API tokens ({user.activeTokens})<span className="sr-only"> of {name}</span>
+            </button>
           </div>
         </td>
       </tr>
@@ -140,11 +152,21 @@ function UserRow({ user, isSelf }: { user: UserItem; isSelf: boolean }) {
               {panel === "password" ? (
                 <ResetPasswordForm
                   user={user}
-                  onDone={() => close(`The password of ${name} was reset and their sessions ended.`)}
+                  onDone={(tokensRevoked) =>
+                    close(
+                      `The password of ${name} was reset: their sessions ended${
+                        tokensRevoked > 0
+                          ? ` and ${pluralize(tokensRevoked, "API token")} ${tokensRevoked === 1 ? "was" : "were"} revoked`
+                          : ""
+                      }.`,
+                    )
+                  }
                   onCancel={() => close(null)}
                 />
               ) : panel === "grants" ? (
                 <GrantsEditor user={user} onDone={() => close(`Grants of ${name} saved.`)} onCancel={() => close(null)} />
+              ) : panel === "tokens" ? (
+                <UserTokens user={user} onDone={close} />
               ) : null}
             </div>
           </td>

@@ -6,6 +6,8 @@ import { getEnv } from "../env";
 import { AppError } from "../http/errors";
 import { authenticateToken } from "../services/tokens";
 import { authenticatePassword, authenticateSession } from "../services/users";
+import { type Cidr, clientAddress, parseCidrs } from "./client-address";
+import { peerAddress } from "./peer";
 import type { Grant, Role } from "./roles";
 
 export type CallerVia = "session" | "token" | "basic";
@@ -39,14 +41,25 @@ export function authSecret(): string {
   return secret;
 }
 
-/** Where the request came from, for audit rows and login throttling (first X-Forwarded-For hop). */
-export function clientIp(headers: Headers): string | null {
-  const forwarded = headers.get("x-forwarded-for")?.split(",")[0]?.trim();
-  const ip = forwarded || headers.get("x-real-ip")?.trim();
-  return ip ? ip.slice(0, 64) : null;
+let trusted: { from: readonly string[]; cidrs: Cidr[] } | undefined;
+
+function trustedProxies(): Cidr[] {
+  const from = getEnv().LAYERSCOPE_TRUSTED_PROXIES;
+  if (trusted?.from !== from) trusted = { from, cidrs: parseCidrs(from) };
+  return trusted.cidrs;
 }
 
-export type SessionClaims = { uid: number; sv: number };
+/**
+ * Where the request came from, for audit rows and sign-in throttling: the TCP peer, or behind a
+ * proxy listed in LAYERSCOPE_TRUSTED_PROXIES the right-most X-Forwarded-For hop that is not one of
+ * them. Always a valid IP address, or null when the peer is unknown (handlers called in-process).
+ */
+export function clientIp(headers: Headers): string | null {
+  return clientAddress({ peer: peerAddress(headers), forwardedFor: headers.get("x-forwarded-for"), trusted: trustedProxies() });
+}
+
+/** `sid` names one sign-in (sessions from before it was added have none); `exp` is the cookie's expiry (seconds). */
+export type SessionClaims = { uid: number; sv: number; sid?: string; exp?: number };
 
 /** The session cookie's claims, or null without a valid one. */
 export async function readSession(headers: Headers): Promise<SessionClaims | null> {
@@ -56,7 +69,8 @@ export async function readSession(headers: Headers): Promise<SessionClaims | nul
   );
   const uid = token?.uid;
   const sv = token?.sv;
-  return typeof uid === "number" && typeof sv === "number" ? { uid, sv } : null;
+  if (typeof uid !== "number" || typeof sv !== "number") return null;
+  return { uid, sv, ...(typeof token?.sid === "string" ? { sid: token.sid } : {}) };
 }
 
 function decodeBasic(value: string): { username: string; password: string } {

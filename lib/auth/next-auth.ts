@@ -1,13 +1,14 @@
 // Auth.js (next-auth v5): the sign-in endpoints under /api/auth and the session cookie. Who a
 // cookie belongs to is read back by lib/auth/caller.ts, which re-checks the user on every request.
 import "server-only";
+import { randomUUID } from "node:crypto";
 import NextAuth, { CredentialsSignin, type NextAuthConfig } from "next-auth";
 import Credentials from "next-auth/providers/credentials";
 import { z } from "zod";
 import { getEnv } from "../env";
 import { AppError } from "../http/errors";
 import { logger } from "../log";
-import { authenticatePassword, sessionClaimsFor, upsertOidcUser, userIdForOidcSubject } from "../services/users";
+import { authenticatePassword, endSession, sessionClaimsFor, upsertOidcUser, userIdForOidcSubject } from "../services/users";
 import { authSecret, clientIp, SESSION_COOKIE } from "./caller";
 import { idTokenSignatureValid } from "./id-token";
 
@@ -109,13 +110,28 @@ function config(): NextAuthConfig {
             account.provider === "oidc" ? await userIdForOidcSubject(`${env.OIDC_ISSUER}#${account.providerAccountId}`) : Number(user?.id);
           if (id === null || !Number.isSafeInteger(id)) return null;
           const claims = await sessionClaimsFor(id);
-          return { ...token, uid: claims.uid, sv: claims.sv };
+          // sid names this sign-in, so that signing out can end it (and only it) on the server
+          return { ...token, uid: claims.uid, sv: claims.sv, sid: randomUUID() };
         }
         return token;
       },
       session({ session }) {
         // the browser learns who it is from /api/v1/me, not from the session endpoint
         return session;
+      },
+    },
+    events: {
+      // a cookie is valid until it expires unless the server remembers otherwise: signing out records
+      // the session as ended, so a copy of this cookie stops working (the user's other sessions do not)
+      async signOut(message) {
+        const token = "token" in message ? message.token : null;
+        if (typeof token?.uid !== "number" || typeof token.sv !== "number") return;
+        await endSession({
+          uid: token.uid,
+          sv: token.sv,
+          ...(typeof token.sid === "string" ? { sid: token.sid } : {}),
+          ...(typeof token.exp === "number" ? { exp: token.exp } : {}),
+        });
       },
     },
     logger: {

@@ -26,6 +26,8 @@ import {
   me,
   type NamespaceList,
   namespaceList,
+  type PasswordChanged,
+  passwordChanged,
   type RepositoryList,
   type RepositoryListQuery,
   type RetentionPolicyView,
@@ -52,8 +54,10 @@ import {
   tagList,
   tagSort,
   tokenList,
+  type UpdatedUser,
   type UserItem,
   type UserList,
+  updatedUser,
   type updateUserBody,
   userItem,
   userList,
@@ -445,6 +449,8 @@ export const queryKeys = {
   me: () => ["me"] as const,
   users: () => ["users"] as const,
   myTokens: () => ["tokens"] as const,
+  /** An admin's view of someone's tokens (under the users prefix: user changes refresh it). */
+  userTokens: (userId: number) => ["users", userId, "tokens"] as const,
   audit: (params: AuditListParams) => ["audit", params] as const,
   setup: () => ["setup"] as const,
   /** `platform` picks the image of an index; null for a plain image. */
@@ -550,13 +556,21 @@ export async function postUser(body: CreateUserInput): Promise<UserItem> {
   return parseJson(await sendJson(apiPaths.users, "POST", body), apiPaths.users, userItem);
 }
 
-export async function patchUser(id: number, body: UpdateUserInput): Promise<UserItem> {
-  return parseJson(await sendJson(apiPaths.user(id), "PATCH", body), apiPaths.user(id), userItem);
+/** A password reset in `body` also answers how many of the user's API tokens it revoked. */
+export async function patchUser(id: number, body: UpdateUserInput): Promise<UpdatedUser> {
+  return parseJson(await sendJson(apiPaths.user(id), "PATCH", body), apiPaths.user(id), updatedUser);
 }
 
-/** 204. Every session of the user ends, this one too: the caller signs in again. */
-export async function postPassword(body: ChangePasswordInput): Promise<void> {
-  await sendJson(apiPaths.myPassword, "POST", body);
+/** Every session of the user ends, this one too (the caller signs in again), and every API token is revoked. */
+export async function postPassword(body: ChangePasswordInput): Promise<PasswordChanged> {
+  return parseJson(await sendJson(apiPaths.myPassword, "POST", body), apiPaths.myPassword, passwordChanged);
+}
+
+export const fetchUserTokens = (userId: number, signal?: AbortSignal): Promise<TokenList> =>
+  getJson(apiPaths.userTokens(userId), tokenList, signal);
+
+export async function deleteUserToken({ userId, tokenId }: { userId: number; tokenId: number }): Promise<void> {
+  await sendJson(apiPaths.userToken(userId, tokenId), "DELETE");
 }
 
 /** The response holds the token's secret: show it once, never cache it. */
@@ -939,7 +953,7 @@ export function updateUserOptions(queryClient: QueryClient) {
   return mutationOptions({
     mutationKey: ["users", "update"],
     mutationFn: ({ id, body }: { id: number; body: UpdateUserInput }) => patchUser(id, body),
-    onSuccess: (updated) => {
+    onSuccess: ({ tokensRevoked: _, ...updated }) => {
       // the row changes at once; the refetch below confirms it
       queryClient.setQueryData(queryKeys.users(), (list: UserList | undefined) =>
         list ? { items: list.items.map((u) => (u.id === updated.id ? updated : u)) } : list,
@@ -963,6 +977,19 @@ export function createTokenOptions(queryClient: QueryClient) {
     mutationKey: ["tokens", "create"],
     mutationFn: postToken,
     onSuccess: () => queryClient.invalidateQueries({ queryKey: queryKeys.roots.tokens }),
+  });
+}
+
+export function userTokensOptions(userId: number) {
+  return queryOptions({ queryKey: queryKeys.userTokens(userId), queryFn: ({ signal }) => fetchUserTokens(userId, signal) });
+}
+
+/** An admin revokes someone's token; the users list (active token counts) refreshes too. */
+export function revokeUserTokenOptions(queryClient: QueryClient) {
+  return mutationOptions({
+    mutationKey: ["users", "tokens", "revoke"],
+    mutationFn: deleteUserToken,
+    onSettled: () => queryClient.invalidateQueries({ queryKey: queryKeys.roots.users }),
   });
 }
 

@@ -21,6 +21,8 @@ export const apiPaths = {
   myToken: (id: number) => `/api/v1/me/tokens/${id}`,
   users: "/api/v1/users",
   user: (id: number) => `/api/v1/users/${id}`,
+  userTokens: (id: number) => `/api/v1/users/${id}/tokens`,
+  userToken: (id: number, tokenId: number) => `/api/v1/users/${id}/tokens/${tokenId}`,
   audit: "/api/v1/audit",
   setup: "/api/v1/setup",
   deletionPreview: "/api/v1/deletions/preview",

@@ -246,10 +246,18 @@ export const userItem = z.object({
   grants: z.array(grant),
   createdAt: z.string(),
   lastLoginAt: z.string().nullable(),
+  /** API tokens that still work (not revoked, not expired) */
+  activeTokens: z.number().int(),
 });
 export type UserItem = z.infer<typeof userItem>;
 export const userList = z.object({ items: z.array(userItem) });
 export type UserList = z.infer<typeof userList>;
+/** `PATCH /api/v1/users/<id>`: the user, and how many API tokens a password reset revoked. */
+export const updatedUser = userItem.extend({ tokensRevoked: z.number().int() });
+export type UpdatedUser = z.infer<typeof updatedUser>;
+/** `POST /api/v1/me/password`: a password change revokes every API token of the account. */
+export const passwordChanged = z.object({ tokensRevoked: z.number().int() });
+export type PasswordChanged = z.infer<typeof passwordChanged>;
 
 export const tokenItem = z.object({
   id: z.number().int(),
@@ -299,7 +307,7 @@ export const updateUserBody = z
     name: z.string().trim().max(128).nullable().optional(),
     role: role.optional(),
     disabled: z.boolean().optional(),
-    /** an admin's reset: the user's sessions and nothing else are invalidated */
+    /** an admin's reset: the user's sessions end and their API tokens are revoked */
     password: password.optional(),
     grants: z.array(grantInput).max(100).optional(),
   })
@@ -308,7 +316,8 @@ export type UpdateUserBody = z.infer<typeof updateUserBody>;
 export const changePasswordBody = z.object({ currentPassword: z.string().min(1).max(1024), newPassword: password });
 export const createTokenBody = z.object({
   name: z.string().trim().min(1).max(64),
-  expiresInDays: z.number().int().min(1).max(3650).nullable().default(null),
+  // absent or null: the longest LAYERSCOPE_TOKEN_MAX_DAYS allows
+  expiresInDays: z.number().int().min(1).max(3650).nullable().optional(),
 });
 export const setupBody = z.object({ username: usernameInput, password });
 

@@ -5,20 +5,16 @@ import type { Caller, CallerVia, SessionClaims, UserCaller } from "../auth/calle
 import { hashPassword, verifyAgainstNothing, verifyPassword } from "../auth/password";
 import { type Grant, heldPermissions, type Role, roleFromGroups } from "../auth/roles";
 import { getDb } from "../db/client";
-import type { User } from "../db/generated/client";
+import type { Prisma, User } from "../db/generated/client";
 import { getEnv } from "../env";
 import { AppError } from "../http/errors";
 import { logger } from "../log";
-import type { CreateUserBody, Me, UpdateUserBody, UserItem, UserList } from "./api-types";
+import type { CreateUserBody, Me, PasswordChanged, UpdatedUser, UpdateUserBody, UserItem, UserList } from "./api-types";
 import { auditActor, recordAudit } from "./audit";
+import { beginAttempt, finishAttempt } from "./login-throttle";
 import { authorize, principal, requireUser } from "./permissions";
 
 type UserWithGrants = User & { grants: { pattern: string; role: Role }[] };
-
-// Sign-in throttling, counted from the audit log so that it holds across instances.
-const THROTTLE_WINDOW_MS = 15 * 60 * 1000;
-const MAX_FAILURES_PER_USER = 10;
-const MAX_FAILURES_PER_IP = 50;
 
 export function normalizeUsername(u: string): string {
   return u.trim().toLowerCase();
@@ -37,7 +33,16 @@ export function callerFromUser(u: UserWithGrants, via: CallerVia): UserCaller {
   };
 }
 
-function toItem(u: UserWithGrants): UserItem {
+/** Tokens of a user that still work: not revoked, not expired, younger than LAYERSCOPE_TOKEN_MAX_DAYS. */
+function activeTokensWhere(now = new Date()): Prisma.ApiTokenWhereInput {
+  return {
+    revokedAt: null,
+    OR: [{ expiresAt: null }, { expiresAt: { gt: now } }],
+    createdAt: { gt: new Date(now.getTime() - getEnv().LAYERSCOPE_TOKEN_MAX_DAYS * 86_400_000) },
+  };
+}
+
+function toItem(u: UserWithGrants, activeTokens: number): UserItem {
   return {
     id: u.id,
     username: u.username,
@@ -48,33 +53,29 @@ function toItem(u: UserWithGrants): UserItem {
     grants: u.grants.map((g) => ({ pattern: g.pattern, role: g.role })),
     createdAt: u.createdAt.toISOString(),
     lastLoginAt: u.lastLoginAt?.toISOString() ?? null,
+    activeTokens,
   };
-}
-
-async function assertNotThrottled(username: string, ip: string | null): Promise<void> {
-  const since = new Date(Date.now() - THROTTLE_WINDOW_MS);
-  const db = getDb();
-  const [byUser, byIp] = await Promise.all([
-    db.auditEvent.count({ where: { actor: username, action: "login", result: "failure", at: { gte: since } } }),
-    ip ? db.auditEvent.count({ where: { ip, action: "login", result: "failure", at: { gte: since } } }) : 0,
-  ]);
-  if (byUser >= MAX_FAILURES_PER_USER || byIp >= MAX_FAILURES_PER_IP) {
-    throw new AppError("rate_limited", "too many failed sign-in attempts: try again in 15 minutes");
-  }
 }
 
 export type SignInContext = { ip: string | null; via: "form" | "basic" };
 
 /**
  * Checks a user name and password. Throws 401 (wrong or disabled: the same message, so it does
- * not reveal which) or 429 (throttled). Every failure is audited; interactive successes too
- * (API calls with Basic credentials would flood the log).
+ * not reveal which) or 429 (this account from this source, or this source, is throttled: see
+ * login-throttle.ts). Every failure is audited; interactive successes too (API calls with Basic
+ * credentials would flood the log).
  */
 export async function authenticatePassword(rawUsername: string, password: string, ctx: SignInContext): Promise<UserCaller> {
-  const username = normalizeUsername(rawUsername).slice(0, 64);
-  await assertNotThrottled(username, ctx.ip);
+  // control characters (Postgres refuses NUL) become U+FFFD: such a name is throttled, audited and refused like any unknown one
+  const username = normalizeUsername(rawUsername)
+    .slice(0, 64)
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: replacing control characters is the point
+    .replace(/[\u0000-\u001f\u007f]/g, "\ufffd");
+  const attempt = await beginAttempt(username, ctx.ip);
   const user = await getDb().user.findUnique({ where: { username }, include: { grants: true } });
   const ok = user?.passwordHash ? await verifyPassword(user.passwordHash, password) : await verifyAgainstNothing(password);
+  // a disabled account's right password also clears the pair: it proves nothing is being guessed
+  await finishAttempt(attempt, Boolean(user && ok));
   if (!user || !ok || user.disabled) {
     const reason = !user ? "unknown user" : !ok ? "wrong password" : "account disabled";
     await recordAudit({
@@ -105,11 +106,36 @@ export async function sessionClaimsFor(userId: number): Promise<SessionClaims> {
   return { uid: userId, sv: u.sessionVersion };
 }
 
-/** The caller behind a session cookie; null once the user is disabled or their password changed. */
+/** The caller behind a session cookie; null once the user is disabled, their password changed or the session signed out. */
 export async function authenticateSession(s: SessionClaims): Promise<UserCaller | null> {
-  const user = await getDb().user.findUnique({ where: { id: s.uid }, include: { grants: true } });
-  if (!user || user.disabled || user.sessionVersion !== s.sv) return null;
+  const db = getDb();
+  const [user, ended] = await Promise.all([
+    db.user.findUnique({ where: { id: s.uid }, include: { grants: true } }),
+    s.sid ? db.revokedSession.findUnique({ where: { sid: s.sid }, select: { sid: true } }) : null,
+  ]);
+  if (!user || user.disabled || user.sessionVersion !== s.sv || ended) return null;
   return callerFromUser(user, "session");
+}
+
+const SESSION_MAX_MS = 12 * 3600 * 1000;
+
+/**
+ * Sign-out: the session is recorded as ended, so a copy of its cookie stops working at once. A cookie
+ * from before sessions had ids cannot be told apart from the user's others: then all of them end.
+ */
+export async function endSession(s: SessionClaims): Promise<void> {
+  const db = getDb();
+  if (s.sid) {
+    const expiresAt = new Date(s.exp ? s.exp * 1000 : Date.now() + SESSION_MAX_MS);
+    await db.revokedSession.deleteMany({ where: { expiresAt: { lt: new Date() } } });
+    const { count } = await db.revokedSession.createMany({ data: [{ sid: s.sid, expiresAt }], skipDuplicates: true });
+    if (count === 0) return; // signed out already
+  } else {
+    const { count } = await db.user.updateMany({ where: { id: s.uid, sessionVersion: s.sv }, data: { sessionVersion: { increment: 1 } } });
+    if (count === 0) return;
+  }
+  const user = await db.user.findUnique({ where: { id: s.uid }, select: { username: true } });
+  await recordAudit({ actor: { id: s.uid, name: user?.username ?? String(s.uid) }, action: "logout", result: "success" });
 }
 
 export function getMe(caller: Caller): Me {
@@ -128,8 +154,11 @@ export function getMe(caller: Caller): Me {
 
 export async function listUsers(caller: Caller): Promise<UserList> {
   authorize(caller, "users:manage");
-  const users = await getDb().user.findMany({ include: { grants: { orderBy: { pattern: "asc" } } }, orderBy: { username: "asc" } });
-  return { items: users.map(toItem) };
+  const users = await getDb().user.findMany({
+    include: { grants: { orderBy: { pattern: "asc" } }, _count: { select: { tokens: { where: activeTokensWhere() } } } },
+    orderBy: { username: "asc" },
+  });
+  return { items: users.map((u) => toItem(u, u._count.tokens)) };
 }
 
 async function assertUsernameFree(username: string): Promise<void> {
@@ -159,7 +188,7 @@ export async function createUser(caller: Caller, body: CreateUserBody, ip: strin
     ip,
     details: { role: user.role, grants: body.grants },
   });
-  return toItem(user);
+  return toItem(user, 0);
 }
 
 function dedupeGrants(grants: Grant[]): Grant[] {
@@ -170,7 +199,11 @@ async function otherActiveAdmins(excludeId: number): Promise<number> {
   return getDb().user.count({ where: { role: "admin", disabled: false, id: { not: excludeId } } });
 }
 
-export async function updateUser(caller: Caller, id: number, body: UpdateUserBody, ip: string | null): Promise<UserItem> {
+/**
+ * An admin changes someone's role, grants, status or password. A password reset ends their sessions
+ * and revokes their API tokens (whoever knew the old password may have made some): the answer says how many.
+ */
+export async function updateUser(caller: Caller, id: number, body: UpdateUserBody, ip: string | null): Promise<UpdatedUser> {
   authorize(caller, "users:manage");
   const db = getDb();
   const before = await db.user.findUnique({ where: { id }, include: { grants: true } });
@@ -180,22 +213,29 @@ export async function updateUser(caller: Caller, id: number, body: UpdateUserBod
     throw new AppError("conflict", "this is the last active admin: make another user admin first");
   }
   const invalidateSessions = body.disabled === true || body.password !== undefined;
-  const user = await db.$transaction(async (tx) => {
+  const passwordHash = body.password !== undefined ? await hashPassword(body.password) : undefined;
+  const { user, tokensRevoked, activeTokens } = await db.$transaction(async (tx) => {
     if (body.grants) {
       await tx.grant.deleteMany({ where: { userId: id } });
       await tx.grant.createMany({ data: dedupeGrants(body.grants).map((g) => ({ ...g, userId: id })) });
     }
-    return tx.user.update({
+    const updated = await tx.user.update({
       where: { id },
       data: {
         ...(body.name !== undefined ? { displayName: body.name || null } : {}),
         ...(body.role ? { role: body.role } : {}),
         ...(body.disabled !== undefined ? { disabled: body.disabled } : {}),
-        ...(body.password !== undefined ? { passwordHash: await hashPassword(body.password) } : {}),
+        ...(passwordHash !== undefined ? { passwordHash } : {}),
         ...(invalidateSessions ? { sessionVersion: { increment: 1 } } : {}),
       },
       include: { grants: true },
     });
+    const revoked = passwordHash !== undefined ? await revokeAllTokens(tx, id) : 0;
+    return {
+      user: updated,
+      tokensRevoked: revoked,
+      activeTokens: await tx.apiToken.count({ where: { userId: id, ...activeTokensWhere() } }),
+    };
   });
   const actor = auditActor(caller);
   const target = user.username;
@@ -205,15 +245,29 @@ export async function updateUser(caller: Caller, id: number, body: UpdateUserBod
   if (body.disabled !== undefined && body.disabled !== before.disabled) {
     await recordAudit({ actor, action: body.disabled ? "user.disable" : "user.enable", target, result: "success", ip });
   }
-  if (body.password !== undefined) await recordAudit({ actor, action: "user.password_reset", target, result: "success", ip });
+  if (body.password !== undefined) {
+    await recordAudit({ actor, action: "user.password_reset", target, result: "success", ip, details: { tokensRevoked } });
+  }
   if (body.grants) {
     const from = before.grants.map((g) => ({ pattern: g.pattern, role: g.role }));
     await recordAudit({ actor, action: "user.grants", target, result: "success", ip, details: { from, to: body.grants } });
   }
-  return toItem(user);
+  return { ...toItem(user, activeTokens), tokensRevoked };
 }
 
-export async function changeOwnPassword(caller: Caller, currentPassword: string, newPassword: string, ip: string | null): Promise<void> {
+/** Revokes every API token of a user, in the transaction that changes their password; answers how many. */
+async function revokeAllTokens(tx: Prisma.TransactionClient, userId: number): Promise<number> {
+  const { count } = await tx.apiToken.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: new Date() } });
+  return count;
+}
+
+/** One's own password: every session ends (this one too) and every API token is revoked; answers how many. */
+export async function changeOwnPassword(
+  caller: Caller,
+  currentPassword: string,
+  newPassword: string,
+  ip: string | null,
+): Promise<PasswordChanged> {
   requireUser(caller);
   const user = await getDb().user.findUniqueOrThrow({ where: { id: caller.id } });
   if (!user.passwordHash) throw new AppError("bad_request", "this account signs in through single sign-on and has no password");
@@ -221,11 +275,20 @@ export async function changeOwnPassword(caller: Caller, currentPassword: string,
     await recordAudit({ actor: auditActor(caller), action: "user.password_change", target: user.username, result: "failure", ip });
     throw new AppError("forbidden", "the current password is wrong");
   }
-  await getDb().user.update({
-    where: { id: user.id },
-    data: { passwordHash: await hashPassword(newPassword), sessionVersion: { increment: 1 } },
+  const passwordHash = await hashPassword(newPassword);
+  const tokensRevoked = await getDb().$transaction(async (tx) => {
+    await tx.user.update({ where: { id: user.id }, data: { passwordHash, sessionVersion: { increment: 1 } } });
+    return revokeAllTokens(tx, user.id);
   });
-  await recordAudit({ actor: auditActor(caller), action: "user.password_change", target: user.username, result: "success", ip });
+  await recordAudit({
+    actor: auditActor(caller),
+    action: "user.password_change",
+    target: user.username,
+    result: "success",
+    ip,
+    details: { tokensRevoked },
+  });
+  return { tokensRevoked };
 }
 
 // ---- the first admin ---------------------------------------------------------------------
@@ -239,6 +302,8 @@ export async function setupNeeded(): Promise<boolean> {
 
 /** Creates the first admin, once: a second call (or a race with another) answers 409. */
 export async function createFirstAdmin(username: string, password: string, ip: string | null): Promise<UserItem> {
+  // asked before hashing: once set up, an anonymous call costs a count, not an argon2 hash
+  if (!(await setupNeeded())) throw new AppError("conflict", "Layerscope is already set up: sign in instead");
   const passwordHash = await hashPassword(password);
   const user = await getDb().$transaction(async (tx) => {
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(${SETUP_LOCK})`;
@@ -253,7 +318,7 @@ export async function createFirstAdmin(username: string, password: string, ip: s
     ip,
     details: { role: "admin", via: "setup" },
   });
-  return toItem(user);
+  return toItem(user, 0);
 }
 
 /**

@@ -1,8 +1,13 @@
 // Accounts end to end on a real Postgres: the first admin, sign-in through Auth.js's own
-// endpoints, sessions that die with a password change or a disabled account, API tokens,
-// throttled sign-ins, CSRF, grants, and the audit rows each of these leaves.
+// endpoints, sessions that die with a password change, a disabled account or a sign-out, API
+// tokens, sign-ins throttled per (account, source), client addresses, CSRF, grants, and the audit
+// rows each of these leaves.
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { NextRequest } from "next/server";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { SYSTEM } from "@/lib/auth/caller";
+import { installPeerHeader, peerHeaderFor } from "@/lib/auth/peer";
 import { type RunningRegistry, startRegistry } from "../fixtures/registry";
 import { configureEnv, freshDatabase } from "./helpers";
 import { basic, bearer, callRoute, ROOT, sessionCookie } from "./route-harness";
@@ -11,14 +16,23 @@ const AUTH_SECRET = "auth-test-secret-0123456789abcdef0123456789";
 const ADMIN = { username: "root-admin", password: "admin password 1" };
 const route = (p: string) => `${ROOT}/app/api${p}/route.ts`;
 const ORIGIN = { origin: "http://localhost:3000" };
+// requests from these proxies may name the client in X-Forwarded-For
+const TRUSTED_PROXIES = "10.9.0.0/16, fd09::/16";
 let registry: RunningRegistry;
 
 async function json(res: Response): Promise<Record<string, unknown>> {
   return (await res.json()) as Record<string, unknown>;
 }
 
+/** Headers as if the request came from a socket at `address` (what instrumentation's patch writes). */
+const from = (address: string, headers: Record<string, string> = {}) => ({ ...headers, ...peerHeaderFor(address) });
+
 /** Signs in through Auth.js's CSRF + credentials callback, as the login page does; returns the session cookie header. */
-async function signIn(username: string, password: string): Promise<{ status: number; cookie: string | null; location: string | null }> {
+async function signIn(
+  username: string,
+  password: string,
+  peer = "203.0.113.7",
+): Promise<{ status: number; cookie: string | null; location: string | null }> {
   const csrfRes = await callRoute(route("/auth/[...nextauth]"), "GET", { url: "/api/auth/csrf", params: { nextauth: ["csrf"] } });
   const { csrfToken } = (await csrfRes.json()) as { csrfToken: string };
   const csrfCookie = csrfRes.headers
@@ -28,11 +42,28 @@ async function signIn(username: string, password: string): Promise<{ status: num
   const res = await callRoute(route("/auth/[...nextauth]"), "POST", {
     url: "/api/auth/callback/credentials",
     params: { nextauth: ["callback", "credentials"] },
-    headers: { cookie: csrfCookie, "content-type": "application/x-www-form-urlencoded", ...ORIGIN, "x-forwarded-for": "203.0.113.7" },
+    headers: from(peer, { cookie: csrfCookie, "content-type": "application/x-www-form-urlencoded", ...ORIGIN }),
     body: new URLSearchParams({ csrfToken, username, password, callbackUrl: "/" }).toString(),
   });
   const session = res.headers.getSetCookie().find((c) => c.startsWith("layerscope.session-token="));
   return { status: res.status, cookie: session ? (session.split(";")[0] ?? null) : null, location: res.headers.get("location") };
+}
+
+/** Signs out through Auth.js's own endpoint, as the sign-out button does. */
+async function signOut(sessionCookie: string): Promise<number> {
+  const csrfRes = await callRoute(route("/auth/[...nextauth]"), "GET", { url: "/api/auth/csrf", params: { nextauth: ["csrf"] } });
+  const { csrfToken } = (await csrfRes.json()) as { csrfToken: string };
+  const csrfCookie = csrfRes.headers
+    .getSetCookie()
+    .map((c) => c.split(";")[0])
+    .join("; ");
+  const res = await callRoute(route("/auth/[...nextauth]"), "POST", {
+    url: "/api/auth/signout",
+    params: { nextauth: ["signout"] },
+    headers: { cookie: `${csrfCookie}; ${sessionCookie}`, "content-type": "application/x-www-form-urlencoded", ...ORIGIN },
+    body: new URLSearchParams({ csrfToken, callbackUrl: "/" }).toString(),
+  });
+  return res.status;
 }
 
 const me = (headers: Record<string, string>) => callRoute(route("/v1/me"), "GET", { url: "/api/v1/me", headers });
@@ -45,8 +76,12 @@ beforeAll(async () => {
     AUTH_SECRET,
     LAYERSCOPE_ADMIN_USER: ADMIN.username,
     LAYERSCOPE_ADMIN_PASSWORD: ADMIN.password,
+    LAYERSCOPE_TRUSTED_PROXIES: TRUSTED_PROXIES,
+    LAYERSCOPE_TOKEN_MAX_DAYS: "365",
     LOG_LEVEL: "error",
   });
+  // what instrumentation.ts does in the server: requests carry their socket address
+  installPeerHeader();
 }, 120_000);
 
 afterAll(async () => {
@@ -136,7 +171,7 @@ describe("sign-in through Auth.js", () => {
       headers,
       body: { currentPassword: "vera password", newPassword: "vera new password" },
     });
-    expect(change.status).toBe(204);
+    expect(change.status).toBe(200);
     expect((await me(headers)).status).toBe(401);
     const again = await signIn("vera", "vera new password");
     expect((await me({ cookie: again.cookie as string })).status).toBe(200);
@@ -154,6 +189,30 @@ describe("sign-in through Auth.js", () => {
     expect((await signIn("vera", "vera new password")).cookie).toBeNull();
   });
 
+  it("ends the session on the server at sign-out: a copy of the cookie stops working, other sessions do not", async () => {
+    const { createUser } = await import("@/lib/services/users");
+    const sam = await createUser(SYSTEM, { username: "sam", password: "sam password", role: "viewer", grants: [] }, null);
+    const s = await signIn("sam", "sam password");
+    const other = await signIn("sam", "sam password");
+    const copied = s.cookie as string;
+    expect((await me({ cookie: copied })).status).toBe(200);
+    expect(await signOut(copied)).toBe(302);
+    expect((await me({ cookie: copied })).status).toBe(401);
+    // the same user signed in elsewhere stays signed in; signing out twice changes nothing
+    expect((await me({ cookie: other.cookie as string })).status).toBe(200);
+    expect(await signOut(copied)).toBe(302);
+    expect((await me({ cookie: other.cookie as string })).status).toBe(200);
+    const { getDb } = await import("@/lib/db/client");
+    expect(await getDb().auditEvent.count({ where: { action: "logout", actor: "sam" } })).toBe(1);
+
+    // a cookie from before sessions had ids: signing out ends all of that user's sessions
+    const legacy = (await sessionCookie(AUTH_SECRET, { uid: sam.id, sv: 0 })).cookie as string;
+    expect((await me({ cookie: legacy })).status).toBe(200);
+    expect(await signOut(legacy)).toBe(302);
+    expect((await me({ cookie: legacy })).status).toBe(401);
+    expect((await me({ cookie: other.cookie as string })).status).toBe(401);
+  });
+
   it("rejects a forged cookie and one signed with another secret", async () => {
     expect((await me({ cookie: "layerscope.session-token=garbage" })).status).toBe(401);
     const other = await sessionCookie("another-secret-another-secret-another-secret", { uid: 1, sv: 0 });
@@ -162,26 +221,138 @@ describe("sign-in through Auth.js", () => {
 });
 
 describe("throttled sign-in", () => {
-  it("answers 429 after ten failures for one user, even with the right password", async () => {
+  const failuresOf = async (username: string) => {
+    const { getDb } = await import("@/lib/db/client");
+    return getDb().auditEvent.count({ where: { action: "login", actor: username, result: "failure" } });
+  };
+
+  it("slows down one account from one source only: the right password from elsewhere still signs in", async () => {
     const { createUser } = await import("@/lib/services/users");
+    const { FREE_FAILURES } = await import("@/lib/services/login-throttle");
     await createUser(SYSTEM, { username: "target", password: "target password", role: "viewer", grants: [] }, null);
-    for (let i = 0; i < 10; i++) expect((await me(basic("target", `guess ${i}`))).status).toBe(401);
-    const res = await me(basic("target", "target password"));
+    const attacker = "198.51.100.66";
+    for (let i = 0; i < FREE_FAILURES; i++) expect((await me(from(attacker, basic("target", `guess ${i}`)))).status).toBe(401);
+    // the next attempt from there must wait, whatever the password
+    const res = await me(from(attacker, basic("target", "target password")));
     expect(res.status).toBe(429);
     expect(await json(res)).toMatchObject({ error: { code: "rate_limited" } });
     // the login form gets the same answer as a distinct error code
-    const s = await signIn("target", "target password");
+    const s = await signIn("target", "target password", attacker);
     expect(s.cookie).toBeNull();
     expect(s.location).toContain("code=rate_limited");
+    // keep failing (as an attacker rotating addresses would): the owner is not locked out
+    for (let i = 0; i < 10; i++) await me(from(`198.51.100.${100 + i}`, basic("target", `spray ${i}`)));
+    expect((await me(from("192.0.2.44", basic("target", "target password")))).status).toBe(200);
+    expect((await signIn("target", "target password", "192.0.2.45")).cookie).not.toBeNull();
+    // and from a source that has not been failing
+    expect((await me(basic("target", "target password"))).status).toBe(200);
+  });
+
+  it("does not let a rotating X-Forwarded-For reset the count, unless a trusted proxy wrote it", async () => {
+    const { createUser } = await import("@/lib/services/users");
+    const { FREE_FAILURES } = await import("@/lib/services/login-throttle");
+    await createUser(SYSTEM, { username: "rotor", password: "rotor password", role: "viewer", grants: [] }, null);
+    const statuses: number[] = [];
+    for (let i = 0; i < FREE_FAILURES + 3; i++) {
+      statuses.push((await me(from("198.51.100.77", { ...basic("rotor", `guess ${i}`), "x-forwarded-for": `203.0.113.${i}` }))).status);
+    }
+    expect(statuses.slice(0, FREE_FAILURES).every((st) => st === 401)).toBe(true);
+    expect(statuses.slice(FREE_FAILURES).every((st) => st === 429)).toBe(true);
+    // audit rows name the TCP peer, never what the client wrote
+    const evil = await me(from("198.51.100.78", { ...basic("rotor", "x"), "x-forwarded-for": "<svg onload=alert(1)>" }));
+    expect(evil.status).toBe(401);
+    const { getDb } = await import("@/lib/db/client");
+    const ips = (await getDb().auditEvent.findMany({ where: { actor: "rotor", action: "login" } })).map((r) => r.ip);
+    expect(new Set(ips)).toEqual(new Set(["198.51.100.77", "198.51.100.78"]));
+
+    // behind a trusted proxy, each client named by it is its own source; a hop the client wrote is ignored
+    for (let i = 0; i < FREE_FAILURES + 3; i++) {
+      const res = await me(from("10.9.0.1", { ...basic("rotor", `via proxy ${i}`), "x-forwarded-for": `6.6.6.6, 192.0.2.${i}` }));
+      expect(res.status).toBe(401);
+    }
+    const proxied = await getDb().auditEvent.findMany({ where: { actor: "rotor", action: "login", ip: { startsWith: "192.0.2." } } });
+    expect(proxied).toHaveLength(FREE_FAILURES + 3);
+  });
+
+  it("counts parallel attempts: 40 simultaneous wrong passwords get at most the free failures checked", async () => {
+    const { createUser } = await import("@/lib/services/users");
+    const { FREE_FAILURES } = await import("@/lib/services/login-throttle");
+    await createUser(SYSTEM, { username: "burst", password: "burst password", role: "viewer", grants: [] }, null);
+    const statuses = await Promise.all(
+      Array.from({ length: 40 }, async (_, i) => (await me(from("198.51.100.88", basic("burst", `parallel guess ${i}`)))).status),
+    );
+    const checked = statuses.filter((st) => st === 401).length;
+    expect(statuses.filter((st) => st !== 401 && st !== 429)).toEqual([]);
+    expect(checked).toBeGreaterThan(0);
+    expect(checked).toBeLessThanOrEqual(FREE_FAILURES);
+    expect(await failuresOf("burst")).toBe(checked);
+  });
+
+  it("lets parallel API calls with the right Basic credentials through", async () => {
+    const statuses = await Promise.all(
+      Array.from({ length: 12 }, async () => (await me(from("198.51.100.99", basic("burst", "burst password")))).status),
+    );
+    expect(statuses).toEqual(Array(12).fill(200));
+  });
+});
+
+describe("client address", () => {
+  let server: http.Server;
+  let port = 0;
+
+  beforeAll(async () => {
+    // a real HTTP server in this process, handing requests to the route handler as Next.js does
+    const { GET } = await import("@/app/api/v1/me/route");
+    server = http.createServer(async (req, res) => {
+      const headers = new Headers();
+      for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers.set(k, v);
+      const response = await GET(new NextRequest(new URL(req.url ?? "/", "http://localhost:3000"), { headers }), {
+        params: Promise.resolve({}),
+      });
+      res.writeHead(response.status, { "content-type": "application/json" });
+      res.end(await response.text());
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  const call = (localAddress: string, headers: Record<string, string>) =>
+    new Promise<number>((resolve, reject) => {
+      const req = http.request({ host: "127.0.0.1", port, path: "/api/v1/me", localAddress, headers }, (res) => {
+        res.resume();
+        res.on("end", () => resolve(res.statusCode ?? 0));
+      });
+      req.on("error", reject);
+      req.end();
+    });
+
+  it("is the socket's address: a client-sent peer header or X-Forwarded-For is not believed", async () => {
+    const forged = { "x-layerscope-peer": "forged 192.0.2.200", "x-forwarded-for": "192.0.2.201" };
+    expect(await call("127.0.0.23", { ...basic("vera-less", "wrong"), ...forged })).toBe(401);
+    const { getDb } = await import("@/lib/db/client");
+    const row = await getDb().auditEvent.findFirstOrThrow({ where: { actor: "vera-less", action: "login" } });
+    expect(row.ip).toBe("127.0.0.23");
   });
 });
 
 describe("API tokens", () => {
+  let adminSession: Record<string, string>;
+  const createToken = (headers: Record<string, string>, body: unknown = { name: "ci" }) =>
+    callRoute(route("/v1/me/tokens"), "POST", { url: "/api/v1/me/tokens", headers: { ...headers, ...ORIGIN }, body });
+  const tokenOf = async (res: Response) =>
+    (await res.json()) as { token: string; item: { id: number; prefix: string; lastUsedAt: string | null; expiresAt: string | null } };
+
+  beforeAll(async () => {
+    adminSession = { cookie: (await signIn(ADMIN.username, ADMIN.password)).cookie as string };
+  });
+
   it("are shown once, work as Bearer, record last use, and stop working when revoked", async () => {
     const admin = basic(ADMIN.username, ADMIN.password);
-    const created = await callRoute(route("/v1/me/tokens"), "POST", { url: "/api/v1/me/tokens", headers: admin, body: { name: "ci" } });
+    const created = await createToken(adminSession);
     expect(created.status).toBe(201);
-    const { token, item } = (await created.json()) as { token: string; item: { id: number; prefix: string; lastUsedAt: string | null } };
+    const { token, item } = await tokenOf(created);
     expect(token).toMatch(/^lsc_[A-Za-z0-9_-]{43}$/);
     expect(token.startsWith(item.prefix)).toBe(true);
     expect(item.lastUsedAt).toBeNull();
@@ -209,18 +380,126 @@ describe("API tokens", () => {
     expect(actions).toEqual(expect.arrayContaining(["token.create", "token.revoke"]));
   });
 
-  it("expire", async () => {
+  it("are created only from a signed-in session: a token cannot mint another, nor can Basic credentials", async () => {
+    const { token } = await tokenOf(await createToken(adminSession));
+    const minted = await createToken(bearer(token), { name: "forever", expiresInDays: null });
+    expect(minted.status).toBe(403);
+    expect((await createToken(basic(ADMIN.username, ADMIN.password))).status).toBe(403);
+  });
+
+  it("expire, at the latest LAYERSCOPE_TOKEN_MAX_DAYS after creation", async () => {
     const { getDb } = await import("@/lib/db/client");
-    const admin = basic(ADMIN.username, ADMIN.password);
-    const created = await callRoute(route("/v1/me/tokens"), "POST", {
-      url: "/api/v1/me/tokens",
-      headers: admin,
-      body: { name: "short", expiresInDays: 1 },
-    });
-    const { token, item } = (await created.json()) as { token: string; item: { id: number } };
+    const created = await createToken(adminSession, { name: "short", expiresInDays: 1 });
+    const { token, item } = await tokenOf(created);
     expect((await me(bearer(token))).status).toBe(200);
     await getDb().apiToken.update({ where: { id: item.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
     expect((await me(bearer(token))).status).toBe(401);
+
+    // no expiry asked for: the longest allowed, never "never"
+    const longest = await tokenOf(await createToken(adminSession, { name: "longest", expiresInDays: null }));
+    expect(Date.parse(longest.item.expiresAt as string)).toBeGreaterThan(Date.now() + 364 * 86_400_000);
+    expect(Date.parse(longest.item.expiresAt as string)).toBeLessThan(Date.now() + 366 * 86_400_000);
+    expect((await createToken(adminSession, { name: "too long", expiresInDays: 400 })).status).toBe(400);
+    // a token made before the cap, without an expiry, stops at the cap's age
+    await getDb().apiToken.update({
+      where: { id: longest.item.id },
+      data: { expiresAt: null, createdAt: new Date(Date.now() - 366 * 86_400_000) },
+    });
+    expect((await me(bearer(longest.token))).status).toBe(401);
+  });
+
+  it("are all revoked when the password changes or an admin resets it, and the answer says how many", async () => {
+    const { createUser } = await import("@/lib/services/users");
+    const tina = await createUser(SYSTEM, { username: "tina", password: "tina password", role: "viewer", grants: [] }, null);
+    let session = { cookie: (await signIn("tina", "tina password")).cookie as string };
+    const first = await tokenOf(await createToken(session, { name: "a" }));
+    const second = await tokenOf(await createToken(session, { name: "b" }));
+    expect((await me(bearer(first.token))).status).toBe(200);
+
+    const change = await callRoute(route("/v1/me/password"), "POST", {
+      url: "/api/v1/me/password",
+      headers: { ...session, ...ORIGIN },
+      body: { currentPassword: "tina password", newPassword: "tina new password" },
+    });
+    expect(change.status).toBe(200);
+    expect(await json(change)).toEqual({ tokensRevoked: 2 });
+    expect((await me(bearer(first.token))).status).toBe(401);
+    expect((await me(bearer(second.token))).status).toBe(401);
+
+    session = { cookie: (await signIn("tina", "tina new password")).cookie as string };
+    const third = await tokenOf(await createToken(session, { name: "c" }));
+    const admin = basic(ADMIN.username, ADMIN.password);
+    const users = await json(await callRoute(route("/v1/users"), "GET", { url: "/api/v1/users", headers: admin }));
+    expect((users.items as { id: number; activeTokens: number }[]).find((u) => u.id === tina.id)?.activeTokens).toBe(1);
+    const reset = await callRoute(route("/v1/users/[id]"), "PATCH", {
+      url: `/api/v1/users/${tina.id}`,
+      params: { id: String(tina.id) },
+      headers: admin,
+      body: { password: "tina reset password" },
+    });
+    expect(reset.status).toBe(200);
+    expect(await json(reset)).toMatchObject({ username: "tina", tokensRevoked: 1, activeTokens: 0 });
+    expect((await me(bearer(third.token))).status).toBe(401);
+  });
+
+  it("of any user can be listed and revoked by an admin, and each revocation is audited", async () => {
+    const { createUser } = await import("@/lib/services/users");
+    const uma = await createUser(SYSTEM, { username: "uma", password: "uma password", role: "viewer", grants: [] }, null);
+    const session = { cookie: (await signIn("uma", "uma password")).cookie as string };
+    const one = await tokenOf(await createToken(session, { name: "one" }));
+    const two = await tokenOf(await createToken(session, { name: "two" }));
+    const three = await tokenOf(await createToken(session, { name: "three" }));
+    const admin = basic(ADMIN.username, ADMIN.password);
+    const params = { id: String(uma.id) };
+    const list = await callRoute(route("/v1/users/[id]/tokens"), "GET", { url: `/api/v1/users/${uma.id}/tokens`, params, headers: admin });
+    expect(list.status).toBe(200);
+    const body = await json(list);
+    expect((body.items as { name: string }[]).map((t) => t.name).sort()).toEqual(["one", "three", "two"]);
+    expect(JSON.stringify(body)).not.toContain(one.token);
+    // another user cannot look
+    const peek = await callRoute(route("/v1/users/[id]/tokens"), "GET", {
+      url: `/api/v1/users/${uma.id}/tokens`,
+      params,
+      headers: basic("uma", "uma password"),
+    });
+    expect(peek.status).toBe(403);
+
+    const revokeOne = await callRoute(route("/v1/users/[id]/tokens/[tokenId]"), "DELETE", {
+      url: `/api/v1/users/${uma.id}/tokens/${one.item.id}`,
+      params: { id: String(uma.id), tokenId: String(one.item.id) },
+      headers: admin,
+    });
+    expect(revokeOne.status).toBe(204);
+    expect((await me(bearer(one.token))).status).toBe(401);
+    expect((await me(bearer(two.token))).status).toBe(200);
+    // a token of someone else, through this user's path: not found
+    const { token: adminToken, item: adminItem } = await tokenOf(await createToken(adminSession, { name: "admin's" }));
+    const wrongOwner = await callRoute(route("/v1/users/[id]/tokens/[tokenId]"), "DELETE", {
+      url: `/api/v1/users/${uma.id}/tokens/${adminItem.id}`,
+      params: { id: String(uma.id), tokenId: String(adminItem.id) },
+      headers: admin,
+    });
+    expect(wrongOwner.status).toBe(404);
+    expect((await me(bearer(adminToken))).status).toBe(200);
+
+    const revokeAll = await callRoute(route("/v1/users/[id]/tokens"), "DELETE", {
+      url: `/api/v1/users/${uma.id}/tokens`,
+      params,
+      headers: admin,
+    });
+    expect(revokeAll.status).toBe(200);
+    expect(await json(revokeAll)).toEqual({ revoked: 2 });
+    expect((await me(bearer(two.token))).status).toBe(401);
+    expect((await me(bearer(three.token))).status).toBe(401);
+
+    const { getDb } = await import("@/lib/db/client");
+    const rows = await getDb().auditEvent.findMany({ where: { action: { startsWith: "token.revoke" }, actor: ADMIN.username } });
+    expect(rows.map((r) => [r.action, r.target])).toEqual(
+      expect.arrayContaining([
+        ["token.revoke", "uma/one"],
+        ["token.revoke_all", "uma"],
+      ]),
+    );
   });
 });
 

@@ -47,7 +47,8 @@ export function ProfileClient() {
           <div className="space-y-5">
             <p className="text-sm text-zinc-600 dark:text-zinc-400">
               For scripts and CI: send a token as <code className="font-mono">Authorization: Bearer &lt;token&gt;</code>. It acts as you,
-              with your role and grants.
+              with your role and grants. Prefer a token to your password in scripts: a token can be revoked on its own, and repeated
+              password failures slow sign-ins down. Changing your password revokes every token.
             </p>
             <CreateTokenForm />
             {tokens.isPending ? (
