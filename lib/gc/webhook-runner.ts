@@ -54,8 +54,13 @@ export interface WebhookMailbox {
 /** How often the runner looks for the callback. */
 const POLL_MS = 250;
 
-/** Output is capped so a runaway operator cannot fill memory; 2.8 prints ~100 bytes per marked blob. */
-const MAX_OUTPUT_CHARS = 64 * 1024 * 1024;
+/**
+ * The largest callback body (the route reads no further): 2.8 prints ~100 bytes per marked blob and manifest,
+ * so 16 MiB holds the full log of ~150,000 marks. Larger registries post only the lines Layerscope reads
+ * (everything but `marking …`: the summary carries the counts).
+ */
+export const MAX_CALLBACK_BYTES = 16 * 1024 * 1024;
+const MAX_OUTPUT_CHARS = MAX_CALLBACK_BYTES;
 
 /** What the operator reports when GC is done (callback body, or the 200 answer of a synchronous operator). */
 export const webhookCompletionSchema = z.object({
@@ -82,9 +87,9 @@ function failed(result: GcRunResult): Outcome {
   return { kind: "failed", result };
 }
 
-/** Constant-time comparison of the configured secret and a received header; true when no secret is configured. */
+/** Constant-time comparison of the configured secret and a received header; false when no secret is configured. */
 export function verifyWebhookSecret(expected: string | undefined, received: string | null | undefined): boolean {
-  if (expected === undefined || expected === "") return true;
+  if (expected === undefined || expected === "") return false;
   if (typeof received !== "string") return false;
   const a = Buffer.from(expected, "utf8");
   const b = Buffer.from(received, "utf8");

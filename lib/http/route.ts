@@ -6,30 +6,40 @@ import { bestRole, roleAtLeast } from "../auth/roles";
 import { logger } from "../log";
 import { InvalidReferenceError } from "../oci/reference";
 import { RegistryError } from "../registry/errors";
+import { auditActor, recordAudit } from "../services/audit";
+import { verifyGcCallbackSecret } from "../services/gc-webhook";
 import { registryFailure } from "../services/registry";
 import { verifyWebhookSecret } from "../services/webhooks";
+import { readJsonLimited } from "./body";
 import { AppError } from "./errors";
+import { type ControlCharacterFinding, findControlCharacter } from "./input";
 
 type RouteContext = { params: Promise<Record<string, string | string[] | undefined>> };
 
 /**
  * Who may call a route, checked before anything else runs (services check the details):
  * `public` — anyone (health, sign-in, first-run setup);
- * `webhook` — the registry or a GC runner presenting LAYERSCOPE_WEBHOOK_SECRET;
+ * `webhook` — the registry presenting LAYERSCOPE_WEBHOOK_SECRET;
+ * `gc-webhook` — the operator's GC automation presenting GC_WEBHOOK_SECRET (X-Layerscope-Secret);
  * `viewer` — any caller, including anonymous readers when LAYERSCOPE_ANONYMOUS_READ is on;
  * `user` — a signed-in user (own profile, own tokens);
  * `editor` — a user whose role or a grant is editor or above;
  * `admin` — a user whose own role is admin.
  */
-export type RouteAuth = "public" | "webhook" | "viewer" | "user" | "editor" | "admin";
+export type RouteAuth = "public" | "webhook" | "gc-webhook" | "viewer" | "user" | "editor" | "admin";
 
 type Spec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> = {
   auth: RouteAuth;
   params?: P;
   query?: Q;
   body?: B;
-  /** largest accepted request body in bytes (default 64 KiB) */
+  /** largest accepted request body in bytes (default 64 KiB), counted as it streams in */
   maxBodyBytes?: number;
+  /**
+   * Top-level body fields that are free text (a log): tab, line feed and carriage return are allowed there.
+   * Every other control character, and any control character elsewhere in params, query or body, is a 400.
+   */
+  textFields?: readonly string[];
 };
 
 export type Handler<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> = (ctx: {
@@ -55,6 +65,8 @@ export function errorResponse(e: AppError): Response {
   if (e.code === "method_not_allowed") headers.Allow = "GET, HEAD";
   // not Basic: a browser would pop up its own password dialog
   if (e.code === "unauthorized") headers["WWW-Authenticate"] = 'Bearer realm="layerscope"';
+  // the rest of an oversized body is never read: close the connection rather than leave it waiting
+  if (e.code === "payload_too_large") headers.Connection = "close";
   // details are what a client acts on (a 409's fresh preview, a storage refusal's reason), never internals
   const body = e.details === undefined ? { code: e.code, message: e.message } : { code: e.code, message: e.message, details: e.details };
   return json({ error: body }, e.status, headers);
@@ -76,19 +88,6 @@ export function toAppError(e: unknown): AppError {
   }
   logger.error("unhandled error in route", { error: message, stack: e instanceof Error ? e.stack : undefined });
   return new AppError("internal", "Internal error (see the server log)");
-}
-
-async function readBody(req: NextRequest, max: number): Promise<unknown> {
-  const length = Number(req.headers.get("content-length") ?? "0");
-  if (length > max) throw new AppError("payload_too_large", `request body exceeds ${max} bytes`);
-  const text = await req.text();
-  if (Buffer.byteLength(text) > max) throw new AppError("payload_too_large", `request body exceeds ${max} bytes`);
-  if (text.trim() === "") return {};
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new AppError("bad_request", "request body is not valid JSON");
-  }
 }
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -124,6 +123,10 @@ async function authenticate(req: NextRequest, auth: RouteAuth): Promise<Caller> 
     verifyWebhookSecret(req.headers);
     return SYSTEM;
   }
+  if (auth === "gc-webhook") {
+    verifyGcCallbackSecret(req.headers);
+    return SYSTEM;
+  }
   const caller = await resolveCaller(req.headers);
   if (!caller) throw new AppError("unauthorized", "sign in, or send an API token (Authorization: Bearer) or Basic credentials");
   if (auth === "viewer") return caller;
@@ -135,7 +138,29 @@ async function authenticate(req: NextRequest, auth: RouteAuth): Promise<Caller> 
 }
 
 /**
- * The one wrapper every API route goes through: caller authenticated and role-checked, CSRF
+ * Refuses input holding a control character (400), and audits the refusal of a state-changing request:
+ * the service that would have recorded the action never runs.
+ */
+async function refuseControlCharacters(req: NextRequest, caller: Caller, found: ControlCharacterFinding | null): Promise<void> {
+  if (found === null) return;
+  const message = `${found.field}: control characters are not allowed (found ${found.character})`;
+  if (!SAFE_METHODS.has(req.method)) {
+    await recordAudit({
+      actor: auditActor(caller),
+      action: "request.refused",
+      // the path is percent-encoded: it holds no raw control character
+      target: `${req.method} ${req.nextUrl.pathname}`.slice(0, 512),
+      result: "denied",
+      ip: clientIp(req.headers),
+      details: { reason: message },
+    }).catch((e: unknown) => logger.warn("could not audit a refused request", { error: e instanceof Error ? e.message : String(e) }));
+  }
+  throw new AppError("bad_request", message);
+}
+
+/**
+ * The one wrapper every API route goes through: caller authenticated and role-checked (secrets too)
+ * before any body is read, CSRF refused, bodies read as a stream up to their limit, control characters
  * refused, params, query and body parsed with zod,
  * typed errors turned into `{ error: { code, message } }` with the right status.
  */
@@ -148,10 +173,21 @@ export function route<P extends z.ZodType = z.ZodAny, Q extends z.ZodType = z.Zo
       assertSameOrigin(req);
       const caller = await authenticate(req, spec.auth);
       const rawParams = await context.params;
+      await refuseControlCharacters(req, caller, findControlCharacter(rawParams, "params"));
+      // every pair, repeated names included (the schema sees the last)
+      for (const [name, value] of req.nextUrl.searchParams) {
+        await refuseControlCharacters(req, caller, findControlCharacter({ [name]: value }, "query"));
+      }
+      const rawQuery = Object.fromEntries(req.nextUrl.searchParams);
       // without a schema the handler gets the raw value typed as z.ZodAny's output
       const params = (spec.params ? spec.params.parse(rawParams) : rawParams) as z.infer<P>;
-      const query = (spec.query ? spec.query.parse(Object.fromEntries(req.nextUrl.searchParams)) : {}) as z.infer<Q>;
-      const body = (spec.body ? spec.body.parse(await readBody(req, spec.maxBodyBytes ?? MAX_BODY)) : undefined) as z.infer<B>;
+      const query = (spec.query ? spec.query.parse(rawQuery) : {}) as z.infer<Q>;
+      let body: z.infer<B> = undefined as z.infer<B>;
+      if (spec.body) {
+        const rawBody = await readJsonLimited(req, spec.maxBodyBytes ?? MAX_BODY);
+        await refuseControlCharacters(req, caller, findControlCharacter(rawBody, "body", new Set(spec.textFields)));
+        body = spec.body.parse(rawBody) as z.infer<B>;
+      }
       const result = await handler({ req, caller, ip: clientIp(req.headers), params, query, body });
       return result instanceof Response ? result : json(result);
     } catch (e) {

@@ -3,7 +3,9 @@
 // the instance running the GC polls it (lib/gc/webhook-runner.ts).
 import "server-only";
 import { getDb } from "../db/client";
-import { type WebhookCompletion, type WebhookMailbox, webhookCompletionSchema } from "../gc";
+import { getEnv } from "../env";
+import { verifyWebhookSecret, WEBHOOK_SECRET_HEADER, type WebhookCompletion, type WebhookMailbox, webhookCompletionSchema } from "../gc";
+import { AppError } from "../http/errors";
 
 /** Rows a crashed instance left behind are removed after this long. */
 const STALE_MS = 7 * 24 * 3600 * 1000;
@@ -23,6 +25,18 @@ export const webhookMailbox: WebhookMailbox = {
     await getDb().gcWebhookWait.deleteMany({ where: { id } });
   },
 };
+
+/**
+ * The callback's credential, checked before its body is read: X-Layerscope-Secret must equal GC_WEBHOOK_SECRET.
+ * Without GC_WEBHOOK_SECRET no callback is accepted (GC_RUNNER=webhook refuses to start without one).
+ */
+export function verifyGcCallbackSecret(headers: Headers): void {
+  const secret = getEnv().GC_WEBHOOK_SECRET;
+  if (!secret) throw new AppError("forbidden", "GC callbacks are disabled: set GC_WEBHOOK_SECRET");
+  if (!verifyWebhookSecret(secret, headers.get(WEBHOOK_SECRET_HEADER))) {
+    throw new AppError("unauthorized", `wrong or missing ${WEBHOOK_SECRET_HEADER}`);
+  }
+}
 
 /** The operator's callback: false when no run waits for this id (unknown, finished, timed out, already completed). */
 export async function deliverWebhookCompletion(id: string, completion: WebhookCompletion): Promise<boolean> {

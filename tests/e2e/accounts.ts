@@ -16,6 +16,8 @@ export const E2E = {
     REGISTRY_USERNAME: "e2e-registry-user",
     REGISTRY_PASSWORD: "e2e-registry-password-9f3a61c2d8",
     LAYERSCOPE_WEBHOOK_SECRET: "e2e-webhook-secret-7c41b9e2a6",
+    // the GC operator's callback (the bodies spec posts to it; the runner itself is exec)
+    GC_WEBHOOK_SECRET: "e2e-gc-webhook-secret-4e8a2d61f0",
   },
 } as const;
 

@@ -64,7 +64,8 @@ beforeAll(async () => {
     provider: "credentials",
     role: "admin",
     grants: [],
-    via: "token",
+    // tokens are created from a browser session
+    via: "session",
   };
   admin = bearer((await createToken(caller, { name: "fuzz", expiresInDays: null }, null)).token);
 }, 120_000);
