@@ -1,10 +1,12 @@
 const isDev = process.env.NODE_ENV === "development";
 
-// Next.js inlines its bootstrap scripts and the theme script sets the colour scheme before paint,
-// so scripts need 'unsafe-inline'; 'unsafe-eval' only in `next dev` (React's dev tooling needs it).
+// Pages get their policy from proxy.ts, with a per-request nonce that Next puts on its inline bootstrap scripts and
+// app/layout.tsx on the theme script; it replaces this one. This static policy covers what proxy.ts does not see (API
+// answers, static files, icons) and allows no inline script at all. 'unsafe-eval' only in `next dev` (React's dev
+// tooling needs it). Inline styles stay allowed (React style attributes). Keep in step with proxy.ts.
 const contentSecurityPolicy = [
   "default-src 'self'",
-  `script-src 'self' 'unsafe-inline'${isDev ? " 'unsafe-eval'" : ""}`,
+  `script-src 'self'${isDev ? " 'unsafe-eval'" : ""}`,
   "style-src 'self' 'unsafe-inline'",
   "img-src 'self' data: blob:",
   "font-src 'self'",

@@ -1,6 +1,7 @@
 import { dehydrate, HydrationBoundary } from "@tanstack/react-query";
 import type { Metadata } from "next";
 import localFont from "next/font/local";
+import { headers } from "next/headers";
 import Link from "next/link";
 import { connection } from "next/server";
 import type { ReactNode } from "react";
@@ -34,6 +35,8 @@ export const metadata: Metadata = {
 export default async function RootLayout({ children }: { children: ReactNode }) {
   // Every page reads live data; the sync status in the header is rendered with it, not after it.
   await connection();
+  // proxy.ts sets x-nonce with the page's Content-Security-Policy: without it the theme script would be blocked
+  const nonce = (await headers()).get("x-nonce") ?? undefined;
   const queryClient = makeServerQueryClient();
   // signed out (login, first-run setup): no navigation, nothing of the registry
   const caller = await pageCaller();
@@ -43,7 +46,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
     <html lang="en" className={inter.variable} suppressHydrationWarning>
       <head>
         {/* biome-ignore lint/security/noDangerouslySetInnerHtml: a constant script that sets the theme class before paint */}
-        <script dangerouslySetInnerHTML={{ __html: themeInitScript }} />
+        <script nonce={nonce} dangerouslySetInnerHTML={{ __html: themeInitScript }} />
       </head>
       <body className="min-h-dvh font-sans">
         <Providers>

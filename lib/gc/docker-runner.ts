@@ -14,7 +14,7 @@
 import "server-only";
 import { type ClientRequest, request as httpRequest, type IncomingMessage } from "node:http";
 import { z } from "zod";
-import { DEFAULT_DOCKER_GC_COMMAND, dockerGcCommand } from "./config";
+import { DEFAULT_DOCKER_GC_COMMAND, dockerGcCommand, redactSecrets } from "./config";
 import { DockerStreamDemuxer } from "./docker-stream";
 import { LineSplitter } from "./output";
 import {
@@ -45,6 +45,11 @@ export interface DockerGcRunnerConfig {
   restartTimeoutSeconds?: number;
   /** Ends the run after this long (a real run then restarts the container, which kills GC); default none. */
   timeoutMs?: number;
+  /**
+   * Values replaced by [redacted] in the output (a compose file sharing one env file with Layerscope hands the
+   * registry container its secrets too). The exec itself gets none of Layerscope's environment.
+   */
+  redact?: readonly string[];
 }
 
 /** Lines of an engine error, e.g. `{"message":"No such container: x"}`. */
@@ -266,9 +271,11 @@ export class DockerGcRunner implements GcRunner {
 
   private async streamExec(execId: string, opts: GcRunOptions, signal: AbortSignal): Promise<GcRunResult> {
     const stderrTail = new TailBuffer();
+    const redact = this.config.redact ?? [];
     const splitters = {
-      stdout: new LineSplitter((line) => opts.onLine(line, "stdout")),
-      stderr: new LineSplitter((line) => {
+      stdout: new LineSplitter((line) => opts.onLine(redactSecrets(line, redact), "stdout")),
+      stderr: new LineSplitter((raw) => {
+        const line = redactSecrets(raw, redact);
         stderrTail.push(line);
         opts.onLine(line, "stderr");
       }),

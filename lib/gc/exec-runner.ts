@@ -6,6 +6,7 @@
 import "server-only";
 import { spawn } from "node:child_process";
 import { constants as osConstants } from "node:os";
+import { gcChildEnvironment, gcSecretValues, redactSecrets } from "./config";
 import { LineSplitter } from "./output";
 import {
   ABORTED_EXIT_CODE,
@@ -31,6 +32,13 @@ export interface ExecGcRunnerConfig {
   timeoutMs?: number;
   /** Kills a hook after this long; default 10 minutes. */
   hookTimeoutMs?: number;
+  /**
+   * The whole environment of GC and the hooks (gcRunnerConfigFromEnv builds it from the allow-list in config.ts).
+   * Default: the allow-listed part of this process's environment.
+   */
+  environment?: Readonly<Record<string, string>>;
+  /** Values replaced by [redacted] in every output line and error. Default: the secrets in this process's environment. */
+  redact?: readonly string[];
 }
 
 const DEFAULT_HOOK_TIMEOUT_MS = 10 * 60_000;
@@ -63,7 +71,8 @@ function runProcess(
     onLine: GcRunOptions["onLine"];
     signal?: AbortSignal;
     timeoutMs?: number;
-    env?: NodeJS.ProcessEnv;
+    env: Readonly<Record<string, string>>;
+    redact: readonly string[];
   },
 ): Promise<ProcessOutcome> {
   return new Promise((resolve) => {
@@ -72,9 +81,10 @@ function runProcess(
     let settled = false;
     const timers: NodeJS.Timeout[] = [];
 
-    const child = spawn(file, args, { stdio: ["ignore", "pipe", "pipe"], detached: true, env: opts.env });
-    const stdout = new LineSplitter((line) => opts.onLine(line, "stdout"));
-    const stderr = new LineSplitter((line) => {
+    const child = spawn(file, args, { stdio: ["ignore", "pipe", "pipe"], detached: true, env: { ...opts.env } as NodeJS.ProcessEnv });
+    const stdout = new LineSplitter((line) => opts.onLine(redactSecrets(line, opts.redact), "stdout"));
+    const stderr = new LineSplitter((raw) => {
+      const line = redactSecrets(raw, opts.redact);
       stderrTail.push(line);
       opts.onLine(line, "stderr");
     });
@@ -135,32 +145,16 @@ function describeOutcome(what: string, outcome: ProcessOutcome, opts: { signal?:
   return `${what} exited with code ${outcome.exitCode}`;
 }
 
-/**
- * Layerscope's own REGISTRY_* settings. The registry binary reads every REGISTRY_<SECTION>_<KEY> variable as an
- * override of its config file: REGISTRY_STORAGE_ROOT breaks its config parse, REGISTRY_PASSWORD would be logged as
- * unrecognized. Operators' own overrides (REGISTRY_STORAGE_S3_…) pass through.
- */
-const LAYERSCOPE_REGISTRY_VARS = new Set([
-  "REGISTRY_URL",
-  "REGISTRY_USERNAME",
-  "REGISTRY_PASSWORD",
-  "REGISTRY_PUBLIC_HOST",
-  "REGISTRY_CA_FILE",
-  "REGISTRY_INSECURE_TLS",
-  "REGISTRY_TIMEOUT_MS",
-  "REGISTRY_TOKEN_REALMS",
-  "REGISTRY_STORAGE_ROOT",
-]);
-
-/** The server's environment without Layerscope's own REGISTRY_* settings (see above). */
-export function registryFreeEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !LAYERSCOPE_REGISTRY_VARS.has(k))) as NodeJS.ProcessEnv;
-}
-
 export class ExecGcRunner implements GcRunner {
   readonly kind = "exec" as const;
+  private readonly environment: Readonly<Record<string, string>>;
+  private readonly redact: readonly string[];
 
-  constructor(private readonly config: ExecGcRunnerConfig) {}
+  constructor(private readonly config: ExecGcRunnerConfig) {
+    // lib/env's settings always set both; a runner constructed directly (tests, scripts) applies the same allow-list.
+    this.environment = config.environment ?? gcChildEnvironment(process.env);
+    this.redact = config.redact ?? gcSecretValues(process.env);
+  }
 
   describe(): string {
     const hooks = [this.config.preCommand ? "pre-command" : null, this.config.postCommand ? "post-command" : null].filter(Boolean);
@@ -205,7 +199,12 @@ export class ExecGcRunner implements GcRunner {
     }
     const args = ["garbage-collect", ...(opts.dryRun ? ["--dry-run"] : []), this.config.configPath];
     const limits = { signal: opts.signal, timeoutMs: this.config.timeoutMs };
-    const outcome = await runProcess(this.config.binary, args, { onLine: opts.onLine, env: registryFreeEnv(), ...limits });
+    const outcome = await runProcess(this.config.binary, args, {
+      onLine: opts.onLine,
+      env: this.environment,
+      redact: this.redact,
+      ...limits,
+    });
     if (outcome.exitCode === 0 && outcome.stoppedBecause === null) return gcSuccess();
     const exitCode = outcome.stoppedBecause === "abort" ? ABORTED_EXIT_CODE : outcome.exitCode;
     return failure(
@@ -222,8 +221,9 @@ export class ExecGcRunner implements GcRunner {
     const outcome = await runProcess("/bin/sh", ["-c", command], {
       onLine: opts.onLine,
       ...limits,
-      // Hooks get the environment of the server plus what they may want to branch on.
-      env: { ...registryFreeEnv(), LAYERSCOPE_GC_PHASE: phase, LAYERSCOPE_GC_CONFIG: this.config.configPath, ...extraEnv },
+      // Hooks get the allow-listed environment (never the server's secrets) plus what they may want to branch on.
+      env: { ...this.environment, LAYERSCOPE_GC_PHASE: phase, LAYERSCOPE_GC_CONFIG: this.config.configPath, ...extraEnv },
+      redact: this.redact,
     });
     if (outcome.exitCode === 0 && outcome.stoppedBecause === null) return gcSuccess();
     const exitCode = outcome.stoppedBecause === "abort" ? ABORTED_EXIT_CODE : outcome.exitCode;

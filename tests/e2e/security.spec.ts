@@ -43,6 +43,74 @@ test("pages and API answers carry the security headers", async () => {
   }
 });
 
+const cspHeaders = (res: { headersArray(): { name: string; value: string }[] }) =>
+  res
+    .headersArray()
+    .filter((h) => h.name.toLowerCase() === "content-security-policy")
+    .map((h) => h.value);
+const directives = (policy: string) =>
+  new Map(
+    policy
+      .split(";")
+      .map((d) => d.trim().split(/\s+/))
+      .map(([name, ...v]) => [name, v.join(" ")]),
+  );
+
+test("a page's CSP allows scripts only with a fresh per-request nonce; API answers allow no inline script", async () => {
+  const nonces: string[] = [];
+  for (let i = 0; i < 2; i++) {
+    const res = await anonymous.get("/login");
+    const policies = cspHeaders(res);
+    expect(policies, "exactly one policy (two would be enforced together)").toHaveLength(1);
+    const scriptSrc = directives(policies[0] ?? "").get("script-src") ?? "";
+    expect(scriptSrc).not.toContain("unsafe-inline");
+    expect(scriptSrc).toContain("'strict-dynamic'");
+    const nonce = /'nonce-([A-Za-z0-9+/]{16,}={0,2})'/.exec(scriptSrc)?.[1];
+    expect(nonce, scriptSrc).toBeDefined();
+    // Next's own inline bootstrap scripts and the theme script carry it
+    expect(await res.text()).toContain(`nonce="${nonce}"`);
+    nonces.push(nonce ?? "");
+  }
+  expect(nonces[0]).not.toBe(nonces[1]);
+
+  const apiPolicies = cspHeaders(await anonymous.get("/api/v1/health"));
+  expect(apiPolicies).toHaveLength(1);
+  const api = directives(apiPolicies[0] ?? "");
+  expect(api.get("script-src")).toBe("'self'");
+  // the two policies (proxy.ts, next.config.js) differ in script-src only
+  const page = directives(cspHeaders(await anonymous.get("/login"))[0] ?? "");
+  page.delete("script-src");
+  api.delete("script-src");
+  expect([...page]).toEqual([...api]);
+});
+
+test("HTML injected into a page cannot run script, while the page's own scripts (theme, hydration) do", async ({ page }) => {
+  const violations: string[] = [];
+  page.on("console", (msg) => {
+    if (/Content Security Policy/i.test(msg.text())) violations.push(msg.text());
+  });
+  await page.addInitScript(() => window.localStorage.setItem("layerscope-theme", "dark"));
+
+  // the untouched page: the nonced theme script set dark mode before paint, React hydrated (the fixture waits), no violation
+  await page.goto("/repositories");
+  await expect(page.locator("html")).toHaveClass(/\bdark\b/);
+  expect(violations).toEqual([]);
+
+  // the same page with markup injected as a stored XSS would put it there (the response's CSP header is kept)
+  await page.route("**/repositories", async (route) => {
+    const response = await route.fetch();
+    const html = (await response.text())
+      .replace("</head>", "<script>window.__injected = 'script';</script></head>")
+      .replace("<main", '<img src="/nonexistent.png" onerror="window.__injected = \'handler\'"><main');
+    await route.fulfill({ response, body: html });
+  });
+  await page.goto("/repositories");
+  await expect(page.locator("html")).toHaveClass(/\bdark\b/);
+  await expect.poll(() => violations.length).toBeGreaterThanOrEqual(2);
+  expect(await page.evaluate(() => (window as unknown as { __injected?: string }).__injected)).toBeUndefined();
+  expect(violations.join("\n")).toMatch(/script-src/);
+});
+
 test("no configured secret appears in the client bundles or in the server log", async () => {
   const bundles = filesUnder(path.join(ROOT, ".next/static"));
   expect(bundles.length).toBeGreaterThan(10);

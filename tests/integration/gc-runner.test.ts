@@ -69,18 +69,49 @@ function sorted(values: readonly string[]): string[] {
   return [...values].sort();
 }
 
+/** The server's secrets, as the environment hands them to Layerscope: GC and its hooks must never see or print them. */
+const SERVER_SECRETS = {
+  AUTH_SECRET: "gc-env-auth-secret-4f1c9a7e2b6d8e0f3a5c",
+  LAYERSCOPE_ADMIN_PASSWORD: "gc-env-admin-password-81d3",
+  OIDC_CLIENT_SECRET: "gc-env-oidc-client-secret-2c7e",
+  LAYERSCOPE_WEBHOOK_SECRET: "gc-env-notification-secret-6a90",
+  REGISTRY_PASSWORD: "gc-env-registry-password-b53f",
+  GC_WEBHOOK_SECRET: "webhook-shared-secret-0123456789",
+};
+
+/** Stands in for the registry binary in the environment tests: prints its environment, then a GC summary. */
+async function envPrintingBinary(dir: string): Promise<string> {
+  const file = path.join(dir, "env-registry");
+  await writeFile(file, '#!/bin/sh\nenv\necho "0 blobs marked, 0 blobs and 0 manifests eligible for deletion"\n');
+  await chmod(file, 0o755);
+  return file;
+}
+
 beforeAll(async () => {
   if (!registryBinary) return;
   registry = await startRegistry();
   pusher = new RegistryPusher(registry.url);
+  workDir = await mkdtemp(path.join(tmpdir(), "layerscope-gc-"));
   // the webhook runner's mailbox is a Postgres row, filled by the real callback route
   configureEnv({
     REGISTRY_URL: registry.url,
     DATABASE_URL: await freshDatabase(inject("databaseUrl"), "gc_runner"),
     LOG_LEVEL: "error",
-    GC_WEBHOOK_SECRET: "webhook-shared-secret-0123456789",
+    ...SERVER_SECRETS,
+    REGISTRY_USERNAME: "gc-env-user",
+    LAYERSCOPE_ADMIN_USER: "admin",
+    OIDC_ISSUER: "https://sso.example.com",
+    OIDC_CLIENT_ID: "layerscope",
+    // the service-level run below (the other tests build their runners themselves)
+    GC_RUNNER: "exec",
+    GC_REGISTRY_BINARY: await envPrintingBinary(workDir),
+    GC_REGISTRY_CONFIG: "/dev/null",
+    GC_PRE_COMMAND: "env",
+    // an operator's hook that has a secret written into it: the log shows it blanked out
+    GC_POST_COMMAND: `env; echo "post-command used ${SERVER_SECRETS.LAYERSCOPE_ADMIN_PASSWORD}"`,
+    GC_ENV_PASSTHROUGH: "GC_TEST_OPT_IN",
+    GC_TEST_OPT_IN: "opted-in-value",
   });
-  workDir = await mkdtemp(path.join(tmpdir(), "layerscope-gc-"));
   const shared = await makeLayer([{ path: "shared.txt", content: "in both images" }]);
   const own = await makeLayer([{ path: "own.txt", content: "only in the deleted image" }]);
   const config = { architecture: "amd64", os: "linux", created: "2024-05-01T00:00:00Z" };
@@ -191,6 +222,110 @@ describe.skipIf(!registryBinary)("exec GC runner against docker-registry", () =>
     expect(r.result.exitCode).toBe(0);
     expect(r.progress.eligibleBlobs).toEqual([]);
     expect(r.progress.blobsEligible).toBe(0);
+  });
+});
+
+describe.skipIf(!registryBinary)("the environment of GC and its hooks", () => {
+  const secretValues = () => [...Object.values(SERVER_SECRETS), process.env.DATABASE_URL ?? "unset"];
+
+  it("the stored GC log of a real run with hooks printing `env` holds none of the server's secrets", async () => {
+    const { createGcRun, executeGcRun, getGcRun } = await import("../../lib/services/gc");
+    const { SYSTEM } = await import("../../lib/auth/caller");
+    const { id } = await createGcRun(SYSTEM, false, "manual", null);
+    await executeGcRun(id);
+    const run = await getGcRun(SYSTEM, id);
+    expect(run.error).toBeNull();
+    expect(run.status).toBe("succeeded");
+    const log = run.log ?? "";
+    for (const secret of secretValues()) expect(log, `GC log contains ${secret.slice(0, 12)}…`).not.toContain(secret);
+    // the hooks and the binary did print their environment: the allow-listed part and what the operator opted into
+    expect(log).toContain("LAYERSCOPE_GC_PHASE=pre-command");
+    expect(log).toContain("LAYERSCOPE_GC_PHASE=post-command");
+    expect(log).toMatch(/^PATH=/m);
+    expect(log).toContain("GC_TEST_OPT_IN=opted-in-value");
+    expect(log).toContain("post-command used [redacted]");
+    for (const name of [
+      "AUTH_SECRET",
+      "LAYERSCOPE_ADMIN_PASSWORD",
+      "OIDC_CLIENT_SECRET",
+      "DATABASE_URL",
+      "REGISTRY_PASSWORD",
+      "GC_PRE_COMMAND",
+    ]) {
+      expect(log).not.toMatch(new RegExp(`^${name}=`, "m"));
+    }
+    // Layerscope's own REGISTRY_* settings would be read by the registry as config overrides
+    expect(log).not.toMatch(/^REGISTRY_(URL|USERNAME)=/m);
+  });
+
+  it("a runner built directly gets the same allow-list, and a failing hook's error text is redacted too", async () => {
+    const runner = new ExecGcRunner({
+      binary: await envPrintingBinary(workDir),
+      configPath: "/dev/null",
+      preCommand: `env >&2; echo "cannot stop: ${SERVER_SECRETS.AUTH_SECRET}" >&2; exit 4`,
+    });
+    const r = await run(runner, false);
+    expect(r.result).toMatchObject({ exitCode: 4, failedPhase: "pre-command" });
+    expect(r.lines).toContain("pre-command/stderr: cannot stop: [redacted]");
+    expect(r.lines.some((line) => line.startsWith("pre-command/stderr: PATH="))).toBe(true);
+    const everything = [...r.lines, r.result.error ?? ""].join("\n");
+    for (const secret of secretValues()) expect(everything, `output contains ${secret.slice(0, 12)}…`).not.toContain(secret);
+  });
+});
+
+describe("docker GC runner: output redaction", () => {
+  // A stand-in Docker Engine on a unix socket: one running container whose GC exec prints a secret on both streams.
+  async function fakeEngine(output: { stdout: string; stderr: string }): Promise<{ socketPath: string; close(): Promise<void> }> {
+    const dir = await mkdtemp(path.join(tmpdir(), "layerscope-engine-"));
+    const socketPath = path.join(dir, "docker.sock");
+    const frame = (stream: 1 | 2, text: string) => {
+      const payload = Buffer.from(text, "utf8");
+      const header = Buffer.alloc(8);
+      header.writeUInt8(stream, 0);
+      header.writeUInt32BE(payload.length, 4);
+      return Buffer.concat([header, payload]);
+    };
+    const server = createServer((req, res) => {
+      req.resume();
+      const url = req.url ?? "";
+      const json = (status: number, body: unknown) =>
+        res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+      if (req.method === "GET" && url.endsWith("/containers/registry/json")) return json(200, { Id: "c1", State: { Running: true } });
+      if (req.method === "POST" && url.endsWith("/containers/c1/exec")) return json(201, { Id: "e1" });
+      if (req.method === "POST" && url.endsWith("/exec/e1/start")) {
+        res.writeHead(200, { "content-type": "application/vnd.docker.raw-stream" });
+        return res.end(Buffer.concat([frame(1, output.stdout), frame(2, output.stderr)]));
+      }
+      if (req.method === "GET" && url.endsWith("/exec/e1/json")) return json(200, { Running: false, ExitCode: 1 });
+      return json(404, { message: `unexpected ${req.method} ${url}` });
+    });
+    await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+    return {
+      socketPath,
+      close: async () => {
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  }
+
+  it("blanks the configured secrets out of the lines and the error", async () => {
+    const { DockerGcRunner } = await import("../../lib/gc/docker-runner");
+    const secret = "shared-env-file-secret-7d1e";
+    const engine = await fakeEngine({ stdout: `REGISTRY_HTTP_SECRET=${secret}\n`, stderr: `failed to garbage collect: ${secret}` });
+    try {
+      const runner = new DockerGcRunner({ socketPath: engine.socketPath, container: "registry", redact: [secret] });
+      const r = await run(runner, true);
+      expect(r.result).toMatchObject({ exitCode: 1, failedPhase: "garbage-collect" });
+      expect(r.lines).toEqual([
+        "garbage-collect/stdout: REGISTRY_HTTP_SECRET=[redacted]",
+        "garbage-collect/stderr: failed to garbage collect: [redacted]",
+      ]);
+      expect(r.result.error).toContain("[redacted]");
+      expect(r.result.error).not.toContain(secret);
+    } finally {
+      await engine.close();
+    }
   });
 });
 

@@ -25,6 +25,8 @@ describe("GC runner configuration", () => {
       binary: "registry",
       configPath: "/etc/docker/registry/config.yml",
       preCommand: "systemctl stop registry",
+      environment: {},
+      redact: [],
     });
     expect(createGcRunner(config, deps)?.describe()).toBe(
       "exec: registry garbage-collect /etc/docker/registry/config.yml (with pre-command)",
@@ -35,6 +37,14 @@ describe("GC runner configuration", () => {
     expect(() => gcRunnerConfigFromEnv({ GC_RUNNER: "exec" })).toThrow(/configPath/);
     expect(() => gcRunnerConfigFromEnv({ GC_RUNNER: "docker" })).toThrow(/container/);
     expect(() => gcRunnerConfigFromEnv({ GC_RUNNER: "webhook", GC_WEBHOOK_URL: "ftp://x" })).toThrow(/url/);
+    // a webhook runner without its secret would take anyone's word for a run's result
+    const webhook = {
+      GC_RUNNER: "webhook",
+      GC_WEBHOOK_URL: "https://ops.example.com/gc",
+      GC_WEBHOOK_CALLBACK_URL: "https://ls.example.com/cb",
+    };
+    expect(() => gcRunnerConfigFromEnv(webhook)).toThrow(/GC_WEBHOOK_SECRET is required/);
+    expect(() => gcRunnerConfigFromEnv({ ...webhook, GC_WEBHOOK_SECRET: "short" })).toThrow(/GC_WEBHOOK_SECRET must be at least 16/);
     expect(() => gcRunnerConfigFromEnv({ GC_RUNNER: "kubernetes" })).toThrow(/invalid garbage-collection settings/);
   });
 
@@ -46,6 +56,7 @@ describe("GC runner configuration", () => {
       command: ["registry", "garbage-collect", "/etc/docker/registry/config.yml"],
       apiVersion: "v1.41",
       restart: true,
+      redact: [],
     });
   });
 
@@ -77,10 +88,10 @@ describe("GC runner configuration", () => {
     const config = gcRunnerConfigFromEnv({
       GC_RUNNER: "webhook",
       GC_WEBHOOK_URL: "https://ops.example.com/hooks/gc?token=abc",
-      GC_WEBHOOK_SECRET: "s3cret",
+      GC_WEBHOOK_SECRET: "a-shared-secret-0123",
       GC_WEBHOOK_CALLBACK_URL: "https://layerscope.example.com/api/v1/gc/callback",
     });
-    expect(config).toMatchObject({ kind: "webhook", secret: "s3cret", timeoutMs: 6 * 60 * 60_000 });
+    expect(config).toMatchObject({ kind: "webhook", secret: "a-shared-secret-0123", timeoutMs: 6 * 60 * 60_000 });
     // describe() never shows the query string (it may carry a token)
     expect(createGcRunner(config, deps)?.describe()).not.toContain("token");
   });
