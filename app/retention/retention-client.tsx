@@ -146,7 +146,12 @@ export function RetentionClient({ canManage }: { canManage: boolean }) {
               {field("name", ids.name, "Name", "Shown in runs and the audit log.")}
               {field("glob", ids.glob, "Repositories", "A glob: team/* (one level) or team/** (any depth).")}
               {field("latest", ids.latest, "Keep newest N", "By image creation time.", "number")}
-              {field("pattern", ids.pattern, "Keep tags matching", "A regular expression, e.g. ^v?[0-9.]+$ or ^stable$.")}
+              {field(
+                "pattern",
+                ids.pattern,
+                "Keep tags matching",
+                "A regular expression in RE2 syntax (no lookaround or backreferences), e.g. ^v?[0-9.]+$ or ^stable$.",
+              )}
               {field("older", ids.older, "Delete older than (days)", "Tags whose image is older than this.", "number")}
               {field("pulled", ids.pulled, "Keep if pulled within (days)", "Needs registry pull notifications.", "number")}
               {field("schedule", ids.schedule, "Schedule", "Cron (UTC) or @daily; empty: only when run by hand.")}
