@@ -1,6 +1,8 @@
 // Shared pieces of the integration tests: a fresh migrated database per test file, and
 // process env set before any service reads it (lib/env parses once).
+import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
+import { PrismaClient } from "../../lib/db/generated/client";
 import { applyMigrations } from "../../lib/db/migrate";
 
 /** Create a new database on the run's Postgres, migrate it, and return its URL. */
@@ -14,6 +16,16 @@ export async function freshDatabase(serverUrl: string, name: string): Promise<st
   url.pathname = `/${db}`;
   await applyMigrations(url.toString());
   return url.toString();
+}
+
+/**
+ * A Prisma client on a new migrated database of the run's Postgres, for tests that drive the
+ * sync engine directly with several caches side by side; `clients` collects them for afterAll.
+ */
+export async function freshClient(serverUrl: string, name: string, clients: PrismaClient[]): Promise<PrismaClient> {
+  const db = new PrismaClient({ adapter: new PrismaPg({ connectionString: await freshDatabase(serverUrl, name) }) });
+  clients.push(db);
+  return db;
 }
 
 /** Point lib/env at this test file's registry and database (must run before the first getEnv()). */

@@ -1,14 +1,13 @@
 // The sync at scale, in small: a repository with more tags than one write batch, a sync that is
 // interrupted half-way and resumed, and a big repository that must not hold up the small ones.
 // The full-size corpus (100,000 tags, 20,000 repositories) is `npm run bench -- --scale`'s job.
-import { PrismaPg } from "@prisma/adapter-pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { PrismaClient } from "../../lib/db/generated/client";
+import type { PrismaClient } from "../../lib/db/generated/client";
 import { createRegistryClient } from "../../lib/registry/client";
 import type { SyncRegistry } from "../../lib/services/sync-engine/engine";
 import { makeLayer, RegistryPusher } from "../fixtures/images";
 import { type RunningRegistry, startRegistry } from "../fixtures/registry";
-import { freshDatabase } from "./helpers";
+import { freshClient } from "./helpers";
 
 const BIG_TAGS = 240;
 const SMALL_REPOS = 5;
@@ -17,11 +16,7 @@ let registry: RunningRegistry;
 let serverUrl: string;
 const dbs: PrismaClient[] = [];
 
-async function newDb(name: string): Promise<PrismaClient> {
-  const db = new PrismaClient({ adapter: new PrismaPg({ connectionString: await freshDatabase(serverUrl, name) }) });
-  dbs.push(db);
-  return db;
-}
+const newDb = (name: string) => freshClient(serverUrl, name, dbs);
 
 beforeAll(async () => {
   registry = await startRegistry();

@@ -2,23 +2,18 @@
 // HTTP must build the same cache, on a generated registry with images, an index, an artifact, moved
 // tags, a repository whose only manifest was deleted (tags: null) and one emptied tag by tag; with
 // the root, only new digests cost a request.
-import { PrismaPg } from "@prisma/adapter-pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { PrismaClient } from "../../lib/db/generated/client";
+import type { PrismaClient } from "../../lib/db/generated/client";
 import { createRegistryClient, type RegistryRequestEvent } from "../../lib/registry/client";
 import { makeLayer, RegistryPusher } from "../fixtures/images";
 import { type RunningRegistry, startRegistry } from "../fixtures/registry";
-import { freshDatabase } from "./helpers";
+import { freshClient } from "./helpers";
 
 let registry: RunningRegistry;
 let serverUrl: string;
 const dbs: PrismaClient[] = [];
 
-async function newDb(name: string): Promise<PrismaClient> {
-  const db = new PrismaClient({ adapter: new PrismaPg({ connectionString: await freshDatabase(serverUrl, name) }) });
-  dbs.push(db);
-  return db;
-}
+const newDb = (name: string) => freshClient(serverUrl, name, dbs);
 
 async function image(content: string, arch = "amd64", created = "2024-03-01T00:00:00Z") {
   return { layers: [await makeLayer([{ path: "f.txt", content }])], config: { architecture: arch, os: "linux", created } };
