@@ -142,18 +142,21 @@ export async function scaleBench(): Promise<void> {
       const naive = createRegistryClient({ baseUrl: registry.url, onRequest: () => naiveRequests++ });
       const limit = createLimiter(8);
       t = performance.now();
-      for (const repo of await naive.catalog()) {
-        const repoTags = await limit(() => naive.listTags(repo));
-        await Promise.all(
-          repoTags.map(async (tag) => {
-            const m = await limit(() => naive.getManifest(repo, tag));
-            if (m.manifest.kind === "image") {
-              const cfg = m.manifest.config.digest;
-              await limit(() => naive.getBlobText(repo, cfg));
-            }
-          }),
-        );
-      }
+      // every repository at once through the same limiter as Layerscope's (8 in flight)
+      await Promise.all(
+        (await naive.catalog()).map(async (repo) => {
+          const repoTags = await limit(() => naive.listTags(repo));
+          await Promise.all(
+            repoTags.map(async (tag) => {
+              const m = await limit(() => naive.getManifest(repo, tag));
+              if (m.manifest.kind === "image") {
+                const cfg = m.manifest.config.digest;
+                await limit(() => naive.getBlobText(repo, cfg));
+              }
+            }),
+          );
+        }),
+      );
       rows.push({
         measure: "cold crawl over HTTP (naive client)",
         value: secs(performance.now() - t),
