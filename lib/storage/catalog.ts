@@ -3,12 +3,12 @@
 // are new. Same rules as distribution's own catalog and tags/list, so both paths give one cache:
 // a repository is a directory holding `_layers`; a tag is `_manifests/tags/<tag>/current/link`.
 // Symlinks are never followed and names that break the reference grammar are left out.
-import { lstat, readdir, readFile } from "node:fs/promises";
+import { closeSync, constants, lstatSync, openSync, readSync } from "node:fs";
+import { lstat, readdir } from "node:fs/promises";
 import path from "node:path";
 import { isValidDigest, isValidRepositoryName, isValidTag } from "../oci/reference";
 import { REPOSITORIES_DIR } from "./layout";
 
-const CONCURRENCY = 32;
 /** `sha256:` + 64 hex, with room for another algorithm's longer digest; a bigger link file is not a link. */
 const MAX_LINK_BYTES = 512;
 
@@ -48,15 +48,49 @@ export async function storageCatalog(root: string): Promise<string[]> {
   return names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-async function readLink(file: string): Promise<string | null> {
+// Link files are read synchronously in slices: 100,000 asynchronous open/read/close round trips
+// through libuv's four threads took 11 s where the same calls in a loop take 1.4 s. A slice of
+// SLICE files blocks the event loop for a few milliseconds, then it yields to requests.
+const SLICE = 500;
+// O_NOFOLLOW: a symlink is refused (ELOOP); O_NONBLOCK: a FIFO planted in the root cannot block us
+const LINK_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+const linkBuffer = Buffer.alloc(MAX_LINK_BYTES + 1);
+
+/** True when each successive part below `base` is a directory, not a symlink. */
+async function realDirectories(base: string, parts: string[]): Promise<boolean> {
+  let current = base;
+  for (const part of parts) {
+    current = path.join(current, part);
+    const st = await lstat(current).catch(() => null);
+    if (!st?.isDirectory()) return false;
+  }
+  return true;
+}
+
+function isRealDirectorySync(dir: string): boolean {
   try {
-    const st = await lstat(file);
-    if (!st.isFile() || st.size > MAX_LINK_BYTES) return null;
-    const digest = (await readFile(file, "utf8")).trim();
+    return lstatSync(dir).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function readLinkSync(file: string): string | null {
+  let fd: number;
+  try {
+    fd = openSync(file, LINK_FLAGS);
+  } catch {
+    return null; // missing, a symlink, unreadable
+  }
+  try {
+    const length = readSync(fd, linkBuffer, 0, linkBuffer.length, 0);
+    if (length > MAX_LINK_BYTES) return null;
+    const digest = linkBuffer.toString("utf8", 0, length).trim();
     return isValidDigest(digest) ? digest : null;
-  } catch (e) {
-    if (code(e) === "ENOENT" || code(e) === "ENOTDIR") return null;
-    throw e;
+  } catch {
+    return null; // a directory (EISDIR), a FIFO with no writer (EAGAIN)
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -66,21 +100,21 @@ async function readLink(file: string): Promise<string | null> {
  */
 export async function storageTagDigests(root: string, repository: string): Promise<Map<string, string> | null> {
   if (!isValidRepositoryName(repository)) return null;
-  const repoDir = path.join(path.resolve(root), REPOSITORIES_DIR, repository);
-  const marker = await lstat(path.join(repoDir, "_layers")).catch(() => null);
-  if (!marker?.isDirectory()) return null;
-  const tagsDir = path.join(repoDir, "_manifests", "tags");
+  // every folder on the way is a real directory: a symlink anywhere could lead out of the root
+  const base = path.resolve(root);
+  const chain = [...REPOSITORIES_DIR.split("/"), ...repository.split("/")];
+  if (!(await realDirectories(base, [...chain, "_layers"]))) return null;
+  const tagsDir = path.join(base, ...chain, "_manifests", "tags");
+  if (!(await realDirectories(base, [...chain, "_manifests", "tags"]))) return new Map();
   const tags = (await entries(tagsDir)).filter((e) => e.isDirectory() && isValidTag(e.name)).map((e) => e.name);
   const out = new Map<string, string>();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(CONCURRENCY, tags.length) }, async () => {
-      for (let i = next++; i < tags.length; i = next++) {
-        const tag = tags[i] as string;
-        const digest = await readLink(path.join(tagsDir, tag, "current", "link"));
-        if (digest) out.set(tag, digest);
-      }
-    }),
-  );
+  for (let start = 0; start < tags.length; start += SLICE) {
+    for (const tag of tags.slice(start, start + SLICE)) {
+      const current = path.join(tagsDir, tag, "current");
+      const digest = isRealDirectorySync(current) ? readLinkSync(path.join(current, "link")) : null;
+      if (digest) out.set(tag, digest);
+    }
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
   return out;
 }
