@@ -224,7 +224,11 @@ export async function listTags(caller: Caller, repository: string, q: TagListQue
       ? []
       : db.$queryRaw<{ digest: string; count: bigint; names: string[] }[]>`
           SELECT d.digest,
-                 (SELECT COUNT(*) FROM tags s WHERE s.repository_id = ${repo.id} AND s.digest = d.digest) AS count,
+                 -- kept with the repository's aggregates; counted here only while a sync has not stored it yet
+                 COALESCE(
+                   (SELECT rd.tag_count::bigint FROM repository_digests rd WHERE rd.repository_id = ${repo.id} AND rd.digest = d.digest),
+                   (SELECT COUNT(*) FROM tags s WHERE s.repository_id = ${repo.id} AND s.digest = d.digest)
+                 ) AS count,
                  ARRAY(SELECT s.name FROM tags s WHERE s.repository_id = ${repo.id} AND s.digest = d.digest
                        ORDER BY s.natural_key LIMIT ${SHARED_LISTED + 1}) AS names
           FROM unnest(${digests}::text[]) AS d(digest)`,

@@ -153,8 +153,19 @@ export async function storeManifest(db: Db, fetched: FetchedManifest, childSizes
   ]);
 }
 
-/** Recompute a repository's denormalised tag count, size (distinct blobs) and last update. */
+/**
+ * Recompute a repository's denormalised tag count, size (distinct blobs), last update, and how
+ * many of its tags point at each digest.
+ */
 export async function refreshRepositoryAggregates(db: Db, repositoryId: number): Promise<void> {
+  await db.$executeRaw`
+    INSERT INTO repository_digests (repository_id, digest, tag_count)
+    SELECT repository_id, digest, COUNT(*)::int FROM tags WHERE repository_id = ${repositoryId} GROUP BY repository_id, digest
+    ON CONFLICT (repository_id, digest) DO UPDATE SET tag_count = EXCLUDED.tag_count
+    WHERE repository_digests.tag_count <> EXCLUDED.tag_count`;
+  await db.$executeRaw`
+    DELETE FROM repository_digests d WHERE d.repository_id = ${repositoryId}
+      AND NOT EXISTS (SELECT 1 FROM tags t WHERE t.repository_id = ${repositoryId} AND t.digest = d.digest)`;
   await db.$executeRaw`
     WITH RECURSIVE reachable(digest) AS (
       SELECT digest FROM tags WHERE repository_id = ${repositoryId}
