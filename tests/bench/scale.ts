@@ -1,4 +1,4 @@
-// `npm run bench -- --scale [--tags=100000] [--repos=20000] [--pushes=100]`: Layerscope on a
+// `npm run bench -- --scale [--tags=100000] [--repos=20000] [--pushes=100] [--skip-http]`: Layerscope on a
 // production-size registry (issue: the cost of a change, not of the whole registry). Builds the
 // registry through its HTTP API (one repository of --tags tags on one image, --repos repositories
 // of one tag each by cross-repository mount), then prints one table:
@@ -123,8 +123,8 @@ export async function scaleBench(): Promise<void> {
     const { PrismaPg } = await import("@prisma/adapter-pg");
     const storage = { tagDigests: (r: string) => storageTagDigests(registry.rootDir, r) };
 
-    // ---- cold sync over HTTP, and the naive crawl it is compared with
-    {
+    // ---- cold sync over HTTP, and the naive crawl it is compared with (the longest part: --skip-http leaves it out)
+    if (!process.argv.includes("--skip-http")) {
       const db = new PrismaClient({ adapter: new PrismaPg({ connectionString: await freshDatabase(pg.connectionString, "scale_http") }) });
       let requests = 0;
       const client = createRegistryClient({ baseUrl: registry.url, onRequest: () => requests++ });
