@@ -51,10 +51,7 @@ function errorOf(repository: string | null, e: unknown): SyncError {
 
 const PAGE = 5000;
 
-type RepositoryRow = { id: number; name: string; tagCount: number; lastSyncedAt: Date | null; lastError: string | null };
-
-/** Repositories with at most this many tags have their cached tags read with their page, in one query. */
-const SMALL_REPOSITORY = 20;
+type RepositoryRow = { id: number; name: string; lastSyncedAt: Date | null; lastError: string | null };
 
 /** Every (name → digest) of one repository's cached tags, read in keyset pages (no giant result set). */
 async function cachedTagDigests(db: Db, repositoryId: number): Promise<Map<string, string>> {
@@ -143,7 +140,7 @@ export async function syncRegistry(opts: SyncOptions): Promise<SyncOutcome> {
       counters.tagListRequests++;
       tagNames = [...new Set(await request(() => registry.listTags(repo.name)))];
     }
-    const known = takePrefetched(repo) ?? (await cachedTagDigests(db, repo.id));
+    const known = await cachedTagDigests(db, repo.id);
     // this repository's share of the registry: never more than `concurrency` of its requests queued
     const own = createLimiter(opts.concurrency);
     const seen = new Set<string>();
@@ -248,14 +245,6 @@ export async function syncRegistry(opts: SyncOptions): Promise<SyncOutcome> {
     }
   };
 
-  const prefetched = new Map<number, Map<string, string>>();
-  /** The page's read of a small repository's tags, if it is still what the repository row counted. */
-  function takePrefetched(repo: RepositoryRow): Map<string, string> | null {
-    const tags = prefetched.get(repo.id);
-    prefetched.delete(repo.id);
-    return tags && tags.size === repo.tagCount ? tags : null;
-  }
-
   // `concurrency` workers take repositories from keyset pages as they free up, so a slow
   // repository holds one worker, never the repositories behind it
   let afterId = 0;
@@ -270,21 +259,11 @@ export async function syncRegistry(opts: SyncOptions): Promise<SyncOutcome> {
       loading ??= (async () => {
         const rows = await db.repository.findMany({
           where: { id: { gt: afterId } },
-          select: { id: true, name: true, tagCount: true, lastSyncedAt: true, lastError: true },
+          select: { id: true, name: true, lastSyncedAt: true, lastError: true },
           orderBy: { id: "asc" },
           take: PAGE,
         });
         page = rows;
-        // a registry of many small repositories: their cached tags in one query per page, not one each
-        const small = rows.filter((r) => r.tagCount <= SMALL_REPOSITORY).map((r) => r.id);
-        for (const id of small) prefetched.set(id, new Map());
-        if (small.length > 0) {
-          const tags = await db.tag.findMany({
-            where: { repositoryId: { in: small } },
-            select: { repositoryId: true, name: true, digest: true },
-          });
-          for (const t of tags) prefetched.get(t.repositoryId)?.set(t.name, t.digest);
-        }
         if (rows.length < PAGE) exhausted = true;
         afterId = rows[rows.length - 1]?.id ?? afterId;
       })().finally(() => {
