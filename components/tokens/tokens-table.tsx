@@ -32,16 +32,7 @@ function TokenRow({ token }: { token: TokenItem }) {
   const expired = isExpired(token);
   return (
     <tr>
-      <td className={`${tdClass} font-medium text-zinc-900 dark:text-zinc-100`}>{token.name}</td>
-      <td className={tdClass}>
-        <code className="font-mono text-xs text-zinc-700 dark:text-zinc-300">{token.prefix}…</code>
-      </td>
-      <td className={`${tdClass} text-zinc-700 dark:text-zinc-300`}>
-        <RelativeTime iso={token.createdAt} />
-      </td>
-      <td className={`${tdClass} text-zinc-700 dark:text-zinc-300`}>
-        <RelativeTime iso={token.lastUsedAt} fallback="Never" />
-      </td>
+      <TokenInfoCells token={token} />
       <td className={`${tdClass} text-zinc-700 dark:text-zinc-300`}>
         {token.expiresAt === null ? (
           "Never"
@@ -85,11 +76,30 @@ function TokenRow({ token }: { token: TokenItem }) {
   );
 }
 
-export function TokensTable({ tokens }: { tokens: readonly TokenItem[] }) {
+/** A token's name, prefix, creation and last use: the first cells of every token row. */
+export function TokenInfoCells({ token }: { token: TokenItem }) {
+  return (
+    <>
+      <td className={`${tdClass} font-medium text-zinc-900 dark:text-zinc-100`}>{token.name}</td>
+      <td className={tdClass}>
+        <code className="font-mono text-xs text-zinc-700 dark:text-zinc-300">{token.prefix}…</code>
+      </td>
+      <td className={`${tdClass} text-zinc-700 dark:text-zinc-300`}>
+        <RelativeTime iso={token.createdAt} />
+      </td>
+      <td className={`${tdClass} text-zinc-700 dark:text-zinc-300`}>
+        <RelativeTime iso={token.lastUsedAt} fallback="Never" />
+      </td>
+    </>
+  );
+}
+
+/** The table every token list shares (own tokens, an admin's view of someone's): its rows are the children. */
+export function TokenTable({ caption, children }: { caption: string; children: React.ReactNode }) {
   return (
     <div className="overflow-x-auto rounded-lg border border-zinc-200 dark:border-zinc-800">
       <table className={tableClass}>
-        <caption className="sr-only">Your API tokens</caption>
+        <caption className="sr-only">{caption}</caption>
         <thead>
           <tr>
             <th scope="col" className={thClass}>
@@ -112,12 +122,18 @@ export function TokensTable({ tokens }: { tokens: readonly TokenItem[] }) {
             </th>
           </tr>
         </thead>
-        <tbody>
-          {tokens.map((t) => (
-            <TokenRow key={t.id} token={t} />
-          ))}
-        </tbody>
+        <tbody>{children}</tbody>
       </table>
     </div>
+  );
+}
+
+export function TokensTable({ tokens }: { tokens: readonly TokenItem[] }) {
+  return (
+    <TokenTable caption="Your API tokens">
+      {tokens.map((t) => (
+        <TokenRow key={t.id} token={t} />
+      ))}
+    </TokenTable>
   );
 }

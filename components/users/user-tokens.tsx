@@ -3,7 +3,8 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { errorMessage, FormError } from "@/components/forms/form-message";
-import { tableClass, tdClass, thClass } from "@/components/manifest-summary/table-styles";
+import { tdClass } from "@/components/manifest-summary/table-styles";
+import { TokenInfoCells, TokenTable } from "@/components/tokens/tokens-table";
 import { Button } from "@/components/ui/button";
 import { ErrorState } from "@/components/ui/error-state";
 import { RelativeTime } from "@/components/ui/relative-time";
@@ -16,16 +17,7 @@ function TokenRow({ user, token, onRevoked }: { user: UserItem; token: TokenItem
   const revoke = useMutation(revokeUserTokenOptions(queryClient));
   return (
     <tr>
-      <td className={`${tdClass} font-medium text-zinc-900 dark:text-zinc-100`}>{token.name}</td>
-      <td className={tdClass}>
-        <code className="font-mono text-xs text-zinc-700 dark:text-zinc-300">{token.prefix}…</code>
-      </td>
-      <td className={`${tdClass} text-zinc-700 dark:text-zinc-300`}>
-        <RelativeTime iso={token.createdAt} />
-      </td>
-      <td className={`${tdClass} text-zinc-700 dark:text-zinc-300`}>
-        <RelativeTime iso={token.lastUsedAt} fallback="Never" />
-      </td>
+      <TokenInfoCells token={token} />
       <td className={`${tdClass} text-zinc-700 dark:text-zinc-300`}>
         <RelativeTime iso={token.expiresAt} fallback="Never" />
       </td>
@@ -68,38 +60,11 @@ export function UserTokens({ user, onDone }: { user: UserItem; onDone: (message:
           {user.username} has no API tokens.
         </p>
       ) : (
-        <div className="overflow-x-auto rounded-lg border border-zinc-200 dark:border-zinc-800">
-          <table className={tableClass}>
-            <caption className="sr-only">API tokens of {user.username}</caption>
-            <thead>
-              <tr>
-                <th scope="col" className={thClass}>
-                  Name
-                </th>
-                <th scope="col" className={thClass}>
-                  Token
-                </th>
-                <th scope="col" className={thClass}>
-                  Created
-                </th>
-                <th scope="col" className={thClass}>
-                  Last used
-                </th>
-                <th scope="col" className={thClass}>
-                  Expires
-                </th>
-                <th scope="col" className={`${thClass} text-right`}>
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {tokens.data.items.map((t) => (
-                <TokenRow key={t.id} user={user} token={t} onRevoked={setRevoked} />
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <TokenTable caption={`API tokens of ${user.username}`}>
+          {tokens.data.items.map((t) => (
+            <TokenRow key={t.id} user={user} token={t} onRevoked={setRevoked} />
+          ))}
+        </TokenTable>
       )}
       <Button size="sm" variant="ghost" onClick={() => onDone(revoked ? `API token “${revoked}” of ${user.username} revoked.` : null)}>
         Close
