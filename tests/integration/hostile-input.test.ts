@@ -12,12 +12,17 @@ const route = (p: string) => `${ROOT}/app/api${p}/route.ts`;
 let registry: RunningRegistry;
 let admin: Record<string, string>;
 
-async function expectClearAnswer(res: Response, allowed: number[]): Promise<void> {
+type ErrorBody = { error?: { code?: unknown; message?: unknown }; errors?: { code?: unknown; message?: unknown }[] };
+
+// `registryShape`: the proxy passes the registry's own answers through, so a path it forwards may
+// fail in the Distribution error shape (`{"errors":[{code, message}]}`) that registry clients expect.
+async function expectClearAnswer(res: Response, allowed: number[], registryShape = false): Promise<void> {
   expect(allowed, `status ${res.status}`).toContain(res.status);
   if (res.status >= 400 && res.status !== 405) {
-    const body = (await res.json()) as { error?: { code?: unknown; message?: unknown } };
-    expect(typeof body.error?.code).toBe("string");
-    expect(typeof body.error?.message).toBe("string");
+    const body = (await res.json()) as ErrorBody;
+    const error = registryShape && !body.error ? body.errors?.[0] : body.error;
+    expect(typeof error?.code).toBe("string");
+    expect(typeof error?.message).toBe("string");
   }
 }
 
@@ -96,9 +101,9 @@ describe("hostile input", () => {
       fc.asyncProperty(fc.array(segment, { maxLength: 6 }), async (path) => {
         const url = `/api/registry/v2/${path.map(encodeURIComponent).join("/")}`;
         const res = await callRoute(route("/registry/v2/[[...path]]"), "GET", { url, params: { path }, headers: admin });
-        await expectClearAnswer(res, [200, 400, 404]);
+        await expectClearAnswer(res, [200, 400, 404], true);
       }),
-      { numRuns: 150 },
+      { numRuns: 150, examples: [[["a", "manifests", "0"]], [["no", "such", "tags", "list"]]] },
     );
   });
 
