@@ -4,7 +4,7 @@
 // a repository is a directory holding `_layers`; a tag is `_manifests/tags/<tag>/current/link`.
 // Symlinks are never followed and names that break the reference grammar are left out.
 import { closeSync, constants, lstatSync, openSync, readSync } from "node:fs";
-import { lstat, readdir } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { isValidDigest, isValidRepositoryName, isValidTag } from "../oci/reference";
 import { REPOSITORIES_DIR } from "./layout";
@@ -56,13 +56,12 @@ const SLICE = 500;
 const LINK_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 const linkBuffer = Buffer.alloc(MAX_LINK_BYTES + 1);
 
-/** True when each successive part below `base` is a directory, not a symlink. */
-async function realDirectories(base: string, parts: string[]): Promise<boolean> {
+/** True when each successive part below `base` is a directory, not a symlink (a few microseconds: synchronous). */
+function realDirectories(base: string, parts: string[]): boolean {
   let current = base;
   for (const part of parts) {
     current = path.join(current, part);
-    const st = await lstat(current).catch(() => null);
-    if (!st?.isDirectory()) return false;
+    if (!isRealDirectorySync(current)) return false;
   }
   return true;
 }
@@ -103,9 +102,9 @@ export async function storageTagDigests(root: string, repository: string): Promi
   // every folder on the way is a real directory: a symlink anywhere could lead out of the root
   const base = path.resolve(root);
   const chain = [...REPOSITORIES_DIR.split("/"), ...repository.split("/")];
-  if (!(await realDirectories(base, [...chain, "_layers"]))) return null;
+  if (!realDirectories(base, [...chain, "_layers"])) return null;
   const tagsDir = path.join(base, ...chain, "_manifests", "tags");
-  if (!(await realDirectories(base, [...chain, "_manifests", "tags"]))) return new Map();
+  if (!realDirectories(base, [...chain, "_manifests", "tags"])) return new Map();
   const tags = (await entries(tagsDir)).filter((e) => e.isDirectory() && isValidTag(e.name)).map((e) => e.name);
   const out = new Map<string, string>();
   for (let start = 0; start < tags.length; start += SLICE) {

@@ -116,3 +116,80 @@ describe("sync in bounded batches", () => {
     }
   });
 });
+
+describe("sync over many pages of repositories", () => {
+  /** Every cached (repository, tag) → digest, to compare whole caches. */
+  const cache = async (db: PrismaClient) =>
+    (await db.tag.findMany({ select: { name: true, digest: true, repository: { select: { name: true } } } }))
+      .map((t) => `${t.repository.name}:${t.name}=${t.digest}`)
+      .sort();
+
+  it("reads every repository exactly once, cold and unchanged, from disk and over HTTP, however the pages fall", async () => {
+    const { syncRegistry } = await import("../../lib/services/sync-engine/engine");
+    const { storageTagDigests } = await import("../../lib/storage/catalog");
+    const storage = { tagDigests: (r: string) => storageTagDigests(registry.rootDir, r) };
+    const http = createRegistryClient({ baseUrl: registry.url });
+    const total = BIG_TAGS + SMALL_REPOS * 2;
+    // pages of 2 and 4 repositories: the big one lands in a page with small ones, workers outnumber pages
+    for (const [pageSize, concurrency] of [
+      [2, 4],
+      [4, 3],
+    ] as const) {
+      const fromDisk = await newDb(`sync_pages_disk_${pageSize}`);
+      const overHttp = await newDb(`sync_pages_http_${pageSize}`);
+      for (const round of ["cold", "unchanged"]) {
+        const disk = await syncRegistry({ db: fromDisk, registry: http, concurrency, pageSize, storage });
+        const net = await syncRegistry({ db: overHttp, registry: http, concurrency, pageSize });
+        for (const out of [disk, net]) {
+          expect(out.status, `${round}, pages of ${pageSize}`).toBe("succeeded");
+          expect(out.counters.tags, `${round}, pages of ${pageSize}`).toBe(total);
+          expect(out.counters.repositoriesDone).toBe(SMALL_REPOS + 1);
+        }
+        expect(await fromDisk.tag.count()).toBe(total);
+        expect(await cache(fromDisk)).toEqual(await cache(overHttp));
+      }
+    }
+  });
+
+  it("a resync after pushes, moves and deletes ends with the registry's tags in every page", async () => {
+    const { syncRegistry } = await import("../../lib/services/sync-engine/engine");
+    const { storageTagDigests } = await import("../../lib/storage/catalog");
+    const storage = { tagDigests: (r: string) => storageTagDigests(registry.rootDir, r) };
+    const http = createRegistryClient({ baseUrl: registry.url });
+    const fromDisk = await newDb("sync_pages_changes_disk");
+    const overHttp = await newDb("sync_pages_changes_http");
+    await syncRegistry({ db: fromDisk, registry: http, concurrency: 3, pageSize: 2, storage });
+    await syncRegistry({ db: overHttp, registry: http, concurrency: 3, pageSize: 2 });
+    // a new repository (last page), a tag added to one small repository, one moved in another
+    const pusher = new RegistryPusher(registry.url);
+    const spec = async (content: string) => ({
+      layers: [await makeLayer([{ path: "g.txt", content }])],
+      config: { architecture: "amd64", os: "linux", created: "2024-06-01T00:00:00Z" },
+    });
+    await pusher.pushImage("small/r1", ["c"], await spec("added"));
+    await pusher.pushImage("small/r3", ["a"], await spec("moved"));
+    await pusher.pushImage("zz/late", ["x", "y"], await spec("late"));
+    // small/r4 loses its only image: both its tags go, the repository stays in the catalog
+    const gone = await fromDisk.tag.findFirstOrThrow({ where: { name: "a", repository: { name: "small/r4" } } });
+    await pusher.deleteManifest("small/r4", gone.digest);
+    {
+      for (const [db, opts] of [
+        [fromDisk, { storage }],
+        [overHttp, {}],
+      ] as const) {
+        const out = await syncRegistry({ db, registry: http, concurrency: 3, pageSize: 2, ...opts });
+        expect(out.status).toBe("succeeded");
+        const names = (repo: string) =>
+          db.tag.findMany({ where: { repository: { name: repo } }, select: { name: true }, orderBy: { name: "asc" } });
+        expect((await names("small/r1")).map((t) => t.name)).toEqual(["a", "b", "c"]);
+        expect((await names("zz/late")).map((t) => t.name)).toEqual(["x", "y"]);
+        expect(await names("small/r4")).toEqual([]);
+        expect(await db.tag.count()).toBe(BIG_TAGS + SMALL_REPOS * 2 + 1);
+      }
+      expect(await cache(fromDisk)).toEqual(await cache(overHttp));
+      const moved = await fromDisk.tag.findFirstOrThrow({ where: { name: "a", repository: { name: "small/r3" } } });
+      const before = await fromDisk.tag.findFirstOrThrow({ where: { name: "b", repository: { name: "small/r3" } } });
+      expect(moved.digest).not.toBe(before.digest);
+    }
+  });
+});

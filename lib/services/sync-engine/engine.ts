@@ -34,6 +34,8 @@ export type SyncOptions = {
   requestLimiter?: <T>(task: () => Promise<T>) => Promise<T>;
   /** tags resolved and written per transaction (tests set it low) */
   batchSize?: number;
+  /** repositories read from the cache per keyset page (tests set it low to cross many pages) */
+  pageSize?: number;
   /**
    * The registry's storage root, when mounted: tags and their digests are read from disk, so only
    * manifests and configs with new digests cost a request (null for a repository not found there:
@@ -51,7 +53,10 @@ function errorOf(repository: string | null, e: unknown): SyncError {
 
 const PAGE = 5000;
 
-type RepositoryRow = { id: number; name: string; lastSyncedAt: Date | null; lastError: string | null };
+type RepositoryRow = { id: number; name: string; tagCount: number; lastSyncedAt: Date | null; lastError: string | null };
+
+/** Repositories with at most this many cached tags have them read with their page, in one query. */
+const SMALL_REPOSITORY = 20;
 
 /** Every (name → digest) of one repository's cached tags, read in keyset pages (no giant result set). */
 async function cachedTagDigests(db: Db, repositoryId: number): Promise<Map<string, string>> {
@@ -106,6 +111,7 @@ async function reconcileRepositories(db: Db, names: string[]): Promise<void> {
 export async function syncRegistry(opts: SyncOptions): Promise<SyncOutcome> {
   const { db, registry } = opts;
   const batchSize = Math.max(1, opts.batchSize ?? DEFAULT_TAG_BATCH);
+  const pageSize = Math.max(1, opts.pageSize ?? PAGE);
   const counters: SyncCounters = {
     repositoriesTotal: 0,
     repositoriesDone: 0,
@@ -140,7 +146,7 @@ export async function syncRegistry(opts: SyncOptions): Promise<SyncOutcome> {
       counters.tagListRequests++;
       tagNames = [...new Set(await request(() => registry.listTags(repo.name)))];
     }
-    const known = await cachedTagDigests(db, repo.id);
+    const known = takePrefetched(repo) ?? (await cachedTagDigests(db, repo.id));
     // this repository's share of the registry: never more than `concurrency` of its requests queued
     const own = createLimiter(opts.concurrency);
     const seen = new Set<string>();
@@ -245,28 +251,53 @@ export async function syncRegistry(opts: SyncOptions): Promise<SyncOutcome> {
     }
   };
 
+  // A registry of many small repositories: their cached tags are read with their page, in one
+  // query, instead of one query per repository (the no-change resync of 20,000 repositories).
+  const prefetched = new Map<number, Map<string, string>>();
+  /** The page's read of a small repository's tags, if it still holds what the repository row counted. */
+  function takePrefetched(repo: RepositoryRow): Map<string, string> | null {
+    const tags = prefetched.get(repo.id);
+    prefetched.delete(repo.id);
+    return tags && tags.size === repo.tagCount ? tags : null;
+  }
+
   // `concurrency` workers take repositories from keyset pages as they free up, so a slow
-  // repository holds one worker, never the repositories behind it
+  // repository holds one worker, never the repositories behind it. A page is read whole (its
+  // rows and its small repositories' tags) before any worker sees it: the workers shift the
+  // published array, so nothing may look at it after an await.
   let afterId = 0;
   let page: RepositoryRow[] = [];
   let exhausted = false;
   let loading: Promise<void> | null = null;
+  const loadPage = async () => {
+    const rows = await db.repository.findMany({
+      where: { id: { gt: afterId } },
+      select: { id: true, name: true, tagCount: true, lastSyncedAt: true, lastError: true },
+      orderBy: { id: "asc" },
+      take: pageSize,
+    });
+    const last = rows[rows.length - 1]?.id ?? afterId;
+    const done = rows.length < pageSize;
+    const small = rows.filter((r) => r.tagCount <= SMALL_REPOSITORY).map((r) => r.id);
+    const tags = new Map<number, Map<string, string>>(small.map((id) => [id, new Map()]));
+    if (small.length > 0) {
+      const found = await db.tag.findMany({
+        where: { repositoryId: { in: small } },
+        select: { repositoryId: true, name: true, digest: true },
+      });
+      for (const t of found) tags.get(t.repositoryId)?.set(t.name, t.digest);
+    }
+    for (const [id, known] of tags) prefetched.set(id, known);
+    afterId = last;
+    exhausted = done;
+    page = rows;
+  };
   const nextRepository = async (): Promise<RepositoryRow | null> => {
     for (;;) {
       const repo = page.shift();
       if (repo) return repo;
       if (exhausted) return null;
-      loading ??= (async () => {
-        const rows = await db.repository.findMany({
-          where: { id: { gt: afterId } },
-          select: { id: true, name: true, lastSyncedAt: true, lastError: true },
-          orderBy: { id: "asc" },
-          take: PAGE,
-        });
-        page = rows;
-        if (rows.length < PAGE) exhausted = true;
-        afterId = rows[rows.length - 1]?.id ?? afterId;
-      })().finally(() => {
+      loading ??= loadPage().finally(() => {
         loading = null;
       });
       await loading;
