@@ -1,6 +1,6 @@
 "use client";
 
-import { keepPreviousData, useInfiniteQuery, useQuery } from "@tanstack/react-query";
+import { keepPreviousData, useInfiniteQuery } from "@tanstack/react-query";
 import { useSearchParams } from "next/navigation";
 import { useCallback } from "react";
 import { NamespaceTree } from "@/components/namespace-tree/namespace-tree";
@@ -43,8 +43,8 @@ export function RepositoriesClient() {
 
   const list = useInfiniteQuery({ ...repositoryListOptions(params), placeholderData: keepPreviousData });
   // The tree's "All repositories" count: the unfiltered total when it's cached, else the root level's sum.
-  const root = useQuery(namespaceOptions(""));
-  const allCount = root.data?.items.reduce((n, item) => n + item.repositoryCount, 0);
+  const root = useInfiniteQuery(namespaceOptions(""));
+  const allCount = root.data?.pages[0]?.repositoryCount;
 
   const repositories = flattenPages(list.data);
   const total = list.data?.pages[0]?.total ?? 0;

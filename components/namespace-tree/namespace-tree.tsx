@@ -1,6 +1,6 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
+import { useInfiniteQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
 import { cn, focusRing } from "@/components/ui/cn";
@@ -89,7 +89,7 @@ function NamespaceLevel({
   selected: string | undefined;
   onSelect: (namespace: string | undefined) => void;
 }) {
-  const { data, error, isPending, refetch } = useQuery(namespaceOptions(prefix));
+  const { data, error, isPending, refetch, hasNextPage, fetchNextPage, isFetchingNextPage } = useInfiniteQuery(namespaceOptions(prefix));
   if (isPending) {
     return (
       <div className="space-y-1.5 py-1" style={{ paddingLeft: depth * 12 + 24 }}>
@@ -109,12 +109,13 @@ function NamespaceLevel({
       </p>
     );
   }
-  if (data.items.length === 0) {
+  const items = data.pages.flatMap((p) => p.items);
+  if (items.length === 0) {
     return depth === 0 ? <p className="px-2 py-1 text-xs text-zinc-600 dark:text-zinc-400">No namespaces yet</p> : null;
   }
   return (
     <ul className="space-y-0.5">
-      {data.items.map((node) => {
+      {items.map((node) => {
         const open = expanded.has(node.path);
         const expandable = hasChildren(node);
         const name = lastSegment(node.path);
@@ -187,6 +188,18 @@ function NamespaceLevel({
           </li>
         );
       })}
+      {hasNextPage ? (
+        <li style={{ paddingLeft: depth * 12 + 24 }}>
+          <button
+            type="button"
+            disabled={isFetchingNextPage}
+            onClick={() => void fetchNextPage()}
+            className={cn("rounded px-2 py-1 text-indigo-700 text-xs underline disabled:opacity-60 dark:text-indigo-300", focusRing)}
+          >
+            {isFetchingNextPage ? "Loading…" : `Show more of ${prefix ? `${prefix}/` : "the top level"}`}
+          </button>
+        </li>
+      ) : null}
     </ul>
   );
 }

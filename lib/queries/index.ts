@@ -481,7 +481,7 @@ export const queryKeys = {
 // Loaders: the API by default; server pages pass the service function instead.
 
 export type RepositoryListLoader = (query: RepositoryListQuery, signal?: AbortSignal) => Promise<RepositoryList>;
-export type NamespaceLoader = (prefix: string, signal?: AbortSignal) => Promise<NamespaceList>;
+export type NamespaceLoader = (prefix: string, cursor: string | null, signal?: AbortSignal) => Promise<NamespaceList>;
 export type TagListLoader = (repository: string, query: TagListQuery, signal?: AbortSignal) => Promise<TagList>;
 export type ManifestLoader = (repository: string, reference: string, signal?: AbortSignal) => Promise<ManifestDetail>;
 export type SyncStatusLoader = (signal?: AbortSignal) => Promise<SyncStatus>;
@@ -495,8 +495,8 @@ export type ComparisonLoader = (repository: string, params: ComparisonParams, si
 export const fetchRepositories: RepositoryListLoader = (query, signal) =>
   getJson(withSearch(apiPaths.repositories, query), repositoryList, signal);
 
-export const fetchNamespaces: NamespaceLoader = (prefix, signal) =>
-  getJson(withSearch(apiPaths.namespaces, { prefix }), namespaceList, signal);
+export const fetchNamespaces: NamespaceLoader = (prefix, cursor, signal) =>
+  getJson(withSearch(apiPaths.namespaces, { prefix, cursor: cursor ?? undefined }), namespaceList, signal);
 
 export const fetchTags: TagListLoader = (repository, query, signal) =>
   getJson(withSearch(apiPaths.tags(repository), query), tagList, signal);
@@ -738,10 +738,13 @@ export function repositoryListOptions(params: RepositoryListParams, load: Reposi
   });
 }
 
+/** One level of the namespace tree, in pages (a namespace may hold thousands of children). */
 export function namespaceOptions(prefix: string, load: NamespaceLoader = fetchNamespaces) {
-  return queryOptions({
+  return infiniteQueryOptions({
     queryKey: queryKeys.namespaces(prefix),
-    queryFn: ({ signal }) => load(prefix, signal),
+    queryFn: ({ pageParam, signal }) => load(prefix, pageParam, signal),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last: NamespaceList) => last.nextCursor,
     staleTime: 60_000,
   });
 }

@@ -33,7 +33,7 @@ import {
 export function serviceLoaders(caller: Caller) {
   return {
     repositories: ((query) => listRepositories(caller, query)) satisfies RepositoryListLoader,
-    namespaces: ((prefix) => listNamespaces(caller, prefix)) satisfies NamespaceLoader,
+    namespaces: ((prefix, cursor) => listNamespaces(caller, { prefix, cursor: cursor ?? undefined })) satisfies NamespaceLoader,
     tags: ((repository, query) => listTags(caller, repository, query)) satisfies TagListLoader,
     manifest: ((repository, reference) => getManifestDetail(caller, repository, reference)) satisfies ManifestLoader,
     sync: (() => getSyncStatus(caller)) satisfies SyncStatusLoader,
@@ -78,6 +78,6 @@ export async function prefetchRepositoriesView(qc: QueryClient, caller: Caller, 
   const loaders = serviceLoaders(caller);
   await Promise.all([
     qc.prefetchInfiniteQuery(repositoryListOptions(params, loaders.repositories)),
-    ...namespaceAncestors(params.namespace).map((prefix) => qc.prefetchQuery(namespaceOptions(prefix, loaders.namespaces))),
+    ...namespaceAncestors(params.namespace).map((prefix) => qc.prefetchInfiniteQuery(namespaceOptions(prefix, loaders.namespaces))),
   ]);
 }

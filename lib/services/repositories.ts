@@ -8,7 +8,9 @@ import { HELM_CHART_CONFIG } from "../oci/media-types";
 import { InvalidReferenceError, isValidRepositoryName, parseReference } from "../oci/reference";
 import {
   type ManifestDetail,
+  NAMESPACE_PAGE,
   type NamespaceList,
+  type NamespaceListQuery,
   type RepositoryList,
   type RepositoryListQuery,
   SHARED_LISTED,
@@ -126,23 +128,34 @@ export async function listRepositories(caller: Caller, q: RepositoryListQuery): 
   };
 }
 
-/** The direct children of a namespace: one row per next path segment, with repository counts. */
-export async function listNamespaces(caller: Caller, prefix: string): Promise<NamespaceList> {
+/**
+ * The direct children of a namespace, one row per next path segment with its repository count, in
+ * keyset pages: an index range of the `namespaces` table that triggers keep (never a scan of every
+ * repository name, whatever the registry's size).
+ */
+export async function listNamespaces(caller: Caller, q: NamespaceListQuery): Promise<NamespaceList> {
   authorize(caller, "repository:read");
-  const clean = prefix.replace(/^\/+|\/+$/g, "");
+  const clean = q.prefix.replace(/^\/+|\/+$/g, "");
   if (clean && !isValidRepositoryName(clean)) throw new AppError("bad_request", `"${clean.slice(0, 300)}" is not a valid namespace`);
-  const base = clean ? `${clean}/` : "";
-  const rows = await getDb().$queryRaw<{ segment: string; count: bigint; is_repository: boolean }[]>`
-    SELECT split_part(substr(name, ${base.length + 1}), '/', 1) AS segment,
-           COUNT(*) AS count,
-           BOOL_OR(strpos(substr(name, ${base.length + 1}), '/') = 0) AS is_repository
-    FROM repositories
-    WHERE starts_with(name, ${base})
-    GROUP BY 1
-    ORDER BY 1`;
+  const limit = q.limit ?? NAMESPACE_PAGE;
+  const db = getDb();
+  const [rows, total] = await Promise.all([
+    db.namespace.findMany({
+      where: { parent: clean, ...(q.cursor ? { path: { gt: q.cursor } } : {}) },
+      select: { path: true, repositoryCount: true, isRepository: true },
+      orderBy: { path: "asc" },
+      take: limit + 1,
+    }),
+    clean
+      ? db.namespace.findUnique({ where: { path: clean }, select: { repositoryCount: true } })
+      : db.repository.count().then((n) => ({ repositoryCount: n })),
+  ]);
+  const items = rows.slice(0, limit);
   return {
     prefix: clean,
-    items: rows.map((r) => ({ path: base + r.segment, repositoryCount: Number(r.count), isRepository: r.is_repository })),
+    repositoryCount: total?.repositoryCount ?? 0,
+    items,
+    nextCursor: rows.length > limit ? (items[items.length - 1]?.path ?? null) : null,
   };
 }
 

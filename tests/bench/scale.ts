@@ -240,6 +240,40 @@ export async function scaleBench(): Promise<void> {
       }
     }
 
+    // ---- the namespace tree and the repository list at REPOS repositories, next to the GROUP BY over
+    // every repository name that the tree used to run (the naive baseline)
+    const { listNamespaces, listRepositories } = await import("../../lib/services/repositories");
+    const groupBy = (base: string) =>
+      db.$queryRaw`SELECT split_part(substr(name, ${base.length + 1}), '/', 1) AS segment, COUNT(*) AS count
+        FROM repositories WHERE starts_with(name, ${base}) GROUP BY 1 ORDER BY 1`;
+    const sample = async (label: string, note: string, call: () => Promise<unknown>) => {
+      const samples: number[] = [];
+      for (let i = 0; i < 60; i++) {
+        const s = performance.now();
+        await call();
+        samples.push(performance.now() - s);
+      }
+      rows.push({
+        measure: label,
+        value: `p95 ${ms(percentile(samples.slice(10), 95))}`,
+        note: `p50 ${ms(percentile(samples.slice(10), 50))}; ${note}`,
+      });
+      console.log(rows.at(-1));
+    };
+    for (const prefix of ["", "fleet"]) {
+      const shown = prefix || "(root)";
+      await sample(`namespace level ${shown}, ${REPOS} repositories`, "first page of 200 children", () =>
+        listNamespaces(SYSTEM, { prefix }),
+      );
+      await sample(`naive: GROUP BY every name under ${shown}`, "the tree's previous query", () => groupBy(prefix ? `${prefix}/` : ""));
+    }
+    await sample(`repository list page 1 by name, ${REPOS} repositories`, "100 rows", () =>
+      listRepositories(SYSTEM, { sort: "name", limit: 100 }),
+    );
+    await sample(`repository search "svc-1999", ${REPOS} repositories`, "100 rows, trigram index", () =>
+      listRepositories(SYSTEM, { sort: "name", limit: 100, q: "svc-1999" }),
+    );
+
     // ---- push → visible through the registry's own notifications. The registry sends its events one
     // after another: first let it deliver the backlog of the corpus (and of the syncs' manifest GETs,
     // which Layerscope drops as its own), so a push is not measured behind hundreds of thousands of them.

@@ -1,9 +1,7 @@
-import { z } from "zod";
 import { route } from "@/lib/http/route";
+import { namespaceListQuery } from "@/lib/services/api-types";
 import { listNamespaces } from "@/lib/services/repositories";
 
 export const dynamic = "force-dynamic";
 
-export const GET = route({ auth: "viewer", query: z.object({ prefix: z.string().max(255).default("") }) }, ({ caller, query }) =>
-  listNamespaces(caller, query.prefix),
-);
+export const GET = route({ auth: "viewer", query: namespaceListQuery }, ({ caller, query }) => listNamespaces(caller, query));
