@@ -63,6 +63,35 @@ export function compareTagsSemver(a: string, b: string): number {
   return compareNatural(a, b);
 }
 
+/** A creation date on or before this (the zero dates of reproducible builds) counts as none. */
+const DATED_AFTER = Date.UTC(1970, 0, 2);
+
+/** Milliseconds since the epoch of a usable creation date, else null. */
+export function usableCreated(created: string | Date | null | undefined): number | null {
+  if (created === null || created === undefined) return null;
+  const ms = typeof created === "string" ? Date.parse(created) : created.getTime();
+  return Number.isFinite(ms) && ms > DATED_AFTER ? ms : null;
+}
+
+/**
+ * The tag table's "Version" order, ascending: tags without a usable creation date (natural order),
+ * then the other non-version tags oldest first, then versions in semver precedence. Its default,
+ * descending, therefore shows the newest version first, then "latest", "sha-…" and builds newest
+ * first. The stored key `layerscope_version_order` (prisma/migrations/*_version_order) mirrors it.
+ */
+export function compareTagsVersionOrder(
+  a: { name: string; createdAt: string | Date | null },
+  b: { name: string; createdAt: string | Date | null },
+): number {
+  const va = parseVersion(a.name) !== null;
+  const vb = parseVersion(b.name) !== null;
+  if (va || vb) return va && vb ? compareTagsSemver(a.name, b.name) : va ? 1 : -1;
+  const ca = usableCreated(a.createdAt);
+  const cb = usableCreated(b.createdAt);
+  if (ca === null || cb === null) return ca === cb ? compareNatural(a.name, b.name) : ca === null ? -1 : 1;
+  return ca - cb || compareNatural(a.name, b.name);
+}
+
 const CHUNK_RE = /\d+|\D+/g;
 
 /** Numeric-aware, case-insensitive order ("tag2" < "tag10"), falling back to code units so only equal strings tie. */

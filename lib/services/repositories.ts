@@ -187,7 +187,7 @@ async function tagPage(repositoryId: number, q: TagListQuery, order: "asc" | "de
   switch (q.sort) {
     case "semver":
       return db.$queryRaw<TagRow[]>`${select}
-        ${after ? Prisma.sql`AND t.version_key ${cmp} layerscope_version_key(${after.name})` : Prisma.empty}
+        ${after ? Prisma.sql`AND t.version_key ${cmp} layerscope_version_order(${after.name}, ${after.value}::timestamp)` : Prisma.empty}
         ORDER BY t.version_key ${dir} LIMIT ${take}`;
     case "name":
       return db.$queryRaw<TagRow[]>`${select}
@@ -214,9 +214,12 @@ async function tagPage(repositoryId: number, q: TagListQuery, order: "asc" | "de
   }
 }
 
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 function cursorAfter(row: TagRow, sort: TagListQuery["sort"]): TagCursor {
   if (sort === "size") return { name: row.name, value: String(row.size_bytes ?? 0n) };
-  if (sort === "created") return { name: row.name, value: row.created_at?.toISOString() ?? null };
+  // the version order places non-version tags by creation time: the cursor carries it
+  if (sort === "created" || sort === "semver") return { name: row.name, value: row.created_at?.toISOString() ?? null };
   return { name: row.name, value: null };
 }
 
@@ -226,7 +229,15 @@ export async function listTags(caller: Caller, repository: string, q: TagListQue
   const db = getDb();
   // Default orders put what people look for first: newest version, newest build, biggest image.
   const order = q.order ?? (q.sort === "name" ? "asc" : "desc");
-  const rows = await tagPage(repo.id, q, order, decodeTagCursor(q.cursor));
+  const after = decodeTagCursor(q.cursor);
+  // a creation time in the cursor reaches SQL as a timestamp: anything else is a forged cursor
+  const forged =
+    after?.value &&
+    (q.sort === "created" || q.sort === "semver" ? !ISO_TIME.test(after.value) : q.sort === "size" && !/^\d{1,19}$/.test(after.value));
+  if (forged) {
+    throw new AppError("bad_request", "cursor is not valid: use the nextCursor value of a previous page");
+  }
+  const rows = await tagPage(repo.id, q, order, after);
   const page = rows.slice(0, q.limit);
   const last = page[page.length - 1];
   const digests = [...new Set(page.map((t) => t.digest))];

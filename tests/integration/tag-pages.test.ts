@@ -5,7 +5,7 @@ import fc from "fast-check";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { SYSTEM } from "@/lib/auth/caller";
-import { compareNatural, compareTagsSemver } from "@/lib/oci/tag-sort";
+import { compareNatural, compareTagsSemver, compareTagsVersionOrder } from "@/lib/oci/tag-sort";
 import type { TagItem, TagListQuery } from "@/lib/services/api-types";
 import { MediaType, makeLayer, RegistryPusher } from "../fixtures/images";
 import { type RunningRegistry, startRegistry } from "../fixtures/registry";
@@ -105,6 +105,63 @@ describe("stored tag sort keys", () => {
   });
 });
 
+describe("the Version order", () => {
+  const created = fc.option(
+    fc.oneof(
+      fc.date({ min: new Date("2015-01-01T00:00:00Z"), max: new Date("2030-01-01T00:00:00Z"), noInvalidDate: true }),
+      // zero dates of reproducible builds, and a date equal to another tag's
+      fc.constantFrom(new Date("0001-01-01T00:00:00Z"), new Date(0), new Date("2024-05-14T00:00:00Z")),
+    ),
+  );
+  async function versionOrder(tags: { name: string; createdAt: Date | null }[]): Promise<string[]> {
+    const { rows } = await client.query<{ t: string }>(
+      `SELECT t FROM unnest($1::text[], $2::timestamp[]) AS x(t, c) ORDER BY layerscope_version_order(t, c)`,
+      [tags.map((t) => t.name), tags.map((t) => t.createdAt?.toISOString().replace("Z", "") ?? null)],
+    );
+    return rows.map((r) => r.t);
+  }
+
+  it("orders like compareTagsVersionOrder on generated tags and creation dates", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uniqueArray(fc.record({ name: tagName.filter(validTag), createdAt: created }), {
+          minLength: 2,
+          maxLength: 40,
+          selector: (t) => t.name,
+        }),
+        async (tags) => {
+          expect(await versionOrder(tags)).toEqual([...tags].sort(compareTagsVersionOrder).map((t) => t.name));
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it("shows the newest version first, then other tags newest first, undated last (descending)", async () => {
+    const at = (d: string) => new Date(d);
+    const tags = [
+      { name: "sha-4f2a9c1", createdAt: at("2024-05-20T10:00:00Z") },
+      { name: "latest", createdAt: at("2024-05-20T10:00:00Z") },
+      { name: "build-1290", createdAt: at("2024-05-19T09:00:00Z") },
+      { name: "2024.05.14", createdAt: at("2024-05-14T00:00:00Z") },
+      { name: "2024.04.30", createdAt: at("2024-05-21T00:00:00Z") },
+      { name: "1.2.0-rc.1", createdAt: at("2023-01-01T00:00:00Z") },
+      { name: "nightly", createdAt: null },
+      { name: "zeroed", createdAt: at("1970-01-01T00:00:00Z") },
+    ];
+    expect((await versionOrder(tags)).reverse()).toEqual([
+      "2024.05.14",
+      "2024.04.30",
+      "1.2.0-rc.1",
+      "sha-4f2a9c1",
+      "latest",
+      "build-1290",
+      "zeroed",
+      "nightly",
+    ]);
+  });
+});
+
 describe("keyset pages", () => {
   const REPO = "pages/app";
   let names: string[] = [];
@@ -148,7 +205,7 @@ describe("keyset pages", () => {
   const expected = (items: TagItem[], sort: TagListQuery["sort"], order: "asc" | "desc") => {
     const cmp = {
       name: (a: TagItem, b: TagItem) => compareNatural(a.name, b.name),
-      semver: (a: TagItem, b: TagItem) => compareTagsSemver(a.name, b.name),
+      semver: compareTagsVersionOrder,
       created: byCreated,
       size: (a: TagItem, b: TagItem) => a.sizeBytes - b.sizeBytes || compareNatural(a.name, b.name),
     }[sort];

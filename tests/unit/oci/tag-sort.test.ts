@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { compareNatural, compareTagsSemver } from "../../../lib/oci/tag-sort";
+import { compareNatural, compareTagsSemver, compareTagsVersionOrder } from "../../../lib/oci/tag-sort";
 
 const sorted = (tags: string[], cmp: (a: string, b: string) => number) => [...tags].sort(cmp);
 
@@ -97,6 +97,42 @@ describe("compareNatural", () => {
         expect(compareNatural(a, b) === 0).toBe(a === b);
       }),
       { numRuns: 3000 },
+    );
+  });
+});
+
+describe("compareTagsVersionOrder", () => {
+  const tag = (name: string, createdAt: string | null) => ({ name, createdAt });
+  const desc = (tags: { name: string; createdAt: string | null }[]) =>
+    [...tags].sort((a, b) => compareTagsVersionOrder(b, a)).map((t) => t.name);
+
+  it("puts versions first when descending, newest version on top", () => {
+    expect(
+      desc([tag("latest", "2024-06-01T00:00:00Z"), tag("1.9.0", "2020-01-01T00:00:00Z"), tag("1.10.0", "2019-01-01T00:00:00Z")]),
+    ).toEqual(["1.10.0", "1.9.0", "latest"]);
+  });
+
+  it("orders other tags by creation, newest first, with undated and zero-dated ones last", () => {
+    expect(
+      desc([
+        tag("build-9", "2024-01-01T00:00:00Z"),
+        tag("nightly", null),
+        tag("sha-1", "2024-03-01T00:00:00Z"),
+        tag("epoch", "1970-01-01T00:00:00Z"),
+      ]),
+    ).toEqual(["sha-1", "build-9", "nightly", "epoch"]);
+  });
+
+  it("is a total order on names: only equal names tie", () => {
+    const names = fc.constantFrom("1.0", "1.0.0", "v1", "latest", "sha-a", "Sha-a", "b2", "b10");
+    const dates = fc.option(fc.constantFrom("2024-01-01T00:00:00Z", "2023-01-01T00:00:00Z", "1970-01-01T00:00:00Z"));
+    fc.assert(
+      fc.property(names, dates, names, dates, (n1, d1, n2, d2) => {
+        const a = tag(n1, d1);
+        const b = tag(n2, d2);
+        expect(Math.sign(compareTagsVersionOrder(a, b)) + Math.sign(compareTagsVersionOrder(b, a))).toBe(0);
+        if (n1 !== n2) expect(compareTagsVersionOrder(a, b)).not.toBe(0);
+      }),
     );
   });
 });
