@@ -6,6 +6,9 @@ export async function register() {
   const { installPeerHeader } = await import("./lib/auth/peer");
   installPeerHeader();
   const { getEnv } = await import("./lib/env");
+  // SIGTERM/SIGINT: not ready at once, jobs finish or go back to the queue, then the process exits
+  const { installGracefulStop } = await import("./lib/jobs/shutdown");
+  installGracefulStop();
   const { bootstrapAdmin } = await import("./lib/services/users");
   const { logger } = await import("./lib/log");
   // the configured admin exists before the first request (migrations ran in the launcher)

@@ -28,6 +28,8 @@ const securityHeaders = [
 
 /** @type {import('next').NextConfig} */
 const nextConfig = {
+  // `.next/standalone`: the server and only the node_modules it uses, which the container image runs (deploy/assemble.mjs)
+  output: "standalone",
   reactStrictMode: true,
   poweredByHeader: false,
   // server-side packages with native/wasm parts or dynamic requires stay out of the bundle

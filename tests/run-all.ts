@@ -2,7 +2,8 @@
 // integration (real registry + real Postgres), e2e (Playwright in Debian's Chromium).
 // `.ci/run` calls exactly this. Steps can be skipped for local loops: `npm test -- --only=unit,e2e`.
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
 
 type Step = { name: string; cmd: string[] };
 
@@ -51,11 +52,50 @@ function ensureSystemPackages(): void {
   process.exit(1);
 }
 
+const ROOT = path.resolve(__dirname, "..");
+
+function procStat(pid: string): { ppid: number; session: number } | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return { ppid: Number(fields[1]), session: Number(fields[3]) };
+  } catch {
+    return null;
+  }
+}
+
+function pids(): string[] {
+  return existsSync("/proc") ? readdirSync("/proc").filter((e) => /^\d+$/.test(e)) : [];
+}
+
+/**
+ * Processes a step started and left behind: new since the run began, orphaned (re-parented to init), in this
+ * run's session, and running something from this checkout (an embedded Postgres, a registry, a server).
+ */
+function leftovers(before: Set<string>): { pid: number; cmd: string }[] {
+  const session = procStat(String(process.pid))?.session;
+  const found: { pid: number; cmd: string }[] = [];
+  for (const pid of pids()) {
+    if (before.has(pid)) continue;
+    const stat = procStat(pid);
+    if (stat?.ppid !== 1 || stat.session !== session) continue;
+    let cmd = "";
+    try {
+      cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ").trim();
+    } catch {
+      continue;
+    }
+    if (cmd.includes(ROOT)) found.push({ pid: Number(pid), cmd });
+  }
+  return found;
+}
+
 const only = process.argv
   .find((a) => a.startsWith("--only="))
   ?.slice("--only=".length)
   .split(",");
 ensureSystemPackages();
+const startedPids = new Set(pids());
 const results: { name: string; ok: boolean; seconds: number }[] = [];
 for (const step of steps) {
   if (only && !only.includes(step.name)) continue;
@@ -65,6 +105,19 @@ for (const step of steps) {
   const res = spawnSync(cmd, args, { stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
   results.push({ name: step.name, ok: res.status === 0, seconds: Math.round((Date.now() - started) / 1000) });
   if (res.status !== 0) break;
+}
+// every step stops what it started: a process left running is a failure (and is stopped here)
+const left = leftovers(startedPids);
+if (left.length > 0) {
+  console.error(`\n[test] processes left running by the steps (now stopped):\n${left.map((p) => `  ${p.pid} ${p.cmd}`).join("\n")}`);
+  for (const p of left) {
+    try {
+      process.kill(p.pid, "SIGTERM");
+    } catch {
+      // gone meanwhile
+    }
+  }
+  results.push({ name: "no processes left running", ok: false, seconds: 0 });
 }
 console.log("\n[test] summary");
 for (const r of results) console.log(`  ${r.ok ? "✓" : "✗"} ${r.name} (${r.seconds}s)`);

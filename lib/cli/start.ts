@@ -1,6 +1,10 @@
 // `npm start`: build when the build is missing or stale, start an embedded Postgres under the
 // data dir when DATABASE_URL is unset, apply migrations, then run the Next.js server.
-// SIGINT/SIGTERM stop the server first and Postgres last.
+// `--standalone` (the container image, deploy/assemble.mjs): no build; run `server.js` of Next's standalone
+// output from the current folder.
+// SIGINT/SIGTERM (forwarded by npm: the script `exec`s this process) go to the server, which drains requests
+// and jobs within LAYERSCOPE_STOP_GRACE_SECONDS; Postgres stops last. A launcher whose parent died (npm
+// killed) stops the same way instead of leaving the server and Postgres behind.
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
@@ -12,7 +16,9 @@ import { type Env, EnvError, parseEnv } from "../env";
 
 const require = createRequire(import.meta.url);
 const root = process.cwd();
-const nextBin = require.resolve("next/dist/bin/next");
+const standalone = process.argv.includes("--standalone");
+// resolved only from a source checkout: the standalone folder has no next CLI
+const nextBin = () => require.resolve("next/dist/bin/next");
 const BUILD_STAMP = path.join(root, ".next", "layerscope-build.json");
 const SOURCES = [
   "app",
@@ -52,7 +58,7 @@ export function sourceHash(): string {
 
 function run(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [nextBin, ...args], { stdio: "inherit", env });
+    const child = spawn(process.execPath, [nextBin(), ...args], { stdio: "inherit", env });
     child.on("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
   });
 }
@@ -104,7 +110,7 @@ async function main() {
     throw e;
   }
   const childEnv: NodeJS.ProcessEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: "1" };
-  if (!dev) await ensureBuild(childEnv);
+  if (!dev && !standalone) await ensureBuild(childEnv);
 
   const dataDir = path.resolve(root, env.LAYERSCOPE_DATA_DIR);
   mkdirSync(dataDir, { recursive: true });
@@ -124,14 +130,19 @@ async function main() {
   const shutdown = async (code: number) => {
     if (stopping) return;
     stopping = true;
-    if (child && child.exitCode === null) {
-      child.kill("SIGTERM");
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const running = child;
+      running.kill("SIGTERM");
       await new Promise<void>((resolve) => {
-        const t = setTimeout(() => {
-          child?.kill("SIGKILL");
-          resolve();
-        }, 10_000);
-        child?.once("exit", () => {
+        // the server drains jobs for the grace period and exits; past it (plus a margin) it is killed
+        const t = setTimeout(
+          () => {
+            log("the server did not stop in time: killing it");
+            running.kill("SIGKILL");
+          },
+          (env.LAYERSCOPE_STOP_GRACE_SECONDS + 10) * 1000,
+        );
+        running.once("exit", () => {
           clearTimeout(t);
           resolve();
         });
@@ -149,6 +160,14 @@ async function main() {
   process.removeAllListeners("SIGTERM");
   process.on("SIGINT", () => void shutdown(0));
   process.on("SIGTERM", () => void shutdown(0));
+  // npm killed (or a terminal closed): this process is re-parented; stop like on SIGTERM
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) {
+      log("the parent process is gone: stopping");
+      void shutdown(0);
+    }
+  }, 1000).unref();
 
   try {
     const { applied } = await applyMigrations(databaseUrl, { log });
@@ -160,7 +179,16 @@ async function main() {
   }
 
   log(`registry: ${new URL(env.REGISTRY_URL).origin} · dashboard: http://localhost:${env.PORT}`);
-  child = spawn(process.execPath, [nextBin, dev ? "dev" : "start", "-p", String(env.PORT)], { stdio: "inherit", env: childEnv });
+  if (standalone) {
+    // server.js binds to HOSTNAME, which a container runtime sets to the container's name: listen everywhere
+    // like `next start` does
+    child = spawn(process.execPath, [path.join(root, "server.js")], {
+      stdio: "inherit",
+      env: { ...childEnv, PORT: String(env.PORT), HOSTNAME: "0.0.0.0" },
+    });
+  } else {
+    child = spawn(process.execPath, [nextBin(), dev ? "dev" : "start", "-p", String(env.PORT)], { stdio: "inherit", env: childEnv });
+  }
   child.on("exit", (code) => void shutdown(code ?? 0));
 }
 

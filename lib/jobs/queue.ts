@@ -2,6 +2,7 @@ import "server-only";
 import PgBoss from "pg-boss";
 import type { z } from "zod";
 import { databaseUrl } from "../db/client";
+import { AppError } from "../http/errors";
 import { logger } from "../log";
 
 /**
@@ -19,9 +20,12 @@ export function defineJob<S extends z.ZodType>(def: JobDefinition<S>): JobDefini
   return def;
 }
 
-const globalForBoss = globalThis as unknown as { layerscopeBoss?: Promise<PgBoss> };
+const globalForBoss = globalThis as unknown as { layerscopeBoss?: Promise<PgBoss>; layerscopeBossClosed?: boolean };
 
 export function getBoss(): Promise<PgBoss> {
+  // after a final stop (the process is shutting down) nothing may start a new queue connection
+  if (globalForBoss.layerscopeBossClosed)
+    return Promise.reject(new AppError("unavailable", "the job queue is stopped: this instance is shutting down"));
   globalForBoss.layerscopeBoss ??= (async () => {
     const boss = new PgBoss({ connectionString: databaseUrl(), schema: "pgboss", max: 4, application_name: "layerscope-jobs" });
     boss.on("error", (err: unknown) => logger.error("job queue error", { error: String(err) }));
@@ -31,10 +35,25 @@ export function getBoss(): Promise<PgBoss> {
   return globalForBoss.layerscopeBoss;
 }
 
-export async function stopBoss(): Promise<void> {
+export interface StopBossOptions {
+  /** How long running jobs may take to finish; past it they are failed, and so retried by the queue's retry policy. */
+  timeoutMs?: number;
+  /** The process is shutting down: refuse to start the queue again afterwards. */
+  final?: boolean;
+}
+
+/**
+ * Stops fetching jobs, waits for the running ones (up to `timeoutMs`), fails what is still running so that
+ * another instance (or the next start) retries it, then closes the queue's connections. While it waits,
+ * finishing jobs can still enqueue (a sync schedules the next one).
+ */
+export async function stopBoss(opts: StopBossOptions = {}): Promise<void> {
+  if (opts.final) globalForBoss.layerscopeBossClosed = true;
   const pending = globalForBoss.layerscopeBoss;
-  globalForBoss.layerscopeBoss = undefined;
-  if (pending) await (await pending).stop({ graceful: true, timeout: 5000 });
+  if (!pending) return;
+  const boss = await pending.catch(() => undefined);
+  if (boss) await boss.stop({ graceful: true, timeout: opts.timeoutMs ?? 5000 });
+  if (globalForBoss.layerscopeBoss === pending) globalForBoss.layerscopeBoss = undefined;
 }
 
 // one creation per queue and process: concurrent first enqueues (a burst of webhooks) would
