@@ -110,6 +110,18 @@ export function UserMenu() {
                   </Link>
                 </li>
               ) : null}
+              {canManageUsers ? (
+                <li>
+                  <Link href="/settings/registry" className={itemClass} onClick={() => setOpen(false)}>
+                    Registry and configuration
+                  </Link>
+                </li>
+              ) : null}
+              <li>
+                <Link href="/api-docs" className={itemClass} onClick={() => setOpen(false)}>
+                  API
+                </Link>
+              </li>
             </ul>
           </nav>
           <div className="mt-1.5 border-zinc-200 border-t pt-1.5 dark:border-zinc-800">

@@ -3,7 +3,8 @@ import { type NextRequest, NextResponse } from "next/server";
 import { z } from "zod";
 import { ANONYMOUS, type Caller, clientIp, resolveCaller, SYSTEM } from "../auth/caller";
 import { bestRole, roleAtLeast } from "../auth/roles";
-import { logger } from "../log";
+import { logger, withLogContext } from "../log";
+import { observe, routeTemplate } from "../metrics";
 import { InvalidReferenceError } from "../oci/reference";
 import { RegistryError } from "../registry/errors";
 import { auditActor, recordAudit } from "../services/audit";
@@ -40,6 +41,15 @@ type Spec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> = {
    * Every other control character, and any control character elsewhere in params, query or body, is a 400.
    */
   textFields?: readonly string[];
+};
+
+/** What a route declares, as the OpenAPI document sees it. */
+export type RouteSpec = {
+  auth: RouteAuth;
+  params?: z.ZodType;
+  query?: z.ZodType;
+  body?: z.ZodType;
+  maxBodyBytes?: number;
 };
 
 export type Handler<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> = (ctx: {
@@ -168,7 +178,20 @@ export function route<P extends z.ZodType = z.ZodAny, Q extends z.ZodType = z.Zo
   spec: Spec<P, Q, B>,
   handler: Handler<P, Q, B>,
 ) {
-  return async (req: NextRequest, context: RouteContext): Promise<Response> => {
+  const wrapped = async (req: NextRequest, context: RouteContext): Promise<Response> => {
+    const requestId = requestIdFor(req);
+    return withLogContext({ requestId }, async () => {
+      const started = performance.now();
+      const handled = await handle(req, context);
+      const rawParams = await Promise.resolve(context?.params ?? {}).catch(() => ({}));
+      recordRequest(req, rawParams, handled.status, performance.now() - started, errorCodes.get(handled) ?? null);
+      return withHeader(handled, REQUEST_ID_HEADER, requestId);
+    });
+  };
+  // the OpenAPI document (lib/openapi) reads the route's schemas from here
+  return Object.assign(wrapped, { spec: spec as RouteSpec });
+
+  async function handle(req: NextRequest, context: RouteContext): Promise<Response> {
     try {
       assertSameOrigin(req);
       const caller = await authenticate(req, spec.auth);
@@ -191,9 +214,56 @@ export function route<P extends z.ZodType = z.ZodAny, Q extends z.ZodType = z.Zo
       const result = await handler({ req, caller, ip: clientIp(req.headers), params, query, body });
       return result instanceof Response ? result : json(result);
     } catch (e) {
-      return errorResponse(toAppError(e));
+      const error = toAppError(e);
+      const res = errorResponse(error);
+      errorCodes.set(res, error.code);
+      return res;
     }
-  };
+  }
+}
+
+const REQUEST_ID_HEADER = "X-Request-Id";
+/** The error code of each error response, for the metrics. */
+const errorCodes = new WeakMap<Response, string>();
+
+/** Set a header, copying the response when its headers are immutable (e.g. a passed-through fetch). */
+function withHeader(res: Response, name: string, value: string): Response {
+  try {
+    res.headers.set(name, value);
+    return res;
+  } catch {
+    const copy = new Response(res.body, res);
+    copy.headers.set(name, value);
+    return copy;
+  }
+}
+
+/** The caller's X-Request-Id when it is a sane token (a proxy's id keeps one trail), else a new UUID. */
+function requestIdFor(req: Request): string {
+  const given = req.headers.get(REQUEST_ID_HEADER);
+  return given && /^[A-Za-z0-9._:-]{8,128}$/.test(given) ? given : crypto.randomUUID();
+}
+
+// probes poll these: their lines only at debug level
+const QUIET_ROUTES = new Set(["/api/v1/health", "/api/v1/ready", "/api/metrics"]);
+
+function recordRequest(
+  req: NextRequest,
+  params: Record<string, string | string[] | undefined>,
+  status: number,
+  ms: number,
+  errorCode: string | null,
+): void {
+  const template = routeTemplate(req.nextUrl.pathname, params);
+  observe((m) => {
+    const labels = { method: req.method, route: template, status: String(status) };
+    m.httpDuration.observe(labels, ms / 1000);
+    m.httpRequests.inc(labels);
+    if (errorCode) m.httpErrors.inc({ method: req.method, route: template, code: errorCode });
+  });
+  const fields = { method: req.method, route: template, status, ms: Math.round(ms) };
+  if (QUIET_ROUTES.has(template)) logger.debug("request", fields);
+  else logger.info("request", fields);
 }
 
 /** A numeric row id in the path (`/users/<id>`). */
