@@ -1,4 +1,6 @@
 import Link from "next/link";
+import { RELATION_LABELS, RelatedBadges } from "@/components/tag-table/related-badges";
+import { Badge } from "@/components/ui/badge";
 import { TitledCard } from "@/components/ui/card";
 import { linkClass } from "@/components/ui/cn";
 import { CopyButton } from "@/components/ui/copy-button";
@@ -6,14 +8,22 @@ import { formatExact } from "@/components/ui/format";
 import { type KeyValue, KeyValueList } from "@/components/ui/key-value-list";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { describeMediaType } from "@/lib/oci/media-types";
+import { pullByDigestCommand, pullByTagCommand, pullTool } from "@/lib/oci/pull-command";
 import { formatBytes } from "@/lib/oci/size";
-import { pageHrefs } from "@/lib/queries";
+import { isDigestReference, pageHrefs } from "@/lib/queries";
 import type { ManifestDetail } from "@/lib/services/api-types";
 import { DigestText } from "./digest-text";
 import { KindBadge } from "./kind-badge";
 
 export function ManifestSummary({ manifest, pullHost }: { manifest: ManifestDetail; pullHost: string }) {
-  const pull = `docker pull ${pullHost}/${manifest.repository}@${manifest.digest}`;
+  // a chart is pulled by version (its tag), other artifacts with oras, signatures not at all
+  const tag = isDigestReference(manifest.reference) ? manifest.tags[0] : manifest.reference;
+  const pull =
+    pullTool(manifest) === "helm"
+      ? tag
+        ? pullByTagCommand(pullHost, manifest.repository, tag, manifest)
+        : null
+      : pullByDigestCommand(pullHost, manifest.repository, manifest.digest, manifest);
   const items: KeyValue[] = [
     { key: "digest", label: "Digest", value: <DigestText digest={manifest.digest} label="Copy manifest digest" /> },
     {
@@ -26,7 +36,15 @@ export function ManifestSummary({ manifest, pullHost }: { manifest: ManifestDeta
         </span>
       ),
     },
-    { key: "kind", label: "Kind", value: <KindBadge kind={manifest.kind} /> },
+    {
+      key: "kind",
+      label: "Kind",
+      value: manifest.relatedTo ? (
+        <Badge tone="accent">{RELATION_LABELS[manifest.relatedTo.relation]}</Badge>
+      ) : (
+        <KindBadge kind={manifest.kind} />
+      ),
+    },
     {
       key: "size",
       label: "Size",
@@ -40,7 +58,7 @@ export function ManifestSummary({ manifest, pullHost }: { manifest: ManifestDeta
           {formatExact(manifest.createdAt)} (<RelativeTime iso={manifest.createdAt} />)
         </span>
       ) : (
-        <span className="text-zinc-600 dark:text-zinc-400">Unknown</span>
+        <span className="text-zinc-600 dark:text-zinc-400">—</span>
       ),
     },
     {
@@ -61,17 +79,34 @@ export function ManifestSummary({ manifest, pullHost }: { manifest: ManifestDeta
           <span className="text-zinc-600 dark:text-zinc-400">No tag points here</span>
         ),
     },
-    {
+  ];
+  if (pull) {
+    items.push({
       key: "pull",
       label: "Pull",
       value: (
         <span className="flex min-w-0 items-center gap-1">
           <code className="min-w-0 break-all rounded bg-zinc-100 px-1.5 py-0.5 font-mono text-xs dark:bg-zinc-800">{pull}</code>
-          <CopyButton value={pull} label="Copy docker pull command by digest" />
+          <CopyButton value={pull} label={`Copy ${pull.split(" ")[0]} pull command`} />
         </span>
       ),
-    },
-  ];
+    });
+  }
+  const related = manifest.related;
+  if (related.signatures + related.sboms + related.attestations > 0) {
+    items.push({
+      key: "related",
+      label: "Signed and described by",
+      value: (
+        <span className="flex flex-wrap items-center gap-1">
+          <RelatedBadges related={related} />
+          <a href="#related" className={`text-xs ${linkClass}`}>
+            see below
+          </a>
+        </span>
+      ),
+    });
+  }
   if (manifest.artifactType) {
     items.push({
       key: "artifactType",

@@ -149,7 +149,7 @@ export function parseImageConfig(body: string): ImageConfigInfo {
   const raw = imageConfigSchema.parse(parseObject(body, "image config"));
   const c = raw.config ?? raw.container_config ?? {};
   return {
-    created: normalizeTimestamp(raw.created),
+    created: creationTime(raw.created),
     os: raw.os || null,
     architecture: raw.architecture || null,
     variant: raw.variant || null,
@@ -223,6 +223,15 @@ export function normalizeTimestamp(value: string | null | undefined): string | n
   const pad = (n: number, width = 2) => String(n).padStart(width, "0");
   const ms = Date.parse(`${pad(year, 4)}-${pad(month)}-${pad(day)}T${pad(hour)}:${pad(minute)}:${pad(second)}.${fraction}${zone}`);
   return Number.isNaN(ms) ? null : new Date(ms).toISOString();
+}
+
+/**
+ * An image's creation time, or null when unknown: Go's zero time (0001-01-01, what cosign and crane write)
+ * and the Unix epoch of reproducible builds are no creation time, shown as "—" and sorted last.
+ */
+export function creationTime(value: string | null | undefined): string | null {
+  const iso = normalizeTimestamp(value);
+  return iso !== null && Date.parse(iso) > 0 ? iso : null;
 }
 
 function daysInMonth(year: number, month: number): number {

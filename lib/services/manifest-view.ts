@@ -10,6 +10,7 @@ export type ManifestView = {
   digest: string;
   mediaType: string;
   kind: "image" | "index" | "artifact" | "legacy";
+  configMediaType: string | null;
   sizeBytes: number;
   createdAt: string | null;
   platforms: Platform[];
@@ -21,7 +22,7 @@ export async function loadManifestViews(db: Db, digests: string[]): Promise<Map<
   const unique = [...new Set(digests)];
   const manifests = await db.manifest.findMany({
     where: { digest: { in: unique } },
-    select: { digest: true, mediaType: true, kind: true, sizeBytes: true, configDigest: true, annotations: true },
+    select: { digest: true, mediaType: true, kind: true, sizeBytes: true, configDigest: true, configMediaType: true, annotations: true },
   });
   const children = await db.indexChild.findMany({
     where: { indexDigest: { in: manifests.filter((m) => m.kind === "index").map((m) => m.digest) } },
@@ -70,6 +71,7 @@ export async function loadManifestViews(db: Db, digests: string[]): Promise<Map<
       digest: m.digest,
       mediaType: m.mediaType,
       kind: m.kind as ManifestView["kind"],
+      configMediaType: m.configMediaType,
       sizeBytes: Number(m.sizeBytes),
       createdAt: createdAt?.toISOString() ?? null,
       platforms,
@@ -84,7 +86,7 @@ export function annotationCreated(annotations: unknown): Date | null {
   const v = (annotations as Record<string, unknown>)["org.opencontainers.image.created"];
   if (typeof v !== "string") return null;
   const d = new Date(v);
-  return Number.isNaN(d.getTime()) ? null : d;
+  return Number.isNaN(d.getTime()) || d.getTime() <= 0 ? null : d;
 }
 
 export function configSummary(digest: string, mediaType: string, raw: string) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigParseError, normalizeTimestamp, parseHelmChartConfig, parseImageConfig } from "../../../lib/oci/config";
+import { ConfigParseError, creationTime, normalizeTimestamp, parseHelmChartConfig, parseImageConfig } from "../../../lib/oci/config";
 import { json, sha } from "./fixtures";
 
 // Trimmed from the config of docker.io/library/nginx:1.25 (Docker format, buildkit-built).
@@ -131,6 +131,15 @@ describe("parseImageConfig", () => {
     expect(() => parseImageConfig("not json")).toThrow("image config is not valid JSON");
     expect(() => parseImageConfig("[1]")).toThrow("image config must be a JSON object");
     expect(() => parseImageConfig("null")).toThrow(ConfigParseError);
+  });
+});
+
+describe("creationTime", () => {
+  it("treats Go's zero time and the Unix epoch as no creation time", () => {
+    expect(creationTime("0001-01-01T00:00:00Z")).toBeNull();
+    expect(creationTime("1970-01-01T00:00:00Z")).toBeNull();
+    expect(creationTime("2024-01-15T12:00:00+02:00")).toBe("2024-01-15T10:00:00.000Z");
+    expect(parseImageConfig('{"created":"0001-01-01T00:00:00Z","history":[{"created":"0001-01-01T00:00:00Z"}]}').created).toBeNull();
   });
 });
 
