@@ -1,36 +1,61 @@
 "use client";
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { type UseMutationResult, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
-import { useId, useState } from "react";
+import { type ReactNode, useId, useState } from "react";
 import { tableClass, tdClass, thClass } from "@/components/manifest-summary/table-styles";
 import { LocateCard } from "@/components/storage/locate-card";
 import { Button } from "@/components/ui/button";
 import { TitledCard } from "@/components/ui/card";
 import { linkClass } from "@/components/ui/cn";
 import { EmptyState } from "@/components/ui/empty-state";
-import { formatExact, pluralize } from "@/components/ui/format";
+import { formatCount, formatExact, pluralize } from "@/components/ui/format";
 import { InlineError } from "@/components/ui/inline-error";
 import { PageHeader } from "@/components/ui/page-header";
+import { ProgressBar } from "@/components/ui/progress-bar";
 import { shortDigest } from "@/lib/oci/reference";
 import { formatBytes } from "@/lib/oci/size";
 import { pageHrefs, queryKeys, removeStorageRepository, rescanStorage, storageOptions } from "@/lib/queries";
+import type { StorageScanJob, StorageScanResult } from "@/lib/services/api-types";
 
 const muted = "text-zinc-600 dark:text-zinc-400";
 
+const PHASES: Record<NonNullable<StorageScanJob["progress"]>["phase"], string> = {
+  blobs: "listing blobs",
+  repositories: "reading repositories",
+  manifests: "reading manifests",
+  other: "measuring the rest",
+  done: "saving",
+};
+
+/** The background scan running now: its phase and what it has counted so far (the total is not known). */
+function ScanStatus({ scan }: { scan: StorageScanJob }) {
+  const p = scan.progress;
+  const text =
+    scan.status === "queued"
+      ? "Scan queued…"
+      : p
+        ? `Scanning: ${PHASES[p.phase]} · ${formatCount(p.files)} files (${formatBytes(p.bytes)}) · ${pluralize(p.blobs, "blob")}`
+        : "Scanning…";
+  return (
+    <div className="space-y-1" data-testid="storage-scan-status">
+      <p role="status" className="text-sm">
+        {text}
+      </p>
+      <ProgressBar label="Storage scan progress" value={0} max={0} valueText={text} />
+    </div>
+  );
+}
+
 export function StorageClient() {
   const queryClient = useQueryClient();
-  const { data, isFetching } = useQuery(storageOptions());
+  const { data } = useQuery(storageOptions());
   const readOnlyId = useId();
   const [readOnly, setReadOnly] = useState(false);
-  const rescan = useMutation({
-    mutationFn: rescanStorage,
-    onSuccess: (fresh) => queryClient.setQueryData(queryKeys.storage(), fresh),
-  });
-  const remove = useMutation({
-    mutationFn: (name: string) => removeStorageRepository(name, readOnly),
-    onSuccess: () => rescan.mutate(),
-  });
+  const refresh = () => queryClient.invalidateQueries({ queryKey: queryKeys.storage() });
+  const rescan = useMutation({ mutationFn: rescanStorage, onSuccess: refresh });
+  // the DELETE route queues a rescan itself
+  const remove = useMutation({ mutationFn: (name: string) => removeStorageRepository(name, readOnly), onSuccess: refresh });
   if (!data) return null;
   if (!data.configured) {
     return (
@@ -46,6 +71,64 @@ export function StorageClient() {
       </>
     );
   }
+  const scan = data.scan;
+  const scanning = scan !== null && (scan.status === "queued" || scan.status === "running");
+  const scanButton = (
+    <Button onClick={() => rescan.mutate()} disabled={rescan.isPending || scanning}>
+      {scanning ? "Scanning…" : data.result ? "Scan again" : "Scan now"}
+    </Button>
+  );
+  const scanNotes = (
+    <>
+      {scanning && scan ? <ScanStatus scan={scan} /> : null}
+      {scan?.status === "failed" ? <InlineError>The last scan failed: {scan.error ?? "unknown error"}</InlineError> : null}
+      {rescan.isError ? <InlineError>{rescan.error.message}</InlineError> : null}
+    </>
+  );
+  if (!data.result) {
+    return (
+      <>
+        <PageHeader title="Storage" description="No scan of the storage root has finished yet." actions={scanButton} />
+        <div className="space-y-4">
+          {scanNotes}
+          <p className={`text-sm ${muted}`}>
+            A scan reads every file under the storage root in the background; this page shows the last finished scan and its time.
+          </p>
+          <LocateCard />
+        </div>
+      </>
+    );
+  }
+  return (
+    <StorageResult
+      result={data.result}
+      header={scanButton}
+      notes={scanNotes}
+      readOnly={readOnly}
+      setReadOnly={setReadOnly}
+      readOnlyId={readOnlyId}
+      remove={remove}
+    />
+  );
+}
+
+function StorageResult({
+  result: data,
+  header,
+  notes,
+  readOnly,
+  setReadOnly,
+  readOnlyId,
+  remove,
+}: {
+  result: StorageScanResult;
+  header: ReactNode;
+  notes: ReactNode;
+  readOnly: boolean;
+  setReadOnly: (v: boolean) => void;
+  readOnlyId: string;
+  remove: UseMutationResult<void, Error, string>;
+}) {
   const linked = data.repositories.reduce((s, r) => s + r.linkedBytes, 0);
   const orphaned = data.orphanedBlobs.reduce((s, b) => s + b.bytes, 0);
   const uploads = data.uploads.reduce((s, u) => s + u.bytes, 0);
@@ -56,18 +139,15 @@ export function StorageClient() {
       <PageHeader
         title="Storage"
         description={`On disk: ${formatBytes(data.totalBytes)} · ${pluralize(data.blobs.count, "blob")} (${formatBytes(data.blobs.bytes)}) · scanned ${formatExact(data.scannedAt)} in ${data.durationMs} ms`}
-        actions={
-          <Button onClick={() => rescan.mutate()} disabled={rescan.isPending || isFetching}>
-            {rescan.isPending ? "Scanning…" : "Scan again"}
-          </Button>
-        }
+        actions={header}
       />
       <div className="space-y-6">
+        {notes}
         <TitledCard id="storage-summary" title="Where the bytes are">
           <dl className="grid grid-cols-2 gap-x-6 gap-y-1 text-sm sm:grid-cols-4">
             <dt className={muted}>Blobs</dt>
             <dd>{formatBytes(data.blobs.bytes)}</dd>
-            <dt className={muted}>Orphaned blobs (no repository links them)</dt>
+            <dt className={muted}>Orphaned blobs (no manifest references them)</dt>
             <dd>
               {formatBytes(orphaned)} in {pluralize(data.orphanedBlobs.length, "blob")}
             </dd>
@@ -80,8 +160,9 @@ export function StorageClient() {
           </dl>
           <p className={`mt-3 text-xs ${muted}`}>
             Blob data lives at <code>docker/registry/v2/blobs/sha256/&lt;2 hex&gt;/&lt;hex&gt;/data</code>; a repository links the blobs it
-            uses under <code>repositories/&lt;name&gt;/_layers</code> and its manifests under <code>_manifests/revisions</code>. Orphaned
-            blobs are freed by the next garbage collection.
+            uses under <code>repositories/&lt;name&gt;/_layers</code> and its manifests under <code>_manifests/revisions</code>. Garbage
+            collection keeps every manifest revision and the blobs it references (config, layers, index children), whatever links them; the
+            others, orphaned here, are freed by the next garbage collection.
           </p>
         </TitledCard>
 
@@ -104,7 +185,12 @@ export function StorageClient() {
                 {data.emptyRepositories.map((name) => (
                   <li key={name} className="flex items-center gap-2">
                     <code className="font-mono">{name}</code>
-                    <Button size="sm" onClick={() => remove.mutate(name)} disabled={remove.isPending}>
+                    <Button
+                      size="sm"
+                      onClick={() => remove.mutate(name)}
+                      disabled={!readOnly || remove.isPending}
+                      title={readOnly ? undefined : "Tick “The registry is read-only or stopped” first"}
+                    >
                       Remove folders of {name}
                     </Button>
                   </li>
@@ -163,7 +249,7 @@ export function StorageClient() {
 
         <TitledCard id="storage-orphans" title={`Orphaned blobs (${data.orphanedBlobs.length})`}>
           {data.orphanedBlobs.length === 0 ? (
-            <p className={`text-sm ${muted}`}>No blob data without a repository link.</p>
+            <p className={`text-sm ${muted}`}>Every blob is a manifest or referenced by one: garbage collection keeps them all.</p>
           ) : (
             <ul className="space-y-0.5 font-mono text-xs">
               {data.orphanedBlobs.map((b) => (
@@ -171,7 +257,11 @@ export function StorageClient() {
                   <Link href={`${pageHrefs.storage}?digest=${encodeURIComponent(b.digest)}`} className={linkClass}>
                     {shortDigest(b.digest)}
                   </Link>{" "}
-                  · {formatBytes(b.bytes)} · {b.path}
+                  · {formatBytes(b.bytes)}
+                  {b.linkedBy > 0
+                    ? ` · still linked by ${pluralize(b.linkedBy, "repository", "repositories")}, referenced by no manifest`
+                    : ""}{" "}
+                  · {b.path}
                 </li>
               ))}
             </ul>

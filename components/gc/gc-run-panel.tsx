@@ -1,13 +1,14 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
+import { tableClass, tdClass, thClass } from "@/components/manifest-summary/table-styles";
 import { Badge } from "@/components/ui/badge";
 import { TitledCard } from "@/components/ui/card";
 import { InlineError } from "@/components/ui/inline-error";
 import { ProgressBar } from "@/components/ui/progress-bar";
 import { formatBytes } from "@/lib/oci/size";
 import { gcRunOptions } from "@/lib/queries";
-import type { GcRun } from "@/lib/services/api-types";
+import type { GcRun, GcRunItem } from "@/lib/services/api-types";
 
 const muted = "text-zinc-600 dark:text-zinc-400";
 
@@ -49,6 +50,53 @@ function RunProgress({ run }: { run: GcRun }) {
   );
 }
 
+/** The blobs and manifests a run named, largest first: what it will delete (dry run) or deleted. */
+function RunItems({ title, items, total, id }: { title: string; items: GcRunItem[]; total: number; id: string }) {
+  return (
+    <section aria-labelledby={id} className="space-y-2">
+      <h3 id={id} className="font-medium text-sm">
+        {title} ({total})
+      </h3>
+      {items.length === 0 ? (
+        <p className={`text-sm ${muted}`}>None.</p>
+      ) : (
+        <div className="max-h-96 overflow-auto">
+          <table className={tableClass} data-testid={id}>
+            <caption className="sr-only">{title}, largest first</caption>
+            <thead>
+              <tr>
+                <th scope="col" className={thClass}>
+                  Digest
+                </th>
+                <th scope="col" className={thClass}>
+                  Kind
+                </th>
+                <th scope="col" className={`${thClass} text-right`}>
+                  Size
+                </th>
+                <th scope="col" className={thClass}>
+                  Last referenced in
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((i) => (
+                <tr key={`${i.kind}:${i.digest}`}>
+                  <td className={`${tdClass} break-all font-mono text-xs`}>{i.digest}</td>
+                  <td className={tdClass}>{i.kind}</td>
+                  <td className={`${tdClass} text-right`}>{i.bytes === null ? "—" : formatBytes(i.bytes)}</td>
+                  <td className={`${tdClass} font-mono text-xs`}>{i.repositories.length > 0 ? i.repositories.join(", ") : "—"}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {items.length < total ? <p className={`mt-1 text-xs ${muted}`}>The {items.length} largest are listed.</p> : null}
+        </div>
+      )}
+    </section>
+  );
+}
+
 /** One run: phase, progress from the parsed output, and the live log. */
 export function GcRunPanel({ id }: { id: number }) {
   const { data: run, error } = useQuery(gcRunOptions(id));
@@ -75,6 +123,17 @@ export function GcRunPanel({ id }: { id: number }) {
           >
             {run.error}
           </p>
+        ) : null}
+        {run.eligible && run.status !== "queued" && run.status !== "running" ? (
+          <RunItems
+            id="gc-eligible"
+            title={run.dryRun ? "Would be deleted" : "Eligible for deletion"}
+            items={run.eligible}
+            total={Math.max(run.eligible.length, run.progress.blobsEligible + run.progress.manifestsEligible)}
+          />
+        ) : null}
+        {!run.dryRun && run.deleted && run.deleted.length > 0 ? (
+          <RunItems id="gc-deleted" title="Deleted" items={run.deleted} total={Math.max(run.deleted.length, run.progress.blobsDeleted)} />
         ) : null}
         <details open>
           <summary className="cursor-pointer font-medium text-sm">Log</summary>

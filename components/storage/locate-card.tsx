@@ -10,6 +10,7 @@ import { Button } from "@/components/ui/button";
 import { TitledCard } from "@/components/ui/card";
 import { CopyButton } from "@/components/ui/copy-button";
 import { ErrorState } from "@/components/ui/error-state";
+import { formatExact } from "@/components/ui/format";
 import { useSearchParamsUpdate } from "@/components/ui/use-search-params-update";
 import { isValidDigest, isValidRepositoryName } from "@/lib/oci/reference";
 import { formatBytes } from "@/lib/oci/size";
@@ -100,6 +101,25 @@ function PathLine({ label, path, detail }: { label: string; path: string; detail
   );
 }
 
+/**
+ * Whether garbage collection deletes the blob. Links do not decide it: GC keeps every manifest revision and what
+ * it references, linked or not, and deletes the rest, linked or not. Knowing needs every manifest, so the answer
+ * comes from the last storage scan.
+ */
+function GcVerdict({ gc }: { gc: StorageLocation["blob"]["gc"] }) {
+  if (gc === null) {
+    return <li className={muted}>Scan the storage root to know whether garbage collection keeps it.</li>;
+  }
+  return (
+    <li className={muted} data-testid="storage-gc-verdict">
+      {gc.orphan
+        ? "No manifest references it: the next garbage collection deletes it"
+        : "A manifest references it: garbage collection keeps it"}{" "}
+      (storage scan of {formatExact(gc.scannedAt)}).
+    </li>
+  );
+}
+
 function LocationView({ location }: { location: StorageLocation }) {
   const { blob, manifest } = location;
   return (
@@ -119,9 +139,8 @@ function LocationView({ location }: { location: StorageLocation }) {
               path={l.path}
             />
           ))}
-          {blob.links.length === 0 ? (
-            <li className={muted}>No repository links it{blob.blob ? ": an orphan, freed by the next garbage collection" : ""}.</li>
-          ) : null}
+          {blob.links.length === 0 ? <li className={muted}>No repository links it.</li> : null}
+          {blob.blob ? <GcVerdict gc={blob.gc} /> : null}
         </ul>
       </section>
       {manifest ? (

@@ -1,7 +1,10 @@
 import "server-only";
 import { z } from "zod";
+import { getEnv } from "../env";
+import { logger } from "../log";
 import { executeGcRun } from "../services/gc";
 import { defineJob, enqueue } from "./queue";
+import { queueStorageScan } from "./storage-scan";
 
 /**
  * One garbage collection run (the row exists already, created by createGcRun). The GC advisory lock inside
@@ -11,7 +14,13 @@ export const gcJob = defineJob({
   name: "registry-gc",
   payload: z.object({ id: z.number().int().positive() }),
   queue: { policy: "standard", retryLimit: 20, retryDelay: 30, expireInSeconds: 12 * 3600 },
-  handler: ({ id }) => executeGcRun(id),
+  handler: async ({ id }) => {
+    await executeGcRun(id);
+    // what the storage view shows changed: scan again in the background
+    if (getEnv().REGISTRY_STORAGE_ROOT) {
+      await queueStorageScan("gc").catch((e: unknown) => logger.warn("could not queue a storage scan after GC", { error: String(e) }));
+    }
+  },
 });
 
 export function enqueueGc(id: number): Promise<string | null> {

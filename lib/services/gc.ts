@@ -13,14 +13,18 @@ import { getDb } from "../db/client";
 import { withAdvisoryLock } from "../db/locks";
 import { getEnv } from "../env";
 import { createGcRunner, GcOutputParser, type GcPhase, type GcProgress, type GcRunner } from "../gc";
+import { HeadTailLog } from "../gc/log-buffer";
 import { AppError } from "../http/errors";
 import { logger } from "../log";
+import { observe } from "../metrics";
 import { nextRun } from "../retention/schedule";
 import { BLOBS_DIR, blobDataPath, resolveInRoot } from "../storage/layout";
+import { repositoriesLinking } from "../storage/links";
 import { measureDirectory } from "../storage/scan";
 import { findUntaggedManifests } from "../storage/untagged";
-import type { GcRun } from "./api-types";
+import type { GcRun, GcRunItem } from "./api-types";
 import { auditActor, recordAudit } from "./audit";
+import { checkBlobPresence } from "./blob-presence";
 import { cachedBlobSizes } from "./blob-usage";
 import { DELETE_DISABLED, registryCapabilities } from "./deletions";
 import { webhookMailbox } from "./gc-webhook";
@@ -30,8 +34,9 @@ import { runSync } from "./sync";
 
 export const gcStartBody = z.object({ dryRun: z.boolean() });
 
-const MAX_LOG_CHARS = 256 * 1024;
 const FLUSH_EVERY_MS = 500;
+/** Items of each list a run's API answer carries (largest first); the counts are in `progress`. */
+const ITEMS_LISTED = 1000;
 
 type GcRow = Awaited<ReturnType<ReturnType<typeof getDb>["gcRun"]["findFirstOrThrow"]>>;
 
@@ -83,9 +88,91 @@ export async function gcOverview(caller: Caller) {
 
 export async function getGcRun(caller: Caller, id: number): Promise<GcRun> {
   authorize(caller, "gc:run");
-  const row = await getDb().gcRun.findUnique({ where: { id } });
+  const db = getDb();
+  const row = await db.gcRun.findUnique({ where: { id } });
   if (!row) throw new AppError("not_found", `no garbage collection run ${id}`);
-  return { ...toView(row), log: row.log };
+  const items = async (action: "eligible" | "deleted"): Promise<GcRunItem[]> =>
+    (
+      await db.gcRunItem.findMany({
+        where: { runId: id, action },
+        orderBy: [{ bytes: { sort: "desc", nulls: "last" } }, { digest: "asc" }],
+        take: ITEMS_LISTED,
+      })
+    ).map((i) => ({
+      digest: i.digest,
+      bytes: i.bytes === null ? null : Number(i.bytes),
+      kind: i.kind as GcRunItem["kind"],
+      repositories: i.repositories,
+    }));
+  const [eligible, deleted] = await Promise.all([items("eligible"), items("deleted")]);
+  return { ...toView(row), log: row.log, eligible, deleted };
+}
+
+/** What the cache knows a blob as: a manifest, a layer, a config, or nothing (a blob it never saw). */
+async function cachedKinds(digests: readonly string[]): Promise<Map<string, GcRunItem["kind"]>> {
+  const out = new Map<string, GcRunItem["kind"]>();
+  if (digests.length === 0) return out;
+  const rows = await getDb().$queryRaw<{ digest: string; kind: GcRunItem["kind"] }[]>`
+    SELECT d.digest,
+      CASE WHEN EXISTS (SELECT 1 FROM manifests m WHERE m.digest = d.digest) THEN 'manifest'
+           WHEN EXISTS (SELECT 1 FROM manifest_layers ml WHERE ml.blob_digest = d.digest) THEN 'layer'
+           WHEN EXISTS (SELECT 1 FROM manifests m WHERE m.config_digest = d.digest) THEN 'config'
+           ELSE 'blob' END AS kind
+    FROM unnest(${digests as string[]}::text[]) AS d(digest)`;
+  for (const r of rows) out.set(r.digest, r.kind);
+  return out;
+}
+
+/** Repositories whose tags (in the cache) still reach each digest: the fallback without a storage root. */
+async function cachedRepositories(digests: readonly string[]): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  if (digests.length === 0) return out;
+  const rows = await getDb().$queryRaw<{ blob: string; repositories: string[] }[]>`
+    WITH RECURSIVE up(blob, digest) AS (
+      SELECT d, d FROM unnest(${digests as string[]}::text[]) AS d
+      UNION SELECT ml.blob_digest, ml.manifest_digest FROM manifest_layers ml WHERE ml.blob_digest = ANY(${digests as string[]}::text[])
+      UNION SELECT m.config_digest, m.digest FROM manifests m WHERE m.config_digest = ANY(${digests as string[]}::text[])
+      UNION SELECT up.blob, ic.index_digest FROM up JOIN index_children ic ON ic.child_digest = up.digest
+    )
+    SELECT up.blob, array_agg(DISTINCT r.name ORDER BY r.name) AS repositories
+    FROM up JOIN tags t ON t.digest = up.digest JOIN repositories r ON r.id = t.repository_id GROUP BY up.blob`;
+  for (const r of rows) out.set(r.blob, r.repositories);
+  return out;
+}
+
+/**
+ * Stores what a run reported: every eligible blob and manifest, and the blobs a real run deleted, with size,
+ * kind and the repositories that last referenced them (their links in the storage root, else the cache).
+ * `linking` comes from the storage root: GC deletes blob data, not the links to it.
+ */
+async function storeGcItems(id: number, progress: GcProgress, sizes: Map<string, number>, linking: Map<string, string[]>) {
+  const db = getDb();
+  const lists: { action: "eligible" | "deleted"; digests: string[]; manifests: boolean }[] = [
+    { action: "eligible", digests: [...new Set(progress.eligibleBlobs)], manifests: false },
+    { action: "eligible", digests: [...new Set(progress.eligibleManifests)], manifests: true },
+    { action: "deleted", digests: [...new Set(progress.deletedBlobs)], manifests: false },
+  ];
+  const all = [...new Set(lists.flatMap((l) => l.digests))];
+  const [kinds, cached] = await Promise.all([cachedKinds(all), cachedRepositories(all)]);
+  const seen = new Set<string>();
+  const rows = lists.flatMap((l) =>
+    l.digests
+      .filter((digest) => {
+        const key = `${l.action} ${digest}`;
+        if (seen.has(key)) return false;
+        seen.add(key);
+        return true;
+      })
+      .map((digest) => ({
+        runId: id,
+        action: l.action,
+        digest,
+        kind: l.manifests ? "manifest" : (kinds.get(digest) ?? "blob"),
+        bytes: sizes.has(digest) ? BigInt(sizes.get(digest) as number) : null,
+        repositories: linking.get(digest) ?? cached.get(digest) ?? [],
+      })),
+  );
+  for (let i = 0; i < rows.length; i += 1000) await db.gcRunItem.createMany({ data: rows.slice(i, i + 1000), skipDuplicates: true });
 }
 
 /**
@@ -162,17 +249,14 @@ export async function executeGcRun(id: number): Promise<void> {
   const db = getDb();
   const outcome = await withAdvisoryLock("gc", async () => {
     const row = await db.gcRun.findUnique({ where: { id } });
-    if (!row || row.status !== "queued") return;
+    if (row?.status !== "queued") return;
     const runner = configuredRunner();
-    let log = "";
+    const log = new HeadTailLog();
     let progress: GcProgress | null = null;
     let phase = "starting";
     let lastFlush = 0;
     const parser = new GcOutputParser();
-    const append = (line: string) => {
-      if (log.length < MAX_LOG_CHARS) log += `${line}\n`;
-      else if (!log.endsWith("[log truncated]\n")) log += "[log truncated]\n";
-    };
+    const append = (line: string) => log.push(line);
     const flush = async (force = false) => {
       if (!force && Date.now() - lastFlush < FLUSH_EVERY_MS) return;
       lastFlush = Date.now();
@@ -181,7 +265,7 @@ export async function executeGcRun(id: number): Promise<void> {
         where: { id },
         data: {
           phase,
-          log,
+          log: log.text(),
           repositoriesMarked: p.repositoriesMarked,
           blobsMarked: p.blobsMarked,
           blobsEligible: p.blobsEligible,
@@ -245,6 +329,11 @@ export async function executeGcRun(id: number): Promise<void> {
       // what a real run freed is measured on disk below
       const eligible = await blobSizes(progress.eligibleBlobs);
       const bytesEligible = [...eligible.values()].reduce((s, b) => s + b, 0);
+      const listed = [...new Set([...progress.eligibleBlobs, ...progress.eligibleManifests, ...progress.deletedBlobs])];
+      const root = getEnv().REGISTRY_STORAGE_ROOT;
+      const linking = root ? await repositoriesLinking(root, listed).catch(() => new Map<string, string[]>()) : new Map<string, string[]>();
+      const sizes = new Map([...(await blobSizes(listed.filter((d) => !eligible.has(d)))), ...eligible]);
+      await storeGcItems(id, progress, sizes, linking);
       if (result.exitCode !== 0) throw new Error(result.error ?? `garbage-collect failed in ${result.failedPhase ?? "a phase"}`);
       if (progress.failure) throw new Error(progress.failure);
 
@@ -254,12 +343,22 @@ export async function executeGcRun(id: number): Promise<void> {
         bytesFreed = before !== null && after !== null ? Math.max(0, before - after) : bytesEligible;
         await setPhase("resync");
         await runSync("manual").catch((e: unknown) => append(`resync failed: ${e instanceof Error ? e.message : String(e)}`));
+        // GC deletes what no manifest references; a manifest the cache still has may have lost a blob with it
+        const presence = await checkBlobPresence({ all: true }).catch((e: unknown) => {
+          append(`blob presence check failed: ${e instanceof Error ? e.message : String(e)}`);
+          return null;
+        });
+        if (presence && presence.missing > 0) append(`${presence.missing} blob(s) that cached manifests need are missing`);
       }
       phase = "done";
       await flush(true);
       await db.gcRun.update({
         where: { id },
         data: { status: "succeeded", finishedAt: new Date(), bytesEligible: BigInt(bytesEligible), bytesFreed: BigInt(bytesFreed) },
+      });
+      observe((m) => {
+        m.gcRuns.inc({ status: row.dryRun ? "dry-run" : "succeeded" });
+        m.gcBytesFreed.inc(bytesFreed);
       });
       await recordAudit({
         actor: { id: null, name: row.requestedBy ?? "system" },
@@ -274,6 +373,7 @@ export async function executeGcRun(id: number): Promise<void> {
       logger.warn("garbage collection failed", { id, error: message.slice(0, 500) });
       await flush(true).catch(() => undefined);
       await db.gcRun.update({ where: { id }, data: { status: "failed", finishedAt: new Date(), error: message.slice(0, 4000) } });
+      observe((m) => m.gcRuns.inc({ status: "failed" }));
       await recordAudit({
         actor: { id: null, name: row.requestedBy ?? "system" },
         action: row.dryRun ? "gc.dry-run" : "gc.run",

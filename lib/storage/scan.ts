@@ -25,13 +25,14 @@ import {
   tagIndexLinkPath,
   tagsDir,
 } from "./layout";
+import { manifestReferences } from "./references";
 
 // Reads a registry's storage root (filesystem driver) in one pass: every directory is listed once and every
 // regular file lstat'ed once; symlinks are reported, never followed. Memory is one Map entry per blob
 // (hex → index) plus one Set of blob indexes per repository, freed when the scan returns. Read-only: the only
 // writer in lib/storage is remove.ts.
 
-export type ScanPhase = "blobs" | "repositories" | "other" | "done";
+export type ScanPhase = "blobs" | "repositories" | "manifests" | "other" | "done";
 
 export interface ScanProgress {
   phase: ScanPhase;
@@ -73,6 +74,8 @@ export interface OrphanedBlob {
   digest: string;
   bytes: number;
   path: string;
+  /** Repositories that still link it under `_layers` (a deleted image's layers): GC deletes it all the same. */
+  linkedBy: number;
 }
 
 export interface LeftoverUpload {
@@ -100,8 +103,13 @@ export interface StorageScan {
   blobs: { count: number; bytes: number };
   /** Sorted by name; only directories holding `_manifests`, `_layers` or `_uploads` with a valid name. */
   repositories: RepositoryStorage[];
-  /** Blob data no repository links through `_layers` or `_manifests/revisions`; largest first. */
+  /**
+   * Blob data the next garbage collection deletes: no manifest revision (in any repository) is this blob or
+   * references it (see references.ts, the rule GC applies); largest first.
+   */
   orphanedBlobs: OrphanedBlob[];
+  /** Blobs kept because a manifest revision is or references them. */
+  referencedBlobs: number;
   /** Upload folders (`_uploads/<uuid>`) left behind by unfinished pushes. */
   uploads: LeftoverUpload[];
   emptyRepositories: string[];
@@ -118,6 +126,8 @@ const DEFAULT_SLICE_MS = 15;
 /** Concurrent lookups of the locate* functions. */
 const LOCATE_CONCURRENCY = 8;
 const DEFAULT_PROGRESS_INTERVAL_MS = 250;
+/** A manifest larger than this is not parsed (the registry itself refuses manifests over 4 MiB). */
+const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 /** startedat holds one RFC 3339 timestamp; anything larger is not what the registry wrote. */
 const MAX_STARTEDAT_BYTES = 256;
 
@@ -338,6 +348,9 @@ export async function scanStorage(root: string, opts: ScanStorageOptions = {}): 
   ctx.phase = "repositories";
   ctx.progress(true);
   const linkedFlags = new Uint8Array(blobSizes.length);
+  // how many repositories link each blob, and which blobs are manifest revisions somewhere (GC's roots)
+  const linkCounts = new Uint32Array(blobSizes.length);
+  const revisionBlobs = new Set<number>();
   const repositories = new Map<string, RepositoryAccumulator>();
   const uploads = new Map<string, UploadAccumulator>();
   const reposAbs = path.join(rootAbs, REPOSITORIES_DIR);
@@ -353,15 +366,16 @@ export async function scanStorage(root: string, opts: ScanStorageOptions = {}): 
     }
     return repo;
   };
-  const link = (repo: RepositoryAccumulator, hex: string): void => {
+  const link = (repo: RepositoryAccumulator, hex: string, revision: boolean): void => {
     const index = blobIndex.get(hex);
     if (index === undefined) {
       repo.missing.add(hex);
       return;
     }
+    if (!repo.linked.has(index)) linkCounts[index] = (linkCounts[index] ?? 0) + 1;
     repo.linked.add(index);
-    // Links under an invalid name still keep their blobs out of the orphan list: the conservative answer.
-    linkedFlags[index] = 1;
+    // GC walks revisions under any directory name, so an invalid name still roots its manifests
+    if (revision) revisionBlobs.add(index);
   };
 
   if (await isRealDirectoryChain(rootAbs, REPOSITORIES_DIR, ctx)) {
@@ -388,11 +402,11 @@ export async function scanStorage(root: string, opts: ScanStorageOptions = {}): 
         switch (kind.kind) {
           case "layer-link":
             repo.layerLinks++;
-            link(repo, kind.hex);
+            link(repo, kind.hex, false);
             break;
           case "revision-link":
             repo.manifests++;
-            link(repo, kind.hex);
+            link(repo, kind.hex, true);
             break;
           case "tag-current-link":
             repo.tags++;
@@ -417,7 +431,37 @@ export async function scanStorage(root: string, opts: ScanStorageOptions = {}): 
     });
   }
 
-  // Phase 3: whatever else the registry keeps under docker/ counts toward the total.
+  // Phase 3: GC's mark set. Every revision-linked manifest whose data exists is kept, with what it references.
+  ctx.phase = "manifests";
+  ctx.progress(true);
+  const hexes: string[] = new Array(blobSizes.length);
+  for (const [hex, index] of blobIndex) hexes[index] = hex;
+  let sliceStarted = performance.now();
+  for (const index of revisionBlobs) {
+    if (performance.now() - sliceStarted >= ctx.sliceMs) {
+      ctx.progress();
+      await yieldToEventLoop();
+      ctx.signal?.throwIfAborted();
+      sliceStarted = performance.now();
+    }
+    linkedFlags[index] = 1;
+    const hex = hexes[index] as string;
+    if ((blobSizes[index] ?? 0) > MAX_MANIFEST_BYTES) continue;
+    let body: string;
+    try {
+      body = readFileSync(path.join(rootAbs, blobDataPath(`${STORAGE_DIGEST_ALGORITHM}:${hex}`)), "utf8");
+    } catch {
+      continue; // deleted while we scan
+    }
+    for (const ref of manifestReferences(body)) {
+      const refIndex = ref.startsWith(`${STORAGE_DIGEST_ALGORITHM}:`)
+        ? blobIndex.get(ref.slice(STORAGE_DIGEST_ALGORITHM.length + 1))
+        : undefined;
+      if (refIndex !== undefined) linkedFlags[refIndex] = 1;
+    }
+  }
+
+  // Phase 4: whatever else the registry keeps under docker/ counts toward the total.
   ctx.phase = "other";
   const skipPaths = new Set([BLOBS_DIR, REPOSITORIES_DIR].map((p) => p.slice(STORAGE_PREFIX.length + 1)));
   if (await isRealDirectoryChain(rootAbs, STORAGE_PREFIX, ctx)) {
@@ -459,7 +503,12 @@ export async function scanStorage(root: string, opts: ScanStorageOptions = {}): 
   for (const [hex, index] of blobIndex) {
     if (linkedFlags[index] === 1) continue;
     const digest = `${STORAGE_DIGEST_ALGORITHM}:${hex}`;
-    orphanedBlobs.push({ digest, bytes: blobSizes[index] ?? 0, path: path.join(rootAbs, blobDataPath(digest)) });
+    orphanedBlobs.push({
+      digest,
+      bytes: blobSizes[index] ?? 0,
+      path: path.join(rootAbs, blobDataPath(digest)),
+      linkedBy: linkCounts[index] ?? 0,
+    });
   }
   orphanedBlobs.sort((a, b) => b.bytes - a.bytes || compare(a.digest, b.digest));
 
@@ -471,6 +520,7 @@ export async function scanStorage(root: string, opts: ScanStorageOptions = {}): 
     blobs: { count: blobSizes.length, bytes: blobBytes },
     repositories: repositoryList,
     orphanedBlobs,
+    referencedBlobs: blobSizes.length - orphanedBlobs.length,
     uploads: uploadList,
     emptyRepositories: repositoryList.filter((r) => r.empty).map((r) => r.name),
     skipped: ctx.skipped,

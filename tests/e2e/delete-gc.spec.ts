@@ -42,6 +42,10 @@ test("garbage collection: dry run first, then a real run with progress; storage 
   await expect(run).toContainText("succeeded", { timeout: 60_000 });
   await expect(run.getByTestId("gc-progress")).toContainText("Blobs eligible");
   await expect(run.getByRole("log", { name: "Garbage collection log" })).toContainText("eligible for deletion");
+  // the blobs of the image deleted above, listed with their kind and the repository that last referenced them
+  const eligible = run.getByTestId("gc-eligible");
+  await expect(eligible).toContainText("layer");
+  await expect(eligible).toContainText("e2e/delete-me");
 
   await page.getByRole("button", { name: "Run garbage collection…" }).click();
   await page.getByRole("button", { name: "Start garbage collection" }).click();
@@ -56,7 +60,9 @@ test("garbage collection: dry run first, then a real run with progress; storage 
 
   await page.goto("/storage");
   await expect(page.getByRole("heading", { name: "Storage", level: 1 })).toBeVisible();
-  await expect(page.getByRole("table", { name: /Repositories in the storage root/ })).toContainText("e2e/delete-me");
+  // the GC queued a background scan; the page shows it running, then its result with its time
+  await expect(page.getByRole("table", { name: /Repositories in the storage root/ })).toContainText("e2e/delete-me", { timeout: 60_000 });
+  await expect(page.getByText(/scanned .* in \d+ ms/)).toBeVisible();
   // find the manifest the remaining tag points at, on disk; the lookup is a deep link
   const tags = (await (await page.request.get("/api/v1/repositories/e2e/delete-me/tags")).json()) as {
     items: { name: string; digest: string }[];

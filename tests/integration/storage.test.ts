@@ -215,7 +215,7 @@ describe("storage view of a real registry", () => {
     ];
     expect(scan.repositories).toEqual(expected);
     expect(scan.emptyRepositories).toEqual(["ns/deep/old", "team/app"]);
-    expect(scan.orphanedBlobs).toEqual([{ digest: loose.digest, bytes: loose.size, path: abs(blobDataPath(loose.digest)) }]);
+    expect(scan.orphanedBlobs).toEqual([{ digest: loose.digest, bytes: loose.size, path: abs(blobDataPath(loose.digest)), linkedBy: 0 }]);
     expect(scan.skipped).toEqual([]);
 
     expect(scan.uploads).toHaveLength(1);
@@ -353,7 +353,7 @@ describe("storage view of a real registry", () => {
 describe("storage view of a generated 5,000-blob layout", () => {
   const BLOBS = 5_000;
   const REPOSITORIES = 50;
-  const PER_REPOSITORY = 98; // repositories link blobs 0…4899; the last 100 are orphans
+  const PER_REPOSITORY = 98; // repositories link blobs 0…4899; the last 100 are linked by none
   let root: string;
   let outside: string;
   const blobs: { digest: string; size: number }[] = [];
@@ -440,8 +440,13 @@ describe("storage view of a generated 5,000-blob layout", () => {
       });
     }
     expect(scan.emptyRepositories).toHaveLength(REPOSITORIES / 2);
-    const orphans = blobs.slice(REPOSITORIES * PER_REPOSITORY);
+    // GC's rule, not the links: the revision-linked "manifests" are kept, and (their bytes not being manifests)
+    // reference nothing, so every other blob is an orphan, linked under _layers or not
+    const revisions = new Set(Array.from({ length: REPOSITORIES }, (_, r) => r * PER_REPOSITORY));
+    const orphans = blobs.filter((_, i) => !revisions.has(i));
     expect(scan.orphanedBlobs.map((b) => b.digest).sort()).toEqual(orphans.map((b) => b.digest).sort());
+    expect(scan.referencedBlobs).toBe(REPOSITORIES);
+    expect(scan.orphanedBlobs.filter((b) => b.linkedBy > 0)).toHaveLength(REPOSITORIES * PER_REPOSITORY - REPOSITORIES);
     expect(scan.skipped).toEqual([
       { path: path.join(root, REPOSITORIES_DIR, "evil"), reason: "symlink" },
       { path: path.join(root, REPOSITORIES_DIR, "ns2"), reason: "symlink" },
@@ -451,6 +456,7 @@ describe("storage view of a generated 5,000-blob layout", () => {
     expect(scan.directories).toBe(countDirectories(path.join(root, "docker")));
     expect(progress.at(-1)).toMatchObject({ phase: "done", blobs: BLOBS, repositories: REPOSITORIES });
     expect(progress.map((p) => p.phase)).toContain("repositories");
+    expect(progress.map((p) => p.phase)).toContain("manifests");
   });
 
   it("stops when the signal aborts", TIMEOUT, async () => {

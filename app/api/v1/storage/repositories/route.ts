@@ -1,9 +1,12 @@
 import { route } from "@/lib/http/route";
+import { queueStorageScan } from "@/lib/jobs/storage-scan";
 import { removeEmptyRepositoryFolders, removeRepositoryBody } from "@/lib/services/storage";
 
 export const dynamic = "force-dynamic";
 
-// Removes an empty repository's folders (no tags) while the registry is read-only or stopped.
-export const DELETE = route({ auth: "admin", body: removeRepositoryBody }, ({ caller, body, ip }) =>
-  removeEmptyRepositoryFolders(caller, body, ip),
-);
+// Removes an empty repository's folders (no tags) while the registry is read-only or stopped, then rescans.
+export const DELETE = route({ auth: "admin", body: removeRepositoryBody }, async ({ caller, body, ip }) => {
+  const result = await removeEmptyRepositoryFolders(caller, body, ip);
+  await queueStorageScan("manual");
+  return result;
+});
