@@ -50,12 +50,19 @@ const CHANGED_COLUMNS: VirtualColumn<ChangedFile>[] = [
   {
     id: "size",
     header: "From → To",
-    cell: (row) => (
-      <span className="tabular-nums">
-        {formatBytes(row.fromBytes)} → {formatBytes(row.toBytes)}
-        <span className={cn("ml-2 text-xs", muted)}>({signedBytes(row.toBytes - row.fromBytes)})</span>
-      </span>
-    ),
+    cell: (row) => {
+      const contentChanged = row.fromDigest !== null && row.toDigest !== null && row.fromDigest !== row.toDigest;
+      // the digests on hover: the detail that proves a same-size file changed
+      const digests = row.fromDigest || row.toDigest ? `from ${row.fromDigest ?? "—"}\nto ${row.toDigest ?? "—"}` : undefined;
+      return (
+        <span className="tabular-nums" title={digests}>
+          {formatBytes(row.fromBytes)} → {formatBytes(row.toBytes)}
+          <span className={cn("ml-2 text-xs", muted)}>
+            {row.fromBytes === row.toBytes && contentChanged ? "(content changed)" : `(${signedBytes(row.toBytes - row.fromBytes)})`}
+          </span>
+        </span>
+      );
+    },
     className: "text-right",
   },
 ];

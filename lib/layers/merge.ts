@@ -46,6 +46,11 @@ export type MergeResult = {
   /** Per path, in the order the paths were first superseded. */
   wasted: WastedPath[];
   layers: MergedLayer[];
+  /**
+   * Entries a layer re-declared identically (sameVersion): no change record, yet their bytes are in that layer's
+   * blob, so whatever counts written bytes (findings) counts these too. In layer order.
+   */
+  rewritten: { entry: LayerEntry; layer: number }[];
 };
 
 /** What a runtime creates for a directory that only appears as a parent (MkdirAll(path, 0755) as root). */
@@ -62,6 +67,10 @@ export function implicitDirEntry(path: string): LayerEntry {
  *    re-declares an existing directory with the same mode/uid/gid is no change (dive counts those; we don't).
  *    A non-directory replacing a directory removes what was under it, as runtimes do (RemoveAll before create).
  *    Missing parents are created as implicit directories (0755, root) attributed to the layer, with no change.
+ * A file re-declared with the same content digest, size, mode and owner (or a link with the same target) is no
+ * change either: "modified" means the content or the metadata differ, so a same-size rewrite is one and a copy
+ * of identical bytes is not (its lower copy still counts as wasted). Files without digests (layers indexed
+ * before digests were recorded) are always "modified" when re-declared: nothing proves them equal.
  * Records compare each touched path before and after the layer, so a path removed and re-created by the same
  * layer (opaque dir, then new files) is one "modified", and one added and removed again leaves no record.
  * Paths are lexical: a symlinked parent directory is not followed.
@@ -77,6 +86,7 @@ export function mergeLayers(layers: readonly LayerInput[]): MergeResult {
   const wastedByPath = new Map<string, WastedPath>();
   const allChanges: LayerChange[][] = [];
   const merged: MergedLayer[] = [];
+  const rewritten: MergeResult["rewritten"] = [];
 
   const attach = (path: string) => {
     const parent = parentPath(path);
@@ -215,15 +225,33 @@ export function mergeLayers(layers: readonly LayerInput[]): MergeResult {
         if (now !== null && !implicitHere.has(path)) changes.push({ path, change: "added", entry: now.entry, layer: index });
       } else if (now === null) {
         changes.push({ path, change: "removed", entry: old.entry, layer: index });
-      } else if (now !== old && !(old.entry.type === "dir" && now.entry.type === "dir" && sameDirAttributes(old.entry, now.entry))) {
-        changes.push({ path, change: "modified", entry: now.entry, layer: index });
+      } else if (now !== old) {
+        if (!sameVersion(old.entry, now.entry)) changes.push({ path, change: "modified", entry: now.entry, layer: index });
+        else if (now.entry.type !== "dir") rewritten.push({ entry: now.entry, layer: index });
       }
     }
     allChanges.push(changes);
     merged.push({ digest: layer.digest, entries: count, fileBytes });
   });
 
-  return { final, changes: allChanges, wasted: [...wastedByPath.values()], layers: merged };
+  return { final, changes: allChanges, wasted: [...wastedByPath.values()], layers: merged, rewritten };
+}
+
+/** Whether a path's version after a layer is, for the user, the one it had before (see mergeLayers). */
+export function sameVersion(a: LayerEntry, b: LayerEntry): boolean {
+  if (a.type !== b.type || !sameDirAttributes(a, b)) return false;
+  switch (a.type) {
+    case "dir":
+      return true;
+    case "file":
+      return a.size === b.size && a.contentDigest != null && a.contentDigest === b.contentDigest;
+    case "symlink":
+    case "hardlink":
+      return a.linkTarget === b.linkTarget;
+    default:
+      // devices and fifos: their major/minor numbers are not indexed, so equality cannot be shown
+      return false;
+  }
 }
 
 function sameDirAttributes(a: LayerEntry, b: LayerEntry): boolean {

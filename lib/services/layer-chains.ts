@@ -33,8 +33,22 @@ export type StoredEfficiency = {
   wasted: { path: string; bytes: number; layers: number[] }[];
 };
 
-export function chainId(digests: readonly string[]): string {
-  return createHash("sha256").update(digests.join(",")).digest("hex");
+/**
+ * A chain's id. `content`: every layer's files carry content digests. A chain built before some of its layers
+ * had them keeps the old id (it still serves while the layers are refreshed in the background); once they all
+ * have digests the chain is a new one, built afresh with them.
+ */
+export function chainId(digests: readonly string[], content = false): string {
+  return createHash("sha256")
+    .update(`${content ? "content:" : ""}${digests.join(",")}`)
+    .digest("hex");
+}
+
+/** Whether every one of these layers was indexed with content digests. */
+export async function layersHaveContentDigests(digests: readonly string[]): Promise<boolean> {
+  const unique = [...new Set(digests)];
+  const n = await getDb().layerIndex.count({ where: { digest: { in: unique }, contentDigests: true } });
+  return n === unique.length;
 }
 
 // Builds in this process, by chain id, so concurrent views of one image share one build.
@@ -49,7 +63,7 @@ function oneAtATime<T>(work: () => Promise<T>): Promise<T> {
 
 /** The id of the chain of these (indexed) layers, its rows written first if nobody has yet. */
 export async function readyChain(digests: readonly string[]): Promise<string> {
-  const id = chainId(digests);
+  const id = chainId(digests, await layersHaveContentDigests(digests));
   const row = await getDb().layerChain.findUnique({ where: { id }, select: { status: true } });
   if (row?.status === "ready") return id;
   let work = building.get(id);
@@ -109,6 +123,7 @@ async function loadEntries(digest: string): Promise<LayerEntry[]> {
     linkTarget: r.linkTarget,
     whiteout: r.whiteout,
     opaque: r.opaque,
+    contentDigest: r.contentDigest,
   }));
 }
 
@@ -140,9 +155,10 @@ async function build(id: string, digests: readonly string[]): Promise<void> {
       const rows = batch;
       batch = [];
       await db.$executeRaw`
-        INSERT INTO layer_chain_files (chain_id, key, parent, path, type, size, dir_bytes, mode, link_target, layer, change, removed)
+        INSERT INTO layer_chain_files (chain_id, key, parent, path, type, size, dir_bytes, mode, link_target, layer, change, removed,
+                                       content_digest)
         SELECT ${id}, convert_to(u.path, 'UTF8'), convert_to(u.parent, 'UTF8'), u.path, u.type, u.size, u.dir_bytes, u.mode,
-               u.link_target, u.layer, u.change, u.removed
+               u.link_target, u.layer, u.change, u.removed, u.content_digest
         FROM unnest(
           ${rows.map((r) => r.path)}::text[],
           ${rows.map((r) => parentPath(r.path))}::text[],
@@ -153,8 +169,9 @@ async function build(id: string, digests: readonly string[]): Promise<void> {
           ${rows.map((r) => r.entry.linkTarget)}::text[],
           ${rows.map((r) => r.layer)}::int[],
           ${rows.map((r) => r.change)}::text[],
-          ${rows.map((r) => r.removed)}::boolean[]
-        ) AS u(path, parent, type, size, dir_bytes, mode, link_target, layer, change, removed)`;
+          ${rows.map((r) => r.removed)}::boolean[],
+          ${rows.map((r) => r.entry.contentDigest ?? null)}::text[]
+        ) AS u(path, parent, type, size, dir_bytes, mode, link_target, layer, change, removed, content_digest)`;
     };
     const push = async (row: ChainRow) => {
       batch.push(row);
@@ -167,7 +184,9 @@ async function build(id: string, digests: readonly string[]): Promise<void> {
         entry: f.entry,
         dirBytes: dir ? (dirBytes.get(path) ?? 0) : null,
         layer: f.layer,
-        change: changeOf[f.layer]?.get(path) ?? null,
+        // no record from its layer: a directory it only implied (null), or a copy identical to the version
+        // below ("unchanged": the layer wrote it, but changed nothing)
+        change: changeOf[f.layer]?.get(path) ?? (dir ? null : "unchanged"),
         removed: false,
       });
     }
@@ -201,6 +220,8 @@ async function build(id: string, digests: readonly string[]): Promise<void> {
         findings: findings as unknown as Prisma.InputJsonValue,
       },
     });
+    // the same layers' chain from before they had content digests is superseded by this one
+    if (id === chainId(digests, true)) await db.layerChain.deleteMany({ where: { id: chainId(digests, false), status: "ready" } });
     logger.info("layer chain stored", { id, layers: digests.length, paths: merge.final.size, ms: Date.now() - started });
   } catch (e) {
     await db.layerChain.deleteMany({ where: { id } }); // its rows go with it (cascade); the next view builds again
@@ -222,6 +243,8 @@ export type ChainFile = {
   change: "added" | "modified" | "removed" | "unchanged";
   /** Position of the layer the entry comes from. */
   layer: number;
+  /** A regular file's "sha256:<hex>"; null for other types or when its layer has no digests yet. */
+  contentDigest: string | null;
 };
 
 type RawChainFile = {
@@ -234,6 +257,7 @@ type RawChainFile = {
   layer: number;
   change: string | null;
   removed: boolean;
+  content_digest: string | null;
 };
 
 function viewFilter(view: ChainView, top: number): Prisma.Sql {
@@ -259,7 +283,7 @@ export async function chainFiles(
   const cursor = q.after === null ? Prisma.empty : Prisma.sql`AND key > convert_to(${q.after}, 'UTF8')`;
   const [rows, counted] = await Promise.all([
     db.$queryRaw<RawChainFile[]>`
-      SELECT path, type, size, dir_bytes, mode, link_target, layer, change, removed
+      SELECT path, type, size, dir_bytes, mode, link_target, layer, change, removed, content_digest
       FROM layer_chain_files WHERE ${where} ${cursor}
       ORDER BY key LIMIT ${q.limit + 1}`,
     db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM layer_chain_files WHERE ${where}`,
@@ -280,16 +304,25 @@ export async function chainFiles(
       linkTarget: r.link_target,
       change,
       layer: r.layer,
+      contentDigest: r.content_digest,
     };
   });
   return { total: counted[0]?.n ?? 0, items, last: page.at(-1)?.path ?? null, more };
 }
 
 export type ComparedSide = { path: string; type: LayerEntry["type"]; sizeBytes: number };
-export type ComparedChange = { path: string; type: LayerEntry["type"]; fromBytes: number; toBytes: number };
+export type ComparedChange = {
+  path: string;
+  type: LayerEntry["type"];
+  fromBytes: number;
+  toBytes: number;
+  /** The regular file's content digest on each side (null: not a file there, or not known). */
+  fromDigest: string | null;
+  toDigest: string | null;
+};
 
 /**
- * The files added, removed and modified (type, size, mode or link target differ) from one chain's final tree
+ * The files added, removed and modified (type, size, mode, link target or content digest differ) from one chain's final tree
  * to another's: counts of each, and at most `limit` of each in path byte order.
  */
 export async function compareChains(from: string, to: string, limit: number) {
@@ -300,13 +333,17 @@ export async function compareChains(from: string, to: string, limit: number) {
     AND NOT EXISTS (SELECT 1 FROM layer_chain_files b WHERE b.chain_id = ${to} AND b.key = a.key AND NOT b.removed)`;
   const modified = Prisma.sql`FROM layer_chain_files b JOIN layer_chain_files a ON a.chain_id = ${from} AND a.key = b.key AND NOT a.removed
     WHERE b.chain_id = ${to} AND NOT b.removed
-    AND (a.type <> b.type OR a.size <> b.size OR a.mode <> b.mode OR a.link_target IS DISTINCT FROM b.link_target)`;
+    AND (a.type <> b.type OR a.size <> b.size OR a.mode <> b.mode OR a.link_target IS DISTINCT FROM b.link_target
+         OR a.content_digest <> b.content_digest)`;
   type Side = { path: string; type: string; size: bigint };
   const [a, r, m, counts] = await Promise.all([
     db.$queryRaw<Side[]>`SELECT b.path, b.type, b.size ${added} ORDER BY b.key LIMIT ${limit}`,
     db.$queryRaw<Side[]>`SELECT a.path, a.type, a.size ${removed} ORDER BY a.key LIMIT ${limit}`,
-    db.$queryRaw<{ path: string; type: string; from_size: bigint; to_size: bigint }[]>`
-      SELECT b.path, b.type, a.size AS from_size, b.size AS to_size ${modified} ORDER BY b.key LIMIT ${limit}`,
+    db.$queryRaw<
+      { path: string; type: string; from_size: bigint; to_size: bigint; from_digest: string | null; to_digest: string | null }[]
+    >`
+      SELECT b.path, b.type, a.size AS from_size, b.size AS to_size, a.content_digest AS from_digest, b.content_digest AS to_digest
+      ${modified} ORDER BY b.key LIMIT ${limit}`,
     db.$queryRaw<{ added: number; removed: number; modified: number }[]>`
       SELECT (SELECT count(*)::int ${added}) AS added, (SELECT count(*)::int ${removed}) AS removed,
              (SELECT count(*)::int ${modified}) AS modified`,
@@ -322,6 +359,8 @@ export async function compareChains(from: string, to: string, limit: number) {
         type: x.type as LayerEntry["type"],
         fromBytes: Number(x.from_size),
         toBytes: Number(x.to_size),
+        fromDigest: x.from_digest,
+        toDigest: x.to_digest,
       }),
     ),
   };

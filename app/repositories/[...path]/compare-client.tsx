@@ -249,7 +249,11 @@ function ComparisonView({
             <ChangedFileTable
               id="compare-files-changed"
               title="Changed"
-              empty="No file in both images differs in type, size, mode or link target."
+              empty={
+                files.content
+                  ? "No file in both images differs in content, type, size, mode or link target."
+                  : "No file in both images differs in type, size, mode or link target (content digests are still being recorded for some layers)."
+              }
               rows={files.modified}
               total={counts.modified}
             />

@@ -319,3 +319,47 @@ describe("mergeLayers: property test against a naive reference", () => {
     );
   });
 });
+
+describe("mergeLayers: content digests decide what a layer modified", () => {
+  const d = (c: string) => `sha256:${c.repeat(64)}`;
+  it("a same-size rewrite with other bytes is modified; an identical copy is no change but still wasted and written", async () => {
+    const { mergeFindings } = await import("../../../lib/layers/findings");
+    const merge = mergeLayers([
+      {
+        digest: "a",
+        entries: [
+          file("etc/motd", 10, { contentDigest: d("a") }),
+          file("VERSION", 6, { contentDigest: d("b") }),
+          file("legacy", 4), // indexed before digests: unknown content
+          entry("bin/sh", { type: "symlink", linkTarget: "dash" }),
+          file("root/.cache/pip/wheel", 50, { contentDigest: d("c") }),
+        ],
+      },
+      {
+        digest: "b",
+        entries: [
+          file("etc/motd", 10, { contentDigest: d("d") }), // same size, other content
+          file("VERSION", 6, { contentDigest: d("b") }), // identical copy
+          file("legacy", 4), // equal as far as anyone knows, but unproven
+          entry("bin/sh", { type: "symlink", linkTarget: "dash" }), // same target
+          file("root/.cache/pip/wheel", 50, { contentDigest: d("c") }), // identical copy of a cache file
+        ],
+      },
+    ]);
+    expect(summary(merge.changes[1] ?? [])).toEqual([
+      ["modified", "etc/motd", 10],
+      ["modified", "legacy", 4],
+    ]);
+    expect(merge.rewritten.map((r) => [r.entry.path, r.layer])).toEqual([
+      ["VERSION", 1],
+      ["bin/sh", 1],
+      ["root/.cache/pip/wheel", 1],
+    ]);
+    // the copy below is still paid for
+    expect(merge.wasted.map((w) => w.path).sort()).toEqual(["VERSION", "etc/motd", "legacy", "root/.cache/pip/wheel"]);
+    expect(merge.final.get("VERSION")?.layer).toBe(1);
+    // findings count written bytes: both copies of the cache file are in the blobs
+    const cache = mergeFindings(merge).find((f) => f.id === "cache-pip");
+    expect(cache?.bytes).toBe(100);
+  });
+});
