@@ -130,3 +130,43 @@ export function reconstructDockerfile(history: readonly HistoryInput[]): string 
   const lines = history.map((h) => instructionFromCreatedBy(createdByOf(h))).filter((line) => line !== "");
   return lines.length === 0 ? "" : `${lines.join("\n")}\n`;
 }
+
+/** One history entry as the Dockerfile view shows it, or a layer no entry claims (`historyIndex` null). */
+export type HistoryLine = {
+  historyIndex: number | null;
+  /** The instruction, "" when the entry records no created_by. */
+  instruction: string;
+  /** The entry made no layer (ENV, LABEL, CMD…): empty_layer is true. */
+  emptyLayer: boolean;
+  /** The manifest layer this entry made, when it made one that could be paired. */
+  layerIndex: number | null;
+};
+
+/**
+ * Every history entry in order, the ones that made no layer marked, each layer next to the entry that made it;
+ * layers left over when the history records fewer layers than the manifest follow at the end.
+ */
+export function historyLines(history: readonly HistoryInput[], layerCount: number): HistoryLine[] {
+  const pairing = pairHistory(history, layerCount);
+  const lines: HistoryLine[] = pairing.steps.map((step) => ({
+    historyIndex: step.historyIndex,
+    instruction: step.instruction,
+    emptyLayer: !producedLayer(step.history),
+    layerIndex: step.layerIndex,
+  }));
+  for (let i = 0; i < layerCount; i++) {
+    if (pairing.layerSteps[i] === null) lines.push({ historyIndex: null, instruction: "", emptyLayer: false, layerIndex: i });
+  }
+  return lines;
+}
+
+/** The lines as a Dockerfile: one per history entry; entries and layers without a step become comments. */
+export function dockerfileFromLines(lines: readonly HistoryLine[]): string {
+  if (lines.length === 0) return "";
+  const text = lines.map((l) => {
+    if (l.instruction !== "") return l.instruction;
+    if (l.historyIndex === null) return `# layer ${(l.layerIndex ?? 0) + 1}: no history entry`;
+    return `# step ${l.historyIndex + 1}: no created_by recorded`;
+  });
+  return `${text.join("\n")}\n`;
+}

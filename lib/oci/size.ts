@@ -33,6 +33,16 @@ export function formatBytes(n: number): string {
   return `${value.toFixed(1)} ${UNITS[unit]}`;
 }
 
+/** The exact count for a tooltip: 4199668 → "4,199,668 bytes". */
+export function exactBytes(n: number): string {
+  return `${Math.round(n).toLocaleString("en-US")} ${n === 1 ? "byte" : "bytes"}`;
+}
+
+/** "1 file", "2,950 files": a count with its noun, singular only for exactly one. */
+export function plural(count: number, singular: string, pluralForm = `${singular}s`): string {
+  return `${count.toLocaleString("en-US")} ${count === 1 ? singular : pluralForm}`;
+}
+
 /** "linux/arm64/v8"; the variant is left out when there is none. */
 export function platformLabel(p: { os: string; architecture: string; variant?: string | null }): string {
   return p.variant ? `${p.os}/${p.architecture}/${p.variant}` : `${p.os}/${p.architecture}`;

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "layer_indexes" ADD COLUMN     "escaped_names" JSONB;
