@@ -67,7 +67,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
                   Layerscope
                 </Link>
                 {caller && (
-                  <nav aria-label="Main" className="flex items-center gap-1">
+                  <nav aria-label="Main" className="order-last flex w-full flex-wrap items-center gap-1 md:order-none md:w-auto">
                     <NavLink href="/repositories">Repositories</NavLink>
                     {can(caller, "retention:preview") ? <NavLink href="/retention">Retention</NavLink> : null}
                     {can(caller, "gc:run") ? <NavLink href="/gc">Garbage collection</NavLink> : null}
@@ -75,7 +75,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
                     {can(caller, "audit:read") ? <NavLink href="/audit">Audit log</NavLink> : null}
                   </nav>
                 )}
-                <div className="ml-auto flex items-center gap-3">
+                <div className="ml-auto flex min-w-0 items-center gap-3">
                   {caller && <SyncIndicator />}
                   <ThemeToggle />
                   {caller && <UserMenu />}

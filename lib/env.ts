@@ -76,6 +76,11 @@ export const envSchema = z.object({
     .default("true")
     .transform((v) => v === "true"),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  // Prometheus scrapes GET /api/metrics with Authorization: Bearer <METRICS_TOKEN>; unset: the route answers 404
+  METRICS_TOKEN: optionalString.pipe(z.string().min(16, "must be at least 16 characters").optional()),
+  // on SIGTERM: how long running jobs may take to finish before they are handed back to the queue; the
+  // launcher gives the server this long plus 10 s before it kills it (set the container's stop timeout above)
+  LAYERSCOPE_STOP_GRACE_SECONDS: z.coerce.number().int().min(1).max(3600).default(20),
 
   // --- layer file index: blobs larger than this are not read (the layer says so instead)
   LAYER_INDEX_MAX_BYTES: z.coerce
@@ -94,6 +99,9 @@ export const envSchema = z.object({
   LAYER_INDEX_RETRY_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
   // index the layers of new tags after every sync, not only when someone opens the image
   LAYER_INDEX_BACKGROUND: boolDefaultTrue,
+
+  // --- cosign signature verification: PEM public keys (comma-separated file paths; a key is named by its file's basename)
+  COSIGN_PUBLIC_KEYS: commaList,
 
   // --- registry token auth: origins (scheme://host:port) a token realm may point to besides the registry's own
   REGISTRY_TOKEN_REALMS: commaList.pipe(z.array(origin)),

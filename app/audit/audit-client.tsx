@@ -13,6 +13,7 @@ import { PageHeader } from "@/components/ui/page-header";
 import { SearchInput } from "@/components/ui/search-input";
 import { Select, type SelectOption } from "@/components/ui/select";
 import { useSearchParamsUpdate } from "@/components/ui/use-search-params-update";
+import { exactBytes, formatBytes, plural } from "@/lib/oci/size";
 import { auditListOptions, auditListParams, fetchAudit } from "@/lib/queries";
 import type { AuditList } from "@/lib/services/api-types";
 
@@ -27,16 +28,29 @@ const ACTIONS: SelectOption<string>[] = [
   { value: "token", label: "API tokens" },
 ];
 
-function summary(details: unknown): string {
-  if (!details || typeof details !== "object") return "";
+const LABELS: Record<string, string> = {
+  bytesFreed: "frees",
+  bytesEligible: "eligible",
+  blobsDeleted: "blobs deleted",
+  error: "error",
+  role: "role",
+};
+const BYTE_KEYS = new Set(["bytesFreed", "bytesEligible"]);
+
+/** The details of an event in words: sizes formatted (exact bytes on hover), counts pluralised. */
+function summary(details: unknown): { text: string; title?: string }[] {
+  if (!details || typeof details !== "object") return [];
   const d = details as Record<string, unknown>;
-  const parts: string[] = [];
-  if (Array.isArray(d.tags)) parts.push(`tags: ${d.tags.slice(0, 8).join(", ")}${d.tags.length > 8 ? ", …" : ""}`);
-  if (Array.isArray(d.digests)) parts.push(`${d.digests.length} manifest(s)`);
-  for (const k of ["bytesFreed", "bytesEligible", "blobsDeleted", "error", "role"]) {
-    if (d[k] !== undefined && d[k] !== null) parts.push(`${k}: ${String(d[k])}`);
+  const parts: { text: string; title?: string }[] = [];
+  if (Array.isArray(d.tags)) parts.push({ text: `tags: ${d.tags.slice(0, 8).join(", ")}${d.tags.length > 8 ? ", …" : ""}` });
+  if (Array.isArray(d.digests)) parts.push({ text: plural(d.digests.length, "manifest") });
+  for (const [k, label] of Object.entries(LABELS)) {
+    const v = d[k];
+    if (v === undefined || v === null) continue;
+    if (BYTE_KEYS.has(k) && typeof v === "number") parts.push({ text: `${label} ${formatBytes(v)}`, title: exactBytes(v) });
+    else parts.push({ text: `${label}: ${String(v)}` });
   }
-  return parts.join(" · ");
+  return parts;
 }
 
 export function AuditClient() {
@@ -127,7 +141,14 @@ export function AuditClient() {
                       <td className={tdClass}>
                         <Badge tone={e.result === "success" ? "success" : "danger"}>{e.result}</Badge>
                       </td>
-                      <td className={`${tdClass} max-w-[28rem] break-words text-xs`}>{summary(e.details)}</td>
+                      <td className={`${tdClass} max-w-[28rem] break-words text-xs`}>
+                        {summary(e.details).map((p, i) => (
+                          <span key={p.text} title={p.title}>
+                            {i > 0 ? " · " : ""}
+                            {p.text}
+                          </span>
+                        ))}
+                      </td>
                     </tr>
                   ))}
                 </tbody>

@@ -73,22 +73,23 @@ export function RepositoriesClient() {
           ) : null
         }
       />
-      <div className="grid gap-6 lg:grid-cols-[16rem_minmax(0,1fr)]">
-        <aside className="lg:sticky lg:top-20 lg:max-h-[calc(100dvh-7rem)] lg:self-start lg:overflow-y-auto">
+      {/* phones read top to bottom: search, namespaces, list; wide screens put the tree left of both */}
+      <div className="grid gap-x-6 gap-y-3 lg:grid-cols-[16rem_minmax(0,1fr)] lg:grid-rows-[auto_1fr]">
+        <div className="flex min-w-0 flex-wrap items-center gap-3 lg:col-start-2 lg:row-start-1">
+          <SearchInput
+            label="Search repositories"
+            placeholder="Search repositories…"
+            value={params.q ?? ""}
+            onDebouncedChange={(q) => update({ q })}
+            className="min-w-48 flex-1"
+          />
+          <Select label="Sort by" value={params.sort} options={SORTS} onChange={setSort} />
+          <Select label="Order" hideLabel value={params.order} options={ORDERS} onChange={setOrder} />
+        </div>
+        <aside className="lg:sticky lg:top-20 lg:col-start-1 lg:row-span-2 lg:row-start-1 lg:max-h-[calc(100dvh-7rem)] lg:self-start lg:overflow-y-auto">
           <NamespaceTree selected={params.namespace} onSelect={(namespace) => update({ namespace }, "push")} total={allCount} />
         </aside>
-        <section aria-label="Repository list" className="min-w-0 space-y-3">
-          <div className="flex flex-wrap items-center gap-3">
-            <SearchInput
-              label="Search repositories"
-              placeholder="Search repositories…"
-              value={params.q ?? ""}
-              onDebouncedChange={(q) => update({ q })}
-              className="min-w-48 flex-1"
-            />
-            <Select label="Sort by" value={params.sort} options={SORTS} onChange={setSort} />
-            <Select label="Order" hideLabel value={params.order} options={ORDERS} onChange={setOrder} />
-          </div>
+        <section aria-label="Repository list" className="min-w-0 space-y-3 lg:col-start-2 lg:row-start-2">
           {params.namespace ? (
             <p className="flex items-center gap-2 text-sm text-zinc-600 dark:text-zinc-400">
               Namespace <code className="font-mono text-zinc-900 dark:text-zinc-100">{params.namespace}/</code>

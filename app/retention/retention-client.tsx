@@ -10,7 +10,7 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { formatExact, pluralize } from "@/components/ui/format";
 import { InlineError } from "@/components/ui/inline-error";
 import { PageHeader } from "@/components/ui/page-header";
-import { formatBytes } from "@/lib/oci/size";
+import { exactBytes, formatBytes } from "@/lib/oci/size";
 import {
   deleteRetentionPolicy,
   postRetentionPolicy,
@@ -30,36 +30,80 @@ function num(v: string): number | null {
   return v.trim() === "" ? null : Number(v);
 }
 
+type RepositoryPreview = RetentionPreview["repositories"][number];
+
+function RepositoryDecisions({ repository: r }: { repository: RepositoryPreview }) {
+  return (
+    <div className="rounded-md border border-zinc-200 p-2 dark:border-zinc-800">
+      <h3 className="font-medium font-mono">
+        {r.name}
+        {r.deleteTags.length > 0 ? (
+          <span className={`ml-2 font-normal font-sans text-xs ${muted}`}>
+            {pluralize(r.deleteTags.length, "tag")} to delete · frees{" "}
+            <span title={exactBytes(r.bytesFreed)}>{formatBytes(r.bytesFreed)}</span>
+          </span>
+        ) : null}
+      </h3>
+      <ul className="mt-1 space-y-0.5 text-xs">
+        {r.deleteTags.map((t) => (
+          <li key={`d-${t.tag}`}>
+            <Badge tone="danger">delete</Badge> <code>{t.tag}</code> <span className={muted}>{t.reasons.join("; ")}</span>
+          </li>
+        ))}
+        {r.keepTags.map((t) => (
+          <li key={`k-${t.tag}`}>
+            <Badge tone="success">keep</Badge> <code>{t.tag}</code> <span className={muted}>{t.reasons.join("; ")}</span>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+/** Repositories the policy leaves alone: folded, and only rendered once opened. */
+function Unchanged({ repositories }: { repositories: readonly RepositoryPreview[] }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <details className="rounded-md border border-zinc-200 p-2 dark:border-zinc-800" onToggle={(e) => setOpen(e.currentTarget.open)}>
+      <summary className="cursor-pointer">{pluralize(repositories.length, "repository", "repositories")} without deletions</summary>
+      {open ? (
+        <div className="mt-2 space-y-2">
+          {repositories.map((r) => (
+            <RepositoryDecisions key={r.name} repository={r} />
+          ))}
+        </div>
+      ) : null}
+    </details>
+  );
+}
+
+/** The repositories with deletions first, most first; the ones the policy leaves alone folded away. */
+function splitPreviewRepositories(repositories: readonly RepositoryPreview[]) {
+  const changed = repositories
+    .filter((r) => r.deleteTags.length > 0 || r.deleteDigests.length > 0)
+    .sort((a, b) => b.deleteTags.length - a.deleteTags.length || a.name.localeCompare(b.name));
+  const unchanged = repositories.filter((r) => r.deleteTags.length === 0 && r.deleteDigests.length === 0);
+  return { changed, unchanged };
+}
+
 function PreviewView({ preview }: { preview: RetentionPreview }) {
+  const { changed, unchanged } = splitPreviewRepositories(preview.repositories);
   return (
     <section aria-label="Retention preview" className="space-y-3 text-sm" data-testid="retention-preview">
       <p>
         Would delete <strong>{pluralize(preview.totals.tags, "tag")}</strong> ({pluralize(preview.totals.digests, "manifest")}) in{" "}
         {pluralize(preview.totals.repositories, "repository", "repositories")}; a garbage collection then frees{" "}
-        <strong>{formatBytes(preview.totals.bytesFreed)}</strong>.
+        <strong title={exactBytes(preview.totals.bytesFreed)}>{formatBytes(preview.totals.bytesFreed)}</strong>.
       </p>
       {preview.warnings.map((w) => (
         <p key={w} role="alert" className="text-amber-800 dark:text-amber-300">
           {w}
         </p>
       ))}
-      {preview.repositories.map((r) => (
-        <div key={r.name} className="rounded-md border border-zinc-200 p-2 dark:border-zinc-800">
-          <h3 className="font-medium font-mono">{r.name}</h3>
-          <ul className="mt-1 space-y-0.5 text-xs">
-            {r.deleteTags.map((t) => (
-              <li key={`d-${t.tag}`}>
-                <Badge tone="danger">delete</Badge> <code>{t.tag}</code> <span className={muted}>{t.reasons.join("; ")}</span>
-              </li>
-            ))}
-            {r.keepTags.map((t) => (
-              <li key={`k-${t.tag}`}>
-                <Badge tone="success">keep</Badge> <code>{t.tag}</code> <span className={muted}>{t.reasons.join("; ")}</span>
-              </li>
-            ))}
-          </ul>
-        </div>
+      {changed.map((r) => (
+        <RepositoryDecisions key={r.name} repository={r} />
       ))}
+      {unchanged.length > 0 ? <Unchanged repositories={unchanged} /> : null}
     </section>
   );
 }

@@ -6,7 +6,7 @@ import { Button } from "@/components/ui/button";
 import { pluralize } from "@/components/ui/format";
 import { InlineError } from "@/components/ui/inline-error";
 import { shortDigest } from "@/lib/oci/reference";
-import { formatBytes } from "@/lib/oci/size";
+import { exactBytes, formatBytes } from "@/lib/oci/size";
 import { type DeletionInput, invalidateAfterDelete, isApiRequestError, postDeletion, postDeletionPreview } from "@/lib/queries";
 import type { DeletionResult } from "@/lib/services/api-types";
 
@@ -153,7 +153,10 @@ export function DeleteDialog({
               </section>
             ) : null}
             <p>
-              A garbage collection afterwards frees <strong data-testid="bytes-freed">{formatBytes(p.bytesFreed)}</strong>{" "}
+              A garbage collection afterwards frees{" "}
+              <strong data-testid="bytes-freed" title={exactBytes(p.bytesFreed)}>
+                {formatBytes(p.bytesFreed)}
+              </strong>{" "}
               <span className={muted}>({pluralize(p.blobsFreed.length, "blob")} no remaining tag uses)</span>.
             </p>
             {nothing ? null : (

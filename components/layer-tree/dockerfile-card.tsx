@@ -1,33 +1,57 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
 import { cn, focusRing } from "@/components/ui/cn";
 import { CopyButton } from "@/components/ui/copy-button";
-import type { ImageLayer } from "@/lib/queries";
+import { ErrorState } from "@/components/ui/error-state";
+import { pluralize } from "@/components/ui/format";
+import { Skeleton } from "@/components/ui/skeleton";
+import { dockerfileFromLines } from "@/lib/layers/history";
+import { exactBytes, formatBytes } from "@/lib/oci/size";
+import { historyOptions } from "@/lib/queries";
 
 const muted = "text-zinc-600 dark:text-zinc-400";
 
 /**
- * One line per layer, base first: the history step that made it. A layer without a history entry
- * (squashed images, hand-made configs) becomes a comment, so lines still match layer positions.
+ * The image history as a Dockerfile: every entry in order, the steps that made no layer (ENV, LABEL, CMD…)
+ * marked "no layer", each layer beside the step that made it, with a copy button.
  */
-export function reconstructDockerfile(layers: readonly Pick<ImageLayer, "createdBy">[]): string {
-  return layers
-    .map((l, i) => {
-      const step = l.createdBy?.trim();
-      return step ? step : `# Layer ${i + 1}: no history entry`;
-    })
-    .join("\n");
-}
-
-/** The image history as a Dockerfile, with a copy button. */
-export function DockerfileCard({ layers, titleId }: { layers: readonly ImageLayer[]; titleId: string }) {
-  if (!layers.some((l) => l.createdBy?.trim())) {
+export function DockerfileCard({
+  repository,
+  reference,
+  platform,
+  titleId,
+}: {
+  repository: string;
+  reference: string;
+  platform: string | undefined;
+  titleId: string;
+}) {
+  const query = useQuery(historyOptions(repository, reference, platform));
+  if (query.isPending) {
+    return (
+      <div role="status" aria-busy="true">
+        <span className="sr-only">Loading the history</span>
+        <Skeleton className="h-32 w-full" />
+      </div>
+    );
+  }
+  if (query.isError) return <ErrorState title="Couldn't load the history" error={query.error} onRetry={() => void query.refetch()} />;
+  const { steps, mismatch } = query.data;
+  if (!steps.some((s) => s.instruction !== "")) {
     return <p className={cn("text-sm", muted)}>The image config records no history, so there is no Dockerfile to reconstruct.</p>;
   }
-  const text = reconstructDockerfile(layers);
+  const text = dockerfileFromLines(steps);
+  const layers = steps.filter((s) => s.layer !== null).length;
   return (
     <div className="space-y-2">
       <div className="flex flex-wrap items-center justify-between gap-2">
         <p className={cn("text-sm", muted)}>
-          One line per layer, base first. Steps that made no layer (ENV, CMD, LABEL…) are not listed; the config above shows their effect.
+          {pluralize(steps.filter((s) => s.historyIndex !== null).length, "history entry", "history entries")}, base first;{" "}
+          {pluralize(layers, "layer")} beside the step that made it.
+          {mismatch
+            ? ` The history records ${pluralize(mismatch.historyLayers, "layer")} but the manifest has ${mismatch.manifestLayers}: the pairing is by order and may be off.`
+            : ""}
         </p>
         <CopyButton value={text} label="Copy Dockerfile" variant="secondary">
           Copy Dockerfile
@@ -43,7 +67,30 @@ export function DockerfileCard({ layers, titleId }: { layers: readonly ImageLaye
           focusRing,
         )}
       >
-        <pre className="w-max min-w-full p-3 font-mono text-xs text-zinc-900 leading-relaxed dark:text-zinc-100">{text}</pre>
+        <ol className="w-max min-w-full p-3 font-mono text-xs text-zinc-900 leading-relaxed dark:text-zinc-100">
+          {steps.map((s, i) => (
+            <li
+              key={s.historyIndex !== null ? `h${s.historyIndex}` : `l${s.layerIndex ?? i}`}
+              className="grid grid-cols-[10rem_minmax(0,1fr)] gap-3"
+              data-empty-layer={s.emptyLayer ? "true" : undefined}
+            >
+              <span className={cn("font-sans", s.layer ? "" : muted)}>
+                {s.layer ? (
+                  <span title={`${s.layer.digest} · ${exactBytes(s.layer.sizeBytes)}`}>
+                    Layer {(s.layerIndex ?? 0) + 1} · {formatBytes(s.layer.sizeBytes)}
+                  </span>
+                ) : s.emptyLayer ? (
+                  "no layer"
+                ) : (
+                  "layer not in manifest"
+                )}
+              </span>
+              <span className={cn("whitespace-pre", s.emptyLayer && muted)}>
+                {s.instruction !== "" ? s.instruction : s.historyIndex === null ? "# no history entry" : "# no created_by recorded"}
+              </span>
+            </li>
+          ))}
+        </ol>
       </section>
     </div>
   );

@@ -4,6 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { tableClass, tdClass, thClass } from "@/components/manifest-summary/table-styles";
 import { Button } from "@/components/ui/button";
+import { Bytes } from "@/components/ui/bytes";
 import { cn } from "@/components/ui/cn";
 import { ErrorState } from "@/components/ui/error-state";
 import { type KeyValue, KeyValueList } from "@/components/ui/key-value-list";
@@ -48,7 +49,7 @@ export function EfficiencyCard({
       label: "Final / total",
       value: (
         <span>
-          {formatBytes(e.finalBytes)} in the final file system of {formatBytes(e.totalBytes)} shipped by all layers
+          <Bytes value={e.finalBytes} /> in the final file system of <Bytes value={e.totalBytes} /> shipped by all layers
         </span>
       ),
     },
@@ -92,7 +93,9 @@ export function EfficiencyCard({
                     <td className={cn(tdClass, "max-w-80 truncate font-mono text-xs")} title={`/${w.path.replace(/^\/+/, "")}`}>
                       /{w.path.replace(/^\/+/, "")}
                     </td>
-                    <td className={`${tdClass} text-right`}>{formatBytes(w.bytes)}</td>
+                    <td className={`${tdClass} text-right`}>
+                      <Bytes value={w.bytes} />
+                    </td>
                     <td className={cn(tdClass, "text-xs", muted)} title={w.layers.join("\n")}>
                       {w.layers.map((d) => layerPosition(d) ?? "?").join(", ")}
                     </td>

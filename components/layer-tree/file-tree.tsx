@@ -6,6 +6,7 @@ import { useInfiniteQuery } from "@tanstack/react-query";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { type CSSProperties, useEffect, useId, useMemo, useRef, useState } from "react";
 import { Button } from "@/components/ui/button";
+import { Bytes } from "@/components/ui/bytes";
 import { cn, focusRing } from "@/components/ui/cn";
 import { EmptyState } from "@/components/ui/empty-state";
 import { ErrorState } from "@/components/ui/error-state";
@@ -13,7 +14,7 @@ import { formatCount, pluralize } from "@/components/ui/format";
 import { ChevronRightIcon, FolderIcon } from "@/components/ui/icons";
 import { SearchInput } from "@/components/ui/search-input";
 import { TableSkeleton } from "@/components/ui/skeleton";
-import { formatBytes } from "@/lib/oci/size";
+import { displayName } from "@/lib/layers/entries";
 import { type FileView, fileTreeOptions } from "@/lib/queries";
 import { ChangeBadge } from "./badges";
 import { ancestorPaths, buildFileTree, formatMode, normalizePath, type TreeRow, visibleRows } from "./file-tree-model";
@@ -252,7 +253,18 @@ function FileRow({
   const { node, open, forced } = row;
   const entry = node.entry;
   const removed = entry?.change === "removed";
-  const name = <span className={cn("truncate", removed && "line-through")}>{node.name}</span>;
+  // as stored: control characters escaped, and an entry that escaped the root under its own name
+  const escaped = entry?.storedName !== undefined;
+  const name = (
+    <>
+      <span className={cn("truncate", removed && "line-through")}>{displayName(entry?.storedName ?? node.name)}</span>
+      {escaped ? (
+        <span className="ml-1 shrink-0 rounded-sm bg-red-100 px-1 font-sans text-[10px] text-red-800 dark:bg-red-900/50 dark:text-red-200">
+          escapes root
+        </span>
+      ) : null}
+    </>
+  );
   const position = entry ? layerPosition(entry.layer) : undefined;
   return (
     <div
@@ -262,7 +274,16 @@ function FileRow({
       className="absolute top-0 left-0 grid w-full items-center gap-3 border-zinc-100 border-b px-3 text-sm hover:bg-zinc-50 dark:border-zinc-800/70 dark:hover:bg-zinc-800/60"
       style={{ ...grid, height: ROW_HEIGHT, transform: `translateY(${start}px)` }}
     >
-      <div role="cell" className="flex min-w-0 items-center" style={{ paddingLeft: (node.depth - 1) * 16 }} title={`/${node.path}`}>
+      <div
+        role="cell"
+        className="flex min-w-0 items-center"
+        style={{ paddingLeft: (node.depth - 1) * 16 }}
+        title={
+          escaped
+            ? `stored as ${displayName(entry?.storedName ?? "")}, indexed as /${displayName(node.path)}`
+            : `/${displayName(node.path)}`
+        }
+      >
         {node.isDir ? (
           <button
             type="button"
@@ -290,7 +311,7 @@ function FileRow({
         className="text-right text-xs tabular-nums"
         title={node.isDir ? "Bytes of the files under this directory" : undefined}
       >
-        {formatBytes(node.sizeBytes)}
+        <Bytes value={node.sizeBytes} />
       </div>
       <div role="cell" className={cn("font-mono text-xs", muted)}>
         {entry ? formatMode(entry.type, entry.mode) : "—"}
@@ -300,7 +321,7 @@ function FileRow({
         {entry?.linkTarget ? (
           <>
             <span aria-hidden="true">→ </span>
-            {entry.linkTarget}
+            {displayName(entry.linkTarget)}
           </>
         ) : null}
       </div>

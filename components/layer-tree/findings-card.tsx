@@ -3,11 +3,14 @@
 import { useQuery } from "@tanstack/react-query";
 import { Fragment, type ReactNode, useId } from "react";
 import { Badge } from "@/components/ui/badge";
+import { Bytes } from "@/components/ui/bytes";
 import { cn } from "@/components/ui/cn";
 import { ErrorState } from "@/components/ui/error-state";
 import { Skeleton } from "@/components/ui/skeleton";
-import { formatBytes } from "@/lib/oci/size";
 import { type FindingSeverity, findingsOptions, type ImageFinding } from "@/lib/queries";
+
+/** lib/layers/findings' PATH_ESCAPES_ROOT: its paths are archive names as stored, shown verbatim. */
+const PATH_ESCAPES_ROOT = "path-escapes-root";
 
 /** The API sends at most this many paths per finding; the card never shows more. */
 const MAX_PATHS = 20;
@@ -87,7 +90,7 @@ function FindingItem({ finding, headingId }: { finding: ImageFinding; headingId:
         <dl className="space-y-2">
           {finding.bytes !== null ? (
             <Field label="At stake">
-              <span className="tabular-nums">{formatBytes(finding.bytes)}</span>
+              <Bytes value={finding.bytes} className="tabular-nums" />
             </Field>
           ) : null}
           {finding.layers.length > 0 ? (
@@ -98,7 +101,7 @@ function FindingItem({ finding, headingId }: { finding: ImageFinding; headingId:
               <ul className="space-y-0.5">
                 {paths.map((p) => (
                   <li key={p} className="break-all font-mono text-xs">
-                    /{p.replace(/^\/+/, "")}
+                    {finding.id === PATH_ESCAPES_ROOT ? p : `/${p.replace(/^\/+/, "")}`}
                   </li>
                 ))}
               </ul>

@@ -71,6 +71,10 @@ function choosePlatform(labels: readonly string[], fromUrl: string | null): stri
 
 /** "Inspect layer composition": what each layer puts on disk, the merged file system, and wasted space. */
 export function LayerInspector({ repository, reference, manifest }: { repository: string; reference: string; manifest: ManifestDetail }) {
+  // a signature's or SBOM's layers are payloads and documents, not tars: never indexed, never "failed"
+  if (manifest.relatedTo) {
+    return <Notice title="This artifact has no file system to inspect">Its layers hold signed payloads or documents, shown above.</Notice>;
+  }
   if (manifest.kind !== "image" && manifest.kind !== "index") {
     return (
       <Notice title="This artifact has no file system to inspect">
@@ -220,7 +224,7 @@ function Inspector({ repository, reference, manifest }: { repository: string; re
         </Panel>
       ) : null}
       <Panel id="layer-dockerfile" title="Reconstructed Dockerfile (from the image history)">
-        <DockerfileCard layers={all} titleId="layer-dockerfile" />
+        <DockerfileCard repository={repository} reference={reference} platform={platform} titleId="layer-dockerfile" />
       </Panel>
     </Section>
   );

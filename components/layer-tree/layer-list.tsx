@@ -2,6 +2,7 @@
 
 import type { KeyboardEvent } from "react";
 import { Badge } from "@/components/ui/badge";
+import { Bytes } from "@/components/ui/bytes";
 import { cn, focusRing } from "@/components/ui/cn";
 import { pluralize } from "@/components/ui/format";
 import { formatBytes } from "@/lib/oci/size";
@@ -77,7 +78,9 @@ export function LayerList({
               </span>
               <span className="flex w-full items-center gap-3 pl-8 text-xs tabular-nums">
                 <span className={cn("flex flex-wrap gap-x-2", muted)}>
-                  <span>{formatBytes(layer.sizeBytes)} compressed</span>
+                  <span>
+                    <Bytes value={layer.sizeBytes} /> compressed
+                  </span>
                   <span>
                     {layer.uncompressedBytes !== null ? `${formatBytes(layer.uncompressedBytes)} on disk` : "size on disk unknown"}
                   </span>

@@ -2,11 +2,12 @@
 
 import Link from "next/link";
 import { useRouter } from "next/navigation";
+import { IncompleteBadge } from "@/components/problems/incomplete";
+import { Bytes } from "@/components/ui/bytes";
 import { linkClass } from "@/components/ui/cn";
 import { formatCount } from "@/components/ui/format";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { type VirtualColumn, VirtualTable } from "@/components/ui/virtual-table";
-import { formatBytes } from "@/lib/oci/size";
 import { pageHrefs, type RepositoryListParams, type RepositorySort } from "@/lib/queries";
 import type { RepositoryItem } from "@/lib/services/api-types";
 
@@ -33,15 +34,18 @@ export function RepositoryTable({
       header: "Repository",
       ariaSort: ariaSort(params, "name"),
       cell: (r) => (
-        <Link
-          href={pageHrefs.repository(r.name)}
-          // hundreds of rows scroll past: prefetching each would render each page on the server
-          prefetch={false}
-          className={`block truncate ${linkClass}`}
-          title={r.name}
-        >
-          {r.name}
-        </Link>
+        <span className="flex min-w-0 items-center gap-2">
+          <Link
+            href={pageHrefs.repository(r.name)}
+            // hundreds of rows scroll past: prefetching each would render each page on the server
+            prefetch={false}
+            className={`block truncate ${linkClass}`}
+            title={r.name}
+          >
+            {r.name}
+          </Link>
+          <IncompleteBadge problems={r.problems} />
+        </span>
       ),
     },
     {
@@ -56,7 +60,7 @@ export function RepositoryTable({
       header: "Size",
       className: "text-right",
       ariaSort: ariaSort(params, "size"),
-      cell: (r) => formatBytes(r.sizeBytes),
+      cell: (r) => <Bytes value={r.sizeBytes} />,
     },
     {
       id: "updated",

@@ -21,6 +21,7 @@ export function SyncIndicator() {
   // When a run finishes, tags may point elsewhere now: refetch what is on screen.
   const wasRunning = useRef<boolean | undefined>(undefined);
   const running = sync?.running ?? false;
+  const queued = sync?.queued ?? false;
   useEffect(() => {
     if (wasRunning.current === true && !running) void invalidateSyncedData(queryClient);
     wasRunning.current = running;
@@ -53,6 +54,8 @@ export function SyncIndicator() {
           </div>
         ) : running ? (
           <span>Sync starting…</span>
+        ) : sync.queued || trigger.isPending ? (
+          <span>Sync queued…</span>
         ) : lastRun ? (
           <span className="hidden items-center gap-1.5 sm:inline-flex">
             {lastRun.status === "failed" ? (
@@ -73,10 +76,10 @@ export function SyncIndicator() {
           size="sm"
           variant="secondary"
           onClick={() => trigger.mutate()}
-          disabled={running || trigger.isPending}
+          disabled={running || queued || trigger.isPending}
           aria-describedby={trigger.isError ? "sync-now-error" : undefined}
         >
-          <RefreshIcon className={running || trigger.isPending ? "size-3.5 animate-spin" : "size-3.5"} />
+          <RefreshIcon className={running || queued || trigger.isPending ? "size-3.5 animate-spin" : "size-3.5"} />
           Sync now
         </Button>
       ) : null}

@@ -2,15 +2,18 @@
 
 import Link from "next/link";
 import { useRouter } from "next/navigation";
+import { IncompleteBadge } from "@/components/problems/incomplete";
 import { linkClass } from "@/components/ui/cn";
 import { CopyButton } from "@/components/ui/copy-button";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { type VirtualColumn, VirtualTable } from "@/components/ui/virtual-table";
+import { pullByDigestCommand, pullByTagCommand } from "@/lib/oci/pull-command";
 import { shortDigest } from "@/lib/oci/reference";
 import { formatBytes } from "@/lib/oci/size";
 import { pageHrefs, type TagListParams, type TagSort } from "@/lib/queries";
 import type { TagItem } from "@/lib/services/api-types";
 import { PlatformBadges } from "./platform-badges";
+import { RelatedBadges, RelationBadge } from "./related-badges";
 import { SharedDigestMarker } from "./shared-digest-marker";
 
 function ariaSort(params: TagListParams, sort: TagSort) {
@@ -18,14 +21,6 @@ function ariaSort(params: TagListParams, sort: TagSort) {
   const active = params.sort === sort || (sort === "name" && params.sort === "semver");
   if (!active) return undefined;
   return params.order === "asc" ? ("ascending" as const) : ("descending" as const);
-}
-
-export function pullByTag(host: string, repository: string, tag: string): string {
-  return `docker pull ${host}/${repository}:${tag}`;
-}
-
-export function pullByDigest(host: string, repository: string, digest: string): string {
-  return `docker pull ${host}/${repository}@${digest}`;
 }
 
 export function TagTable({
@@ -75,6 +70,8 @@ export function TagTable({
             {t.name}
           </Link>
           <SharedDigestMarker tag={t.name} sharedWith={t.sharedWith} sharedCount={t.sharedCount} />
+          {t.relatedTo ? <RelationBadge relatedTo={t.relatedTo} /> : <RelatedBadges related={t.related} />}
+          <IncompleteBadge problems={t.problems} />
         </span>
       ),
     },
@@ -111,21 +108,30 @@ export function TagTable({
     },
     {
       id: "actions",
-      header: "docker pull",
+      header: "Pull",
       className: "flex justify-end gap-1",
-      cell: (t) => (
-        <>
-          <CopyButton value={pullByTag(pullHost, repository, t.name)} label={`Copy pull by tag: docker pull ${repository}:${t.name}`}>
-            tag
-          </CopyButton>
-          <CopyButton
-            value={pullByDigest(pullHost, repository, t.digest)}
-            label={`Copy pull by digest: docker pull ${repository}@${shortDigest(t.digest)}`}
-          >
-            digest
-          </CopyButton>
-        </>
-      ),
+      cell: (t) => {
+        const byTag = pullByTagCommand(pullHost, repository, t.name, t);
+        const byDigest = pullByDigestCommand(pullHost, repository, t.digest, t);
+        if (!byTag && !byDigest) return <span className="text-zinc-500 dark:text-zinc-400">—</span>;
+        return (
+          <>
+            {byTag ? (
+              <CopyButton value={byTag} label={`Copy pull by tag: ${byTag.replace(`${pullHost}/`, "")}`}>
+                tag
+              </CopyButton>
+            ) : null}
+            {byDigest ? (
+              <CopyButton
+                value={byDigest}
+                label={`Copy pull by digest: ${byDigest.split(" ")[0]} pull ${repository}@${shortDigest(t.digest)}`}
+              >
+                digest
+              </CopyButton>
+            ) : null}
+          </>
+        );
+      },
     },
   ];
   return (

@@ -2,6 +2,7 @@ import "server-only";
 import { z } from "zod";
 import { getEnv } from "../env";
 import { logger } from "../log";
+import { checkBlobPresence } from "../services/blob-presence";
 import { queueUnindexedLayers } from "../services/layer-index";
 import { runSync } from "../services/sync";
 import { enqueueLayerIndex } from "./layer-index";
@@ -19,6 +20,8 @@ export const syncJob = defineJob({
   handler: async ({ trigger }) => {
     try {
       const result = await runSync(trigger);
+      // new layer and config digests (and the ones found missing before) get their one presence check
+      await checkBlobPresence().catch((e: unknown) => logger.warn("blob presence check failed", { error: String(e) }));
       if (getEnv().LAYER_INDEX_BACKGROUND) await indexNewLayers();
       return result;
     } finally {

@@ -19,6 +19,8 @@ export type LayerEntryType = "file" | "dir" | "symlink" | "hardlink" | "char" | 
  *   hard links point at another archive member, so theirs is normalised like `path`.
  * - `whiteout`: the layer deletes `path` (and everything under it) from the layers below; type "other", size 0.
  * - `opaque`: the layer hides everything the layers below had under the directory `path`; type "dir".
+ * - `contentDigest`: "sha256:<hex>" of a regular file's bytes, hashed as they streamed past; null for every other
+ *   type (a hard link's bytes are its target's). Absent or null on a file: unknown (indexed before digests).
  */
 export type LayerEntry = {
   path: string;
@@ -30,6 +32,7 @@ export type LayerEntry = {
   linkTarget: string | null;
   whiteout: boolean;
   opaque: boolean;
+  contentDigest?: string | null;
 };
 
 export type LayerIndexErrorReason =
@@ -145,7 +148,38 @@ export function ownerId(id: number): number {
   return Number.isSafeInteger(id) && id >= 0 ? id : -1;
 }
 
-export type MappedHeader = { entry: LayerEntry; escaped: boolean } | null;
+/**
+ * `escaped`: the name (or a hard link's target) tried to leave the image root; `name`/`linkName` are then
+ * the archive's own, unnormalised, so the escape can be shown as it was written.
+ */
+export type MappedHeader = { entry: LayerEntry; escaped: boolean; name: string; linkName: string | null } | null;
+
+/** An entry whose name climbed out of the image root, as the archive wrote it and where it is indexed. */
+export type EscapedName = { path: string; name: string; linkName?: string };
+
+/**
+ * A file name as it may be shown: exactly as stored, with control characters escaped so that "new\nline.txt"
+ * cannot pass for "new line.txt" (\n, \r, \t, \\ and \xNN; C1 controls as \u0080…\u009f).
+ */
+export function displayName(name: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: escaping control characters is the point
+  return name.replace(/[\u0000-\u001f\u007f-\u009f\\]/g, (ch) => {
+    switch (ch) {
+      case "\n":
+        return "\\n";
+      case "\r":
+        return "\\r";
+      case "\t":
+        return "\\t";
+      case "\\":
+        return "\\\\";
+      default: {
+        const code = ch.charCodeAt(0);
+        return code < 0x80 ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`;
+      }
+    }
+  });
+}
 
 /**
  * Maps one tar header to a LayerEntry, or null for headers that are not image content (the root itself,
@@ -172,6 +206,8 @@ export function entryFromHeader(header: RawTarHeader): MappedHeader {
           opaque: true,
         },
         escaped: pathEscaped,
+        name: header.name,
+        linkName: null,
       };
     case "whiteout":
       return {
@@ -187,6 +223,8 @@ export function entryFromHeader(header: RawTarHeader): MappedHeader {
           opaque: false,
         },
         escaped: pathEscaped,
+        name: header.name,
+        linkName: null,
       };
     case "none":
       break;
@@ -216,6 +254,8 @@ export function entryFromHeader(header: RawTarHeader): MappedHeader {
       opaque: false,
     },
     escaped,
+    name: header.name,
+    linkName: type === "hardlink" ? (header.linkname ?? "") : null,
   };
 }
 

@@ -1,7 +1,8 @@
 // Best-practice findings for one image, from its config, its history and the merge of its layers.
 // Name-based heuristics only: file contents are never read, and secret values are never put in a finding.
 import type { ImageConfigInfo } from "../oci/config";
-import { baseName, comparePaths, type LayerEntry } from "./entries";
+import { formatBytes, plural } from "../oci/size";
+import { baseName, comparePaths, displayName, type EscapedName, type LayerEntry } from "./entries";
 import { createdByOf, type HistoryStep, pairHistory } from "./history";
 import type { MergeResult } from "./merge";
 
@@ -45,6 +46,44 @@ export function configFindings(config: FindingsInput["config"], layerCount: numb
   return [...secretEnvFindings(config, pairing.steps), ...rootUserFindings(config.user), ...remoteAddFindings(pairing.steps)];
 }
 
+/** One layer's entries that named a place outside the image root (see LayerIndexSummary.escapedPaths). */
+export type LayerEscapes = { layer: number; count: number; names: readonly EscapedName[] | null };
+
+/** The finding whose paths are archive names as stored (shown verbatim, not as image paths). */
+export const PATH_ESCAPES_ROOT = "path-escapes-root";
+
+/**
+ * Tar-slip: entries named "../../x", "/x" or "a/../../x" (or hard links pointing there). Layerscope indexes
+ * them under the root, but a naive extractor writes them outside its target directory. Each is listed as
+ * the archive names it, with its layer.
+ */
+export function escapeFindings(layers: readonly LayerEscapes[]): Finding[] {
+  const involved = layers.filter((l) => l.count > 0);
+  if (involved.length === 0) return [];
+  const total = involved.reduce((sum, l) => sum + l.count, 0);
+  const paths: string[] = [];
+  for (const l of involved) {
+    for (const n of l.names ?? []) {
+      if (paths.length >= MAX_PATHS) break;
+      const link = n.linkName !== undefined ? ` → ${displayName(n.linkName)}` : "";
+      paths.push(`${displayName(n.name)}${link} (layer ${l.layer + 1}, indexed as /${displayName(n.path)})`);
+    }
+  }
+  const unnamed = involved.filter((l) => l.names === null).map((l) => l.layer + 1);
+  return [
+    {
+      id: PATH_ESCAPES_ROOT,
+      severity: "critical",
+      title: "Path escapes the image root",
+      detail: `${plural(total, "entry", "entries")} in ${plural(involved.length, "layer")} name a place outside the image root (absolute, or climbing out with ".."). Container runtimes keep them inside, but a naive \`tar -x\` of the layer writes them outside its target directory (tar-slip). They are shown here as stored and indexed under the root.${unnamed.length > 0 ? ` Layer ${unnamed.join(", ")} was indexed before names were kept: re-index it to list them.` : ""}`,
+      bytes: null,
+      paths,
+      layers: involved.map((l) => l.layer),
+      fix: 'Rebuild the layer from a clean directory: no absolute names, no ".." segments, no hard links outside it.',
+    },
+  ];
+}
+
 /** Most severe first, then most bytes, then by id. */
 export function sortFindings(out: Finding[]): Finding[] {
   const rank: Record<FindingSeverity, number> = { critical: 0, warning: 1, info: 2 };
@@ -60,6 +99,8 @@ function* writtenFiles(merge: MergeResult): Generator<Version> {
       if (change.change !== "removed" && change.entry.type === "file") yield { entry: change.entry, layer: change.layer };
     }
   }
+  // identical copies are no change, but their bytes are in their layer's blob all the same
+  for (const version of merge.rewritten) if (version.entry.type === "file") yield version;
 }
 
 type Group = { bytes: number; paths: Map<string, number>; layers: Set<number> };
@@ -83,10 +124,6 @@ function topPaths(paths: Map<string, number>): string[] {
 
 function sortedLayers(layers: Iterable<number>): number[] {
   return [...layers].sort((a, b) => a - b);
-}
-
-function formatMiB(bytes: number): string {
-  return bytes >= MiB ? `${(bytes / MiB).toFixed(1)} MiB` : `${bytes} bytes`;
 }
 
 // "root/.npm" or "home/<user>/.npm": package managers write caches into the building user's home.
@@ -159,7 +196,7 @@ function cacheFindings(merge: MergeResult): Finding[] {
         id: cache.id,
         severity: group.bytes >= MiB ? "warning" : "info",
         title: `${cache.what} left in ${layers.length === 1 ? "a layer" : `${layers.length} layers`}`,
-        detail: `${group.paths.size} files (${formatMiB(group.bytes)}) of ${cache.what} were written into the image. A cache only speeds up the next build; shipped, it is pure weight — and deleting it in a later layer does not shrink the earlier one.`,
+        detail: `${plural(group.paths.size, "file")} (${formatBytes(group.bytes)}) of ${cache.what} ${group.paths.size === 1 ? "was" : "were"} written into the image. A cache only speeds up the next build; shipped, it is pure weight — and deleting it in a later layer does not shrink the earlier one.`,
         bytes: group.bytes,
         paths: topPaths(group.paths),
         layers,
@@ -183,7 +220,7 @@ function wastedFindings(merge: MergeResult): Finding[] {
       id: "removed-in-later-layer",
       severity: removed.bytes >= 10 * MiB ? "warning" : "info",
       title: "Files added, then deleted by a later layer",
-      detail: `${removed.paths.size} files (${formatMiB(removed.bytes)}) are deleted by a later layer, so no container sees them, but every pull still downloads them: a deletion only hides what lower layers hold.`,
+      detail: `${plural(removed.paths.size, "file")} (${formatBytes(removed.bytes)}) ${removed.paths.size === 1 ? "is" : "are"} deleted by a later layer, so no container sees them, but every pull still downloads them: a deletion only hides what lower layers hold.`,
       bytes: removed.bytes,
       paths: topPaths(removed.paths),
       layers: sortedLayers(removed.layers),
@@ -195,7 +232,7 @@ function wastedFindings(merge: MergeResult): Finding[] {
       id: "overwritten-in-later-layer",
       severity: overwritten.bytes >= 10 * MiB ? "warning" : "info",
       title: "Files overwritten by a later layer",
-      detail: `${overwritten.paths.size} files (${formatMiB(overwritten.bytes)}) are replaced by a later layer; the replaced versions still travel with the image.`,
+      detail: `${plural(overwritten.paths.size, "file")} (${formatBytes(overwritten.bytes)}) ${overwritten.paths.size === 1 ? "is" : "are"} replaced by a later layer; the replaced versions still travel with the image.`,
       bytes: overwritten.bytes,
       paths: topPaths(overwritten.paths),
       layers: sortedLayers(overwritten.layers),
@@ -248,7 +285,7 @@ function secretFileFindings(merge: MergeResult): Finding[] {
       id: "secret-files",
       severity: "critical",
       title: "Files that look like keys or credentials",
-      detail: `${group.paths.size} files are named like private keys or credential files; their contents were not inspected.${stillThere} Anyone who can pull the image can read them.`,
+      detail: `${plural(group.paths.size, "file")} ${group.paths.size === 1 ? "is" : "are"} named like private keys or credential files; their contents were not inspected.${stillThere} Anyone who can pull the image can read them.`,
       bytes: null,
       paths: topPaths(group.paths),
       layers: sortedLayers(group.layers),

@@ -238,6 +238,8 @@ export const fileItem = z.object({
   change: fileChange,
   // digest of the layer that last touched the entry
   layer: z.string(),
+  // the name as the archive wrote it, when it escaped the image root ("../../x"); `path` is where it is indexed
+  storedName: z.string().optional(),
 });
 export type FileItem = z.infer<typeof fileItem>;
 
@@ -280,10 +282,34 @@ export type ImageFinding = z.infer<typeof imageFinding>;
 export const imageFindings = z.object({ digest: z.string(), items: z.array(imageFinding) });
 export type ImageFindings = z.infer<typeof imageFindings>;
 
+export const imageHistory = z.object({
+  digest: z.string(),
+  steps: z.array(
+    z.object({
+      historyIndex: z.number().int().nullable(),
+      instruction: z.string(),
+      emptyLayer: z.boolean(),
+      layerIndex: z.number().int().nullable(),
+      created: z.string().nullable(),
+      layer: z.object({ digest: z.string(), sizeBytes: z.number() }).nullable(),
+    }),
+  ),
+  mismatch: z.object({ historyLayers: z.number().int(), manifestLayers: z.number().int() }).nullable(),
+});
+export type ImageHistory = z.infer<typeof imageHistory>;
+
 const comparedLayer = z.object({ digest: z.string(), sizeBytes: z.number() });
 const comparedFile = z.object({ path: z.string(), type: fileEntryType.catch("other"), sizeBytes: z.number() });
 export type ComparedFile = z.infer<typeof comparedFile>;
-const changedFile = z.object({ path: z.string(), type: fileEntryType.catch("other"), fromBytes: z.number(), toBytes: z.number() });
+const changedFile = z.object({
+  path: z.string(),
+  type: fileEntryType.catch("other"),
+  fromBytes: z.number(),
+  toBytes: z.number(),
+  // a regular file's content digest on each side ("sha256:…"; null when not a file or not known)
+  fromDigest: z.string().nullable().default(null),
+  toDigest: z.string().nullable().default(null),
+});
 export type ChangedFile = z.infer<typeof changedFile>;
 
 export const imageComparison = z.object({
@@ -293,6 +319,8 @@ export const imageComparison = z.object({
   files: z.object({
     // false until every layer of both images is indexed: then the lists are empty
     indexed: z.boolean(),
+    // files were compared by content digest too; false while some layer still waits for its digests
+    content: z.boolean().default(false),
     counts: z.object({ added: z.number().int(), removed: z.number().int(), modified: z.number().int() }).optional(),
     added: z.array(comparedFile),
     removed: z.array(comparedFile),
@@ -324,6 +352,8 @@ export type TagListParams = {
   q: string | undefined;
   sort: TagSort;
   order: SortOrder;
+  // signatures, attestations and SBOMs: badges on their subject, or rows of their own too
+  artifacts: "nested" | "rows";
 };
 
 /** What a page's `searchParams` prop or a `URLSearchParams` looks like. */
@@ -362,7 +392,7 @@ export function repositoryListParams(input: Partial<RepositoryListParams> = {}):
 
 export function tagListParams(input: Partial<TagListParams> = {}): TagListParams {
   const sort = input.sort ?? "semver";
-  return { q: nonEmpty(input.q), sort, order: input.order ?? defaultTagOrder(sort) };
+  return { q: nonEmpty(input.q), sort, order: input.order ?? defaultTagOrder(sort), artifacts: input.artifacts ?? "nested" };
 }
 
 export function repositoryListParamsFromSearch(sp: SearchParamsLike): RepositoryListParams {
@@ -379,6 +409,7 @@ export function tagListParamsFromSearch(sp: SearchParamsLike): TagListParams {
     q: readParam(sp, "q"),
     sort: tagSort.safeParse(readParam(sp, "sort")).data,
     order: sortOrder.safeParse(readParam(sp, "order")).data,
+    artifacts: readParam(sp, "artifacts") === "rows" ? "rows" : undefined,
   });
 }
 
@@ -466,6 +497,8 @@ export const queryKeys = {
     ["efficiency", repository, reference, platform ?? null] as const,
   findings: (repository: string, reference: string, platform: string | undefined) =>
     ["findings", repository, reference, platform ?? null] as const,
+  history: (repository: string, reference: string, platform: string | undefined) =>
+    ["history", repository, reference, platform ?? null] as const,
   comparison: (repository: string, params: ComparisonParams) => ["comparisons", repository, params] as const,
   usage: (repository: string, reference: string) => ["usage", repository, reference] as const,
   gc: () => ["gc"] as const,
@@ -526,6 +559,9 @@ export const fetchFiles = (repository: string, reference: string, query: FilesQu
 
 export const fetchEfficiency = (repository: string, reference: string, platform: string | undefined, signal?: AbortSignal) =>
   getJson(withSearch(apiPaths.manifestEfficiency(repository, reference), { platform }), imageEfficiency, signal);
+
+export const fetchHistory = (repository: string, reference: string, platform: string | undefined, signal?: AbortSignal) =>
+  getJson(withSearch(apiPaths.manifestHistory(repository, reference), { platform }), imageHistory, signal);
 
 export const fetchFindings = (repository: string, reference: string, platform: string | undefined, signal?: AbortSignal) =>
   getJson(withSearch(apiPaths.manifestFindings(repository, reference), { platform }), imageFindings, signal);
@@ -649,12 +685,20 @@ export async function postGc(dryRun: boolean): Promise<{ id: number }> {
 export function storageOptions(
   load: (signal?: AbortSignal) => Promise<StorageOverview> = (signal) => getJson(apiPaths.storage, storageOverview, signal),
 ) {
-  return queryOptions({ queryKey: queryKeys.storage(), queryFn: ({ signal }) => load(signal), staleTime: 30_000 });
+  return queryOptions({
+    queryKey: queryKeys.storage(),
+    queryFn: ({ signal }) => load(signal),
+    // the scan runs in the background: poll its progress while it is queued or running
+    refetchInterval: (q) => {
+      const data = q.state.data;
+      return data?.configured && data.scan && isActive(data.scan.status) ? GC_POLL_MS : false;
+    },
+  });
 }
 
-export async function rescanStorage(): Promise<StorageOverview> {
-  const path = `${apiPaths.storage}?refresh=true`;
-  return parseJson(await request(path, { cache: "no-store" }), path, storageOverview);
+/** 202 {id}: queues a storage scan (or returns the one queued or running). */
+export async function rescanStorage(): Promise<{ id: number }> {
+  return parseJson(await sendJson(apiPaths.storage, "POST"), apiPaths.storage, z.object({ id: z.number().int() }));
 }
 
 /** Where a blob (and, with a repository, a manifest) lives in the storage root. */
@@ -776,13 +820,16 @@ export function manifestOptions(repository: string, reference: string, load: Man
 
 export const SYNC_POLL_RUNNING_MS = 2_000;
 export const SYNC_POLL_IDLE_MS = 15_000;
+export const SYNC_POLL_QUEUED_MS = 1_000;
 
 export function syncStatusOptions(load: SyncStatusLoader = fetchSyncStatus) {
   return queryOptions({
     queryKey: queryKeys.sync(),
     queryFn: ({ signal }) => load(signal),
     staleTime: 1_000,
-    refetchInterval: (query) => (query.state.data?.running ? SYNC_POLL_RUNNING_MS : SYNC_POLL_IDLE_MS),
+    // a queued run starts within a worker's poll: ask often until it has, then follow its progress
+    refetchInterval: (query) =>
+      query.state.data?.queued ? SYNC_POLL_QUEUED_MS : query.state.data?.running ? SYNC_POLL_RUNNING_MS : SYNC_POLL_IDLE_MS,
   });
 }
 
@@ -895,6 +942,15 @@ export function findingsOptions(repository: string, reference: string, platform:
   return queryOptions({
     queryKey: queryKeys.findings(repository, reference, platform),
     queryFn: ({ signal }) => fetchFindings(repository, reference, platform, signal),
+    staleTime: indexedImageStaleTime(reference),
+  });
+}
+
+/** The config's history: immutable for a digest. */
+export function historyOptions(repository: string, reference: string, platform: string | undefined) {
+  return queryOptions({
+    queryKey: queryKeys.history(repository, reference, platform),
+    queryFn: ({ signal }) => fetchHistory(repository, reference, platform, signal),
     staleTime: indexedImageStaleTime(reference),
   });
 }
@@ -1016,6 +1072,12 @@ export function triggerSyncOptions(queryClient: QueryClient) {
   return mutationOptions({
     mutationKey: ["sync", "trigger"],
     mutationFn: triggerSync,
+    // "queued" at once, before the request returns; the server's status takes over from there
+    onMutate: () => {
+      queryClient.setQueryData(queryKeys.sync(), (prev: SyncStatus | undefined) =>
+        prev && !prev.running ? { ...prev, queued: true } : prev,
+      );
+    },
     onSettled: () => queryClient.invalidateQueries({ queryKey: queryKeys.sync() }),
   });
 }

@@ -51,6 +51,9 @@ export const apiPaths = {
     `/api/v1/repositories/${encodeRepositoryName(repository)}/manifests/${encodeReference(reference)}/efficiency`,
   manifestFindings: (repository: string, reference: string) =>
     `/api/v1/repositories/${encodeRepositoryName(repository)}/manifests/${encodeReference(reference)}/findings`,
+  /** Every history entry of the image config, each layer next to the entry that made it. */
+  manifestHistory: (repository: string, reference: string) =>
+    `/api/v1/repositories/${encodeRepositoryName(repository)}/manifests/${encodeReference(reference)}/history`,
   /** Blobs of the manifest, who else shares them, and its unique size. */
   manifestUsage: (repository: string, reference: string) =>
     `/api/v1/repositories/${encodeRepositoryName(repository)}/manifests/${encodeReference(reference)}/usage`,

@@ -16,6 +16,7 @@ import { readFileSync } from "node:fs";
 import { rootCertificates } from "node:tls";
 import { Agent, fetch, type Response as UndiciResponse } from "undici";
 import { z } from "zod";
+import { observe, registryEndpoint, statusLabel } from "../metrics";
 import { ManifestParseError, type ParsedManifest, parseManifest } from "../oci/manifest";
 import { isSchema1MediaType, MANIFEST_ACCEPT_HEADER, normalizeMediaType } from "../oci/media-types";
 import {
@@ -127,6 +128,8 @@ export interface RegistryClient {
    * read and errors at the end when it does not match. Blob stores may redirect to another origin
    * (S3, a CDN); credentials are never sent there.
    */
+  /** Whether the registry serves blob `digest` in repository `name` (HEAD; 404 → false). */
+  headBlob(name: string, digest: string): Promise<boolean>;
   openBlob(name: string, digest: string): Promise<{ body: ReadableStream<Uint8Array>; size: number | null }>;
   /**
    * The OCI 1.1 referrers API (`GET /v2/<name>/referrers/<digest>`): the manifests whose `subject` is
@@ -493,6 +496,20 @@ class HttpRegistryClient implements RegistryClient {
     });
   }
 
+  /** Whether the registry serves blob `digest` in repository `name`: HEAD, 404 → false. */
+  async headBlob(name: string, digest: string): Promise<boolean> {
+    assertRepositoryName(name);
+    if (!isValidDigest(digest)) throw new InvalidReferenceError("digest", `not a digest: ${JSON.stringify(digest.slice(0, 200))}`);
+    // a storage backend may redirect a blob to its own host (S3, GCS): any redirect is followed
+    const req = this.request("HEAD", `/v2/${name}/blobs/${digest}`, null, "any");
+    return this.exchange(req, async (res, ctx) => {
+      await discard(res);
+      if (res.status === 404) return false;
+      if (!res.ok) throw await this.statusError(res, ctx, "HEAD");
+      return true;
+    });
+  }
+
   async openBlob(name: string, digest: string): Promise<{ body: ReadableStream<Uint8Array>; size: number | null }> {
     assertRepositoryName(name);
     if (!/^sha256:[a-f0-9]{64}$/.test(digest)) {
@@ -788,6 +805,13 @@ class HttpRegistryClient implements RegistryClient {
   }
 
   private emit(method: string, url: URL, status: number | null, started: number): void {
+    const path = describePath(url, this.origin);
+    observe((m) =>
+      m.registryDuration.observe(
+        { method, endpoint: registryEndpoint(path), status: statusLabel(status) },
+        (performance.now() - started) / 1000,
+      ),
+    );
     if (!this.onRequest) return;
     try {
       this.onRequest({

@@ -138,8 +138,8 @@ function judgeTags(rules: RetentionRules, tags: readonly RetentionTagInput[], no
     const keptBecause: string[] = [];
     const time = tagTime(tag);
     if (rules.keepLatest !== undefined) {
-      if (rank < rules.keepLatest) keptBecause.push(`among the newest ${rules.keepLatest} tags (#${rank + 1})`);
-      else selectedBy.push(`beyond the newest ${rules.keepLatest} tags (#${rank + 1})`);
+      if (rank < rules.keepLatest) keptBecause.push(`among the newest ${newestTags(rules.keepLatest)} (#${rank + 1})`);
+      else selectedBy.push(`beyond the newest ${newestTags(rules.keepLatest)} (#${rank + 1})`);
     }
     if (keepPattern?.test(tag.tag)) keptBecause.push(`matches keep pattern ${rules.keepTagPattern}`);
     const pulled = tag.lastPulled?.getTime();
@@ -231,4 +231,9 @@ export function evaluateRetention(policy: RetentionRules, input: RetentionInput,
     .map((r) => evaluateRepository(policy, r, now, keepPattern))
     .sort((a, b) => byString(a.name, b.name));
   return { repositories };
+}
+
+/** "tag" for one ("the newest tag"), "3 tags" otherwise. */
+function newestTags(n: number): string {
+  return n === 1 ? "tag" : `${n} tags`;
 }

@@ -10,11 +10,18 @@ export const repositorySort = z.enum(["name", "updated", "size", "tags"]);
 export const tagSort = z.enum(["name", "semver", "created", "size"]);
 export const sortOrder = z.enum(["asc", "desc"]);
 
+// Something wrong with an image that its size and dates do not show: `blob_missing` is a layer or config the
+// manifest needs that the registry no longer has (pulls fail). Checked in the background (blob-presence.ts).
+export const problem = z.object({ code: z.enum(["blob_missing"]), digest: z.string() });
+export type Problem = z.infer<typeof problem>;
+
 export const repositoryItem = z.object({
   name: z.string(),
   tagCount: z.number().int(),
   sizeBytes: z.number(),
   updatedAt: z.string().nullable(),
+  // the missing blobs any tag of the repository needs (absent on a tag list's repository totals)
+  problems: z.array(problem).optional(),
 });
 export type RepositoryItem = z.infer<typeof repositoryItem>;
 
@@ -36,6 +43,27 @@ export type Platform = z.infer<typeof platform>;
 
 export const SHARED_LISTED = 20;
 
+// Signatures, attestations and SBOMs: what an artifact describes, and what describes an image.
+export const relation = z.enum(["signature", "attestation", "sbom", "artifact"]);
+export type Relation = z.infer<typeof relation>;
+export const relatedTo = z.object({ digest: z.string(), relation });
+export type RelatedTo = z.infer<typeof relatedTo>;
+// cosign signatures checked against COSIGN_PUBLIC_KEYS: "unchecked" when no key is set or no signature is cosign's
+export const signatureVerification = z.object({
+  status: z.enum(["verified", "failed", "unchecked"]),
+  // the keys (file basenames) that verified a signature
+  keys: z.array(z.string()),
+  reason: z.string().nullable(),
+});
+export type SignatureVerification = z.infer<typeof signatureVerification>;
+export const relatedCounts = z.object({
+  signatures: z.number().int(),
+  attestations: z.number().int(),
+  sboms: z.number().int(),
+  verification: signatureVerification.nullable(),
+});
+export type RelatedCounts = z.infer<typeof relatedCounts>;
+
 export const tagItem = z.object({
   name: z.string(),
   digest: z.string(),
@@ -48,6 +76,13 @@ export const tagItem = z.object({
   // registry 2.x): how many, and the first SHARED_LISTED of them in natural order
   sharedCount: z.number().int(),
   sharedWith: z.array(z.string()),
+  problems: z.array(problem),
+  // the config media type: a Helm chart is pulled with helm, not docker
+  configMediaType: z.string().nullable(),
+  // set on signature/attestation/SBOM tags: the manifest they describe
+  relatedTo: relatedTo.nullable(),
+  // what describes this manifest (tags of the repository, and an index's buildx attestations)
+  related: relatedCounts,
 });
 export type TagItem = z.infer<typeof tagItem>;
 
@@ -105,6 +140,28 @@ export const configSummary = z.object({
   historyLength: z.number().int(),
 });
 
+export const artifactContent = z.discriminatedUnion("kind", [
+  z.object({
+    kind: z.literal("signature"),
+    layer: z.string(),
+    // the simple-signing payload, pretty-printed
+    payload: z.string(),
+    signedDigest: z.string().nullable(),
+    dockerReference: z.string().nullable(),
+    verification: signatureVerification,
+  }),
+  z.object({
+    kind: z.literal("sbom"),
+    layer: z.string(),
+    format: z.enum(["SPDX", "CycloneDX"]),
+    version: z.string().nullable(),
+    name: z.string().nullable(),
+    packageCount: z.number().int(),
+  }),
+  z.object({ kind: z.literal("unreadable"), layer: z.string(), reason: z.string() }),
+]);
+export type ArtifactContent = z.infer<typeof artifactContent>;
+
 export const manifestDetail = z.object({
   repository: z.string(),
   reference: z.string(),
@@ -122,6 +179,12 @@ export const manifestDetail = z.object({
   artifactType: z.string().nullable(),
   subject: z.string().nullable(),
   annotations: z.record(z.string(), z.string()),
+  configMediaType: z.string().nullable(),
+  relatedTo: relatedTo.nullable(),
+  related: relatedCounts,
+  // what a signature's or SBOM's layers say (read from the registry), in layer order
+  artifactContents: z.array(artifactContent),
+  problems: z.array(problem),
 });
 export type ManifestDetail = z.infer<typeof manifestDetail>;
 
@@ -151,6 +214,8 @@ export const registryState = z.object({
 
 export const syncStatus = z.object({
   running: z.boolean(),
+  // a sync was asked for and waits for a worker (shown as "queued" until it starts)
+  queued: z.boolean().default(false),
   // the run in progress, if any (progress bar)
   current: syncRunSummary.nullable(),
   // the last finished run
@@ -168,6 +233,16 @@ export const health = z.object({
   registry: z.enum(["up", "down"]),
 });
 export type Health = z.infer<typeof health>;
+
+export const readinessCheck = z.object({ ok: z.boolean(), detail: z.string() });
+export type ReadinessCheck = z.infer<typeof readinessCheck>;
+/** GET /api/v1/ready: every check must pass; the registry is reported only (the cache serves without it). */
+export const readiness = z.object({
+  status: z.enum(["ready", "not_ready"]),
+  checks: z.object({ database: readinessCheck, migrations: readinessCheck, workers: readinessCheck }),
+  registry: readinessCheck,
+});
+export type Readiness = z.infer<typeof readiness>;
 
 export const apiError = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 export type ApiError = z.infer<typeof apiError>;
@@ -194,6 +269,8 @@ export const tagListQuery = z.object({
   limit: z.preprocess(emptyToUndefined, limit(5000, 100)),
   // a keyset position: the last tag's name (up to 128 characters) and its sort value
   cursor: z.preprocess(emptyToUndefined, z.string().max(1024).optional()),
+  // signatures, attestations and SBOMs: counted on their subject ("nested", the default) or listed as rows too
+  artifacts: z.preprocess(emptyToUndefined, z.enum(["nested", "rows"]).optional()),
 });
 export type TagListQuery = z.infer<typeof tagListQuery>;
 
@@ -362,6 +439,14 @@ export type DeletionResult = z.infer<typeof deletionResult>;
 // ---- garbage collection ---------------------------------------------------------------------
 
 export const gcStatus = z.enum(["queued", "running", "succeeded", "failed"]);
+/** A blob or manifest a GC run named: its size (null when unknown) and the repositories that last referenced it. */
+export const gcRunItem = z.object({
+  digest: z.string(),
+  bytes: z.number().nullable(),
+  kind: z.enum(["layer", "config", "manifest", "blob"]),
+  repositories: z.array(z.string()),
+});
+export type GcRunItem = z.infer<typeof gcRunItem>;
 export const gcRun = z.object({
   id: z.number().int(),
   dryRun: z.boolean(),
@@ -386,6 +471,9 @@ export const gcRun = z.object({
   bytesFreed: z.number(),
   error: z.string().nullable(),
   log: z.string().optional(),
+  // `GET /api/v1/gc/<id>` only: what the run reported as eligible and (a real run) deleted, largest first
+  eligible: z.array(gcRunItem).optional(),
+  deleted: z.array(gcRunItem).optional(),
 });
 export type GcRun = z.infer<typeof gcRun>;
 export const gcOverview = z.object({
@@ -399,31 +487,57 @@ export type GcOverview = z.infer<typeof gcOverview>;
 
 // ---- storage view (REGISTRY_STORAGE_ROOT) -------------------------------------------------------
 
+export const storageScanProgress = z.object({
+  phase: z.enum(["blobs", "repositories", "manifests", "other", "done"]),
+  directories: z.number(),
+  files: z.number(),
+  bytes: z.number(),
+  blobs: z.number(),
+  repositories: z.number(),
+});
+export const storageScanJob = z.object({
+  id: z.number().int(),
+  status: z.enum(["queued", "running", "succeeded", "failed"]),
+  trigger: z.string(),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  progress: storageScanProgress.nullable(),
+  error: z.string().nullable(),
+});
+export type StorageScanJob = z.infer<typeof storageScanJob>;
+
+export const storageScanResult = z.object({
+  scannedAt: z.string(),
+  totalBytes: z.number(),
+  blobs: z.object({ count: z.number(), bytes: z.number() }),
+  repositories: z.array(
+    z.object({
+      name: z.string(),
+      manifests: z.number(),
+      tags: z.number(),
+      layerLinks: z.number(),
+      linkedBytes: z.number(),
+      uploads: z.object({ count: z.number(), bytes: z.number() }),
+      empty: z.boolean(),
+    }),
+  ),
+  // what the next garbage collection deletes (no manifest revision is or references it); `linkedBy`: repositories
+  // still linking it under _layers (a deleted image's layers), which GC ignores
+  orphanedBlobs: z.array(z.object({ digest: z.string(), bytes: z.number(), path: z.string(), linkedBy: z.number().default(0) })),
+  referencedBlobs: z.number().default(0),
+  uploads: z.array(
+    z.object({ repository: z.string(), uuid: z.string(), bytes: z.number(), startedAt: z.string().nullable(), path: z.string() }),
+  ),
+  emptyRepositories: z.array(z.string()),
+  durationMs: z.number(),
+});
+export type StorageScanResult = z.infer<typeof storageScanResult>;
+
+/** `GET /api/v1/storage`: the last finished scan (null before the first) and the newest scan job. */
 export const storageOverview = z.union([
   z.object({ configured: z.literal(false) }),
-  z.object({
-    configured: z.literal(true),
-    scannedAt: z.string(),
-    totalBytes: z.number(),
-    blobs: z.object({ count: z.number(), bytes: z.number() }),
-    repositories: z.array(
-      z.object({
-        name: z.string(),
-        manifests: z.number(),
-        tags: z.number(),
-        layerLinks: z.number(),
-        linkedBytes: z.number(),
-        uploads: z.object({ count: z.number(), bytes: z.number() }),
-        empty: z.boolean(),
-      }),
-    ),
-    orphanedBlobs: z.array(z.object({ digest: z.string(), bytes: z.number(), path: z.string() })),
-    uploads: z.array(
-      z.object({ repository: z.string(), uuid: z.string(), bytes: z.number(), startedAt: z.string().nullable(), path: z.string() }),
-    ),
-    emptyRepositories: z.array(z.string()),
-    durationMs: z.number(),
-  }),
+  z.object({ configured: z.literal(true), scan: storageScanJob.nullable(), result: storageScanResult.nullable() }),
 ]);
 export type StorageOverview = z.infer<typeof storageOverview>;
 
@@ -435,6 +549,8 @@ export const storageLocation = z.object({
     digest: z.string(),
     blob: blobFile.nullable(),
     links: z.array(z.object({ repository: z.string(), kind: z.enum(["layer", "manifest-revision"]), path: z.string() })),
+    // whether the next garbage collection deletes it, per the last storage scan (null before the first scan)
+    gc: z.object({ orphan: z.boolean(), scannedAt: z.string() }).nullable(),
   }),
   manifest: z
     .object({

@@ -8,8 +8,9 @@ import { getDb } from "../db/client";
 import { getEnv } from "../env";
 import { AppError } from "../http/errors";
 import { enqueueLayerIndex } from "../jobs/layer-index";
-import { configFindings, sortFindings } from "../layers/findings";
-import { createdByOf, instructionFromCreatedBy, pairHistory } from "../layers/history";
+import type { EscapedName } from "../layers/entries";
+import { configFindings, escapeFindings, sortFindings } from "../layers/findings";
+import { createdByOf, historyLines, instructionFromCreatedBy, pairHistory } from "../layers/history";
 import { parseImageConfig } from "../oci/config";
 import type { ManifestDetail } from "./api-types";
 import { chainFiles, chainSummary, compareChains, readyChain } from "./layer-chains";
@@ -94,6 +95,32 @@ function configHistory(raw: string | null) {
   }
 }
 
+/**
+ * The image's build history, every entry in order: the ones that made no layer (ENV, LABEL, CMD…) marked,
+ * each layer next to the entry that made it. Needs only the config, not the layer index.
+ */
+export async function getHistory(caller: Caller, repository: string, reference: string, platform?: string) {
+  const image = await resolveImage(caller, repository, reference, platform);
+  const config = image.config
+    ? await getDb().imageConfig.findUnique({ where: { digest: image.config.digest }, select: { raw: true } })
+    : null;
+  const history = configHistory(config?.raw ?? null);
+  const pairing = pairHistory(history, image.layers.length);
+  return {
+    digest: image.digest,
+    steps: historyLines(history, image.layers.length).map((line) => {
+      const entry = line.historyIndex !== null ? history[line.historyIndex] : undefined;
+      const layer = line.layerIndex !== null ? image.layers[line.layerIndex] : undefined;
+      return {
+        ...line,
+        created: entry?.created ?? null,
+        layer: layer ? { digest: layer.digest, sizeBytes: layer.sizeBytes } : null,
+      };
+    }),
+    mismatch: pairing.mismatch,
+  };
+}
+
 export async function listLayers(caller: Caller, repository: string, reference: string, platform?: string) {
   const image = await resolveImage(caller, repository, reference, platform);
   const db = getDb();
@@ -121,6 +148,20 @@ export async function listLayers(caller: Caller, repository: string, reference: 
         queued: row !== undefined,
       },
     };
+  });
+}
+
+/** Per layer of the image (by position): its entries that escaped the root, as the archive names them. */
+async function layerEscapes(digests: readonly string[]) {
+  const rows = await getDb().layerIndex.findMany({
+    where: { digest: { in: [...digests] }, escapedPaths: { gt: 0 } },
+    select: { digest: true, escapedPaths: true, escapedNames: true },
+  });
+  return digests.flatMap((digest, layer) => {
+    const row = rows.find((r) => r.digest === digest);
+    if (!row) return [];
+    const names = Array.isArray(row.escapedNames) ? (row.escapedNames as EscapedName[]) : null;
+    return [{ layer, count: row.escapedPaths, names }];
   });
 }
 
@@ -186,11 +227,17 @@ export async function listFiles(caller: Caller, repository: string, reference: s
     after: decodePathCursor(q.cursor),
     limit: q.limit,
   });
+  // entries that escaped the root are shown as the archive names them
+  const stored = new Map<string, string>();
+  for (const e of await layerEscapes(digests)) for (const n of e.names ?? []) stored.set(`${e.layer}\u0000${n.path}`, n.name);
   return {
     layer: q.layer,
     path: dir,
     total: page.total,
-    items: page.items.map((i) => ({ ...i, layer: digests[i.layer] ?? "" })),
+    items: page.items.map((i) => {
+      const storedName = stored.get(`${i.layer}\u0000${i.path}`);
+      return { ...i, layer: digests[i.layer] ?? "", ...(storedName !== undefined ? { storedName } : {}) };
+    }),
     nextCursor: page.more && page.last !== null ? encodePathCursor(page.last) : null,
   };
 }
@@ -219,8 +266,10 @@ export async function getFindings(caller: Caller, repository: string, reference:
     : null;
   if (!config) throw new AppError("not_found", `the config of ${repository}@${image.digest} is not cached yet`);
   const info = parseImageConfig(config.raw);
-  const { findings } = await chainSummary(await readyChain(image.layers.map((l) => l.digest)));
-  return { digest: image.digest, items: sortFindings([...findings, ...configFindings(info, image.layers.length)]) };
+  const digests = image.layers.map((l) => l.digest);
+  const { findings } = await chainSummary(await readyChain(digests));
+  const escapes = escapeFindings(await layerEscapes(digests));
+  return { digest: image.digest, items: sortFindings([...findings, ...escapes, ...configFindings(info, image.layers.length)]) };
 }
 
 export const compareQuery = imageQuery.extend({
@@ -233,7 +282,7 @@ export type CompareQuery = z.infer<typeof compareQuery>;
 /**
  * Two images of a repository side by side: which layer blobs they share and which are only in
  * one, and — once both are indexed — the files added, removed and changed between their merged
- * file systems (a file changed when its type, size, mode or link target differ).
+ * file systems (a file changed when its type, size, mode, link target or content digest differ).
  */
 export async function compareImages(caller: Caller, repository: string, q: CompareQuery) {
   const [from, to] = await Promise.all([
@@ -259,9 +308,16 @@ export async function compareImages(caller: Caller, repository: string, q: Compa
       from: side(q.from, from),
       to: side(q.to, to),
       layers,
-      files: { indexed: false, added: [], removed: [], modified: [], truncated: false },
+      files: { indexed: false, content: false, added: [], removed: [], modified: [], truncated: false },
     };
   }
+  // Layers indexed before content digests were recorded: compared by metadata only until the background
+  // refresh reaches them; asking for this comparison moves them up the queue.
+  const withoutDigests = await getDb().layerIndex.findMany({
+    where: { digest: { in: all }, contentDigests: false },
+    select: { digest: true, refreshStartedAt: true },
+  });
+  for (const l of withoutDigests) if (l.refreshStartedAt === null) await enqueueLayerIndex(l.digest);
   const [fromChain, toChain] = await Promise.all([readyChain(fromDigests), readyChain(toDigests)]);
   const diff = await compareChains(fromChain, toChain, q.limit);
   const truncated = Math.max(diff.counts.added, diff.counts.removed, diff.counts.modified) > q.limit;
@@ -271,6 +327,8 @@ export async function compareImages(caller: Caller, repository: string, q: Compa
     layers,
     files: {
       indexed: true,
+      // files were compared by content (every layer has digests), not only by type, size, mode and link target
+      content: withoutDigests.length === 0,
       counts: diff.counts,
       added: diff.added,
       removed: diff.removed,

@@ -35,3 +35,27 @@ export async function readThroughManifest(repository: string, reference: string)
     throw registryFailure(e);
   }
 }
+
+/** Tags read through at once for a repository the cache has not seen; the rest arrive with the next sync. */
+export const READ_THROUGH_TAGS = 200;
+
+/**
+ * A repository pushed since the last sync: list its tags in the registry and read each one's manifest
+ * through (at most READ_THROUGH_TAGS), so its page answers now instead of 404 until the next sync. Returns
+ * false when the registry does not know the repository either (or it has no tags).
+ */
+export async function readThroughRepository(repository: string): Promise<boolean> {
+  let tags: string[];
+  try {
+    tags = await limit(() => sharedRegistry().listTags(repository));
+  } catch (e) {
+    // unknown there too, or the registry is down: the cache's answer (404) stands
+    const failure = registryFailure(e);
+    if (failure.code === "not_found" || failure.code === "registry_unreachable") return false;
+    throw failure;
+  }
+  if (tags.length === 0) return false;
+  const first = [...tags].sort().slice(0, READ_THROUGH_TAGS);
+  await Promise.all(first.map((tag) => readThroughManifest(repository, tag)));
+  return true;
+}

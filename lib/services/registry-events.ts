@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import { getDb } from "../db/client";
 import { withAdvisoryLock } from "../db/locks";
 import { logger } from "../log";
+import { observe } from "../metrics";
 import { MANIFEST_MEDIA_TYPES } from "../oci/media-types";
 import { RegistryError } from "../registry/errors";
 import { createLimiter } from "./limit";
@@ -155,6 +156,13 @@ async function applyBatch(batch: StoredEvent[]): Promise<void> {
       FROM unnest(${ids}::text[], ${ids.map((id) => plan.outcomes.get(id) ?? null)}::text[]) AS x(id, outcome)
       WHERE e.id = x.id`,
   ]);
+  const appliedAt = Date.now();
+  observe((m) => {
+    for (const e of batch) {
+      m.eventsApplied.inc({ action: e.action });
+      m.eventLag.observe(Math.max(0, appliedAt - e.occurredAt) / 1000);
+    }
+  });
   if (plan.repositories.size === 0) return;
   const touched = await db.repository.findMany({ where: { name: { in: [...plan.repositories] } }, select: { id: true } });
   for (const r of touched) await refreshRepositoryAggregates(db, r.id);

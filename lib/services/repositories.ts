@@ -6,22 +6,27 @@ import { AppError } from "../http/errors";
 import { parseHelmChartConfig } from "../oci/config";
 import { HELM_CHART_CONFIG } from "../oci/media-types";
 import { InvalidReferenceError, isValidRepositoryName, parseReference } from "../oci/reference";
+import { relationOf } from "../oci/related";
 import {
   type ManifestDetail,
   NAMESPACE_PAGE,
   type NamespaceList,
   type NamespaceListQuery,
+  type Relation,
   type RepositoryList,
   type RepositoryListQuery,
+  relation as relationSchema,
   SHARED_LISTED,
   type TagItem,
   type TagList,
   type TagListQuery,
 } from "./api-types";
+import { artifactContents, NO_RELATED, relatedCountsOf } from "./artifacts";
+import { manifestProblems, repositoryProblems } from "./blob-presence";
 import { decodeTagCursor, encodeTagCursor, type TagCursor } from "./cursor";
 import { configSummary, loadManifestViews } from "./manifest-view";
 import { authorize } from "./permissions";
-import { readThroughManifest } from "./read-through";
+import { readThroughManifest, readThroughRepository } from "./read-through";
 
 export function assertRepository(name: string): void {
   if (!isValidRepositoryName(name)) {
@@ -116,12 +121,17 @@ export async function listRepositories(caller: Caller, q: RepositoryListQuery): 
   ]);
   const page = rows.slice(0, q.limit);
   const last = page[page.length - 1];
+  const problems = await repositoryProblems(
+    db,
+    page.map((r) => r.name),
+  );
   return {
     items: page.map((r) => ({
       name: r.name,
       tagCount: r.tag_count,
       sizeBytes: Number(r.size_bytes),
       updatedAt: r.updated_at?.toISOString() ?? null,
+      problems: problems.get(r.name) ?? [],
     })),
     nextCursor: rows.length > q.limit && last ? encodeTagCursor(repositoryCursor(last, q.sort)) : null,
     total,
@@ -161,7 +171,10 @@ export async function listNamespaces(caller: Caller, q: NamespaceListQuery): Pro
 
 async function findRepository(name: string) {
   assertRepository(name);
-  const repo = await getDb().repository.findUnique({ where: { name } });
+  const db = getDb();
+  let repo = await db.repository.findUnique({ where: { name } });
+  // pushed since the last sync: read it through, as a manifest URL would
+  if (!repo && (await readThroughRepository(name))) repo = await db.repository.findUnique({ where: { name } });
   if (!repo) throw new AppError("not_found", `repository "${name}" is not in the registry (or not synced yet)`);
   return repo;
 }
@@ -169,7 +182,17 @@ async function findRepository(name: string) {
 /** Tags listed on a manifest's page. */
 const MANIFEST_TAGS_LISTED = 1000;
 
-type TagRow = { name: string; digest: string; created_at: Date | null; size_bytes: bigint | null };
+type TagRow = {
+  name: string;
+  digest: string;
+  created_at: Date | null;
+  size_bytes: bigint | null;
+  related_to: string | null;
+  relation: Relation | null;
+};
+
+/** Signature, attestation and SBOM rows are listed under their subject unless asked for as rows. */
+const artifactFilter = (q: TagListQuery) => (q.artifacts === "rows" ? Prisma.empty : Prisma.sql`AND t.related_to IS NULL`);
 
 /**
  * One page of a repository's tags in SQL, whatever the repository's size: a keyset scan of the
@@ -181,9 +204,9 @@ async function tagPage(repositoryId: number, q: TagListQuery, order: "asc" | "de
   const take = q.limit + 1;
   const dir = order === "asc" ? Prisma.sql`ASC` : Prisma.sql`DESC`;
   const cmp = order === "asc" ? Prisma.sql`>` : Prisma.sql`<`;
-  const filter = q.q ? Prisma.sql`AND t.name ILIKE ${likePattern(q.q.toLowerCase())}` : Prisma.empty;
+  const filter = Prisma.sql`${q.q ? Prisma.sql`AND t.name ILIKE ${likePattern(q.q.toLowerCase())}` : Prisma.empty} ${artifactFilter(q)}`;
   const natural = (name: string) => Prisma.sql`convert_to(layerscope_natural_text(${name}), 'UTF8')`;
-  const select = Prisma.sql`SELECT t.name, t.digest, t.created_at, t.size_bytes FROM tags t WHERE t.repository_id = ${repositoryId} ${filter}`;
+  const select = Prisma.sql`SELECT t.name, t.digest, t.created_at, t.size_bytes, t.related_to, t.relation FROM tags t WHERE t.repository_id = ${repositoryId} ${filter}`;
   switch (q.sort) {
     case "semver":
       return db.$queryRaw<TagRow[]>`${select}
@@ -241,7 +264,7 @@ export async function listTags(caller: Caller, repository: string, q: TagListQue
   const page = rows.slice(0, q.limit);
   const last = page[page.length - 1];
   const digests = [...new Set(page.map((t) => t.digest))];
-  const [views, siblings, total] = await Promise.all([
+  const [views, siblings, total, related] = await Promise.all([
     loadManifestViews(db, digests),
     // tags sharing each digest: how many, and the first ones in natural order (a digest can carry thousands)
     digests.length === 0
@@ -258,11 +281,18 @@ export async function listTags(caller: Caller, repository: string, q: TagListQue
           FROM unnest(${digests}::text[]) AS d(digest)`,
     q.q
       ? db.$queryRaw<{ count: bigint }[]>`
-          SELECT COUNT(*) AS count FROM tags t WHERE t.repository_id = ${repo.id} AND t.name ILIKE ${likePattern(q.q.toLowerCase())}`.then(
-          (r) => Number(r[0]?.count ?? 0n),
-        )
-      : Promise.resolve(repo.tagCount),
+          SELECT COUNT(*) AS count FROM tags t WHERE t.repository_id = ${repo.id} AND t.name ILIKE ${likePattern(q.q.toLowerCase())}
+          ${artifactFilter(q)}`.then((r) => Number(r[0]?.count ?? 0n))
+      : q.artifacts === "rows"
+        ? Promise.resolve(repo.tagCount)
+        : // the artifact rows hidden from the list: an index scan of (repository_id, related_to)
+          db.$queryRaw<{ count: bigint }[]>`
+            SELECT COUNT(*) AS count FROM tags t WHERE t.repository_id = ${repo.id} AND t.related_to IS NOT NULL`.then((r) =>
+            Math.max(0, repo.tagCount - Number(r[0]?.count ?? 0n)),
+          ),
+    relatedCountsOf(db, repo, digests),
   ]);
+  const problems = await manifestProblems(db, digests);
   const byDigest = new Map(siblings.map((s) => [s.digest, s]));
   const items: TagItem[] = page.map((t) => {
     const v = views.get(t.digest);
@@ -277,6 +307,10 @@ export async function listTags(caller: Caller, repository: string, q: TagListQue
       platforms: v?.platforms ?? [],
       sharedCount: Number(shared?.count ?? 1n) - 1,
       sharedWith: firstOthers(shared?.names ?? [], t.name),
+      problems: problems.get(t.digest) ?? [],
+      configMediaType: v?.configMediaType ?? null,
+      relatedTo: t.related_to && t.relation ? { digest: t.related_to, relation: t.relation } : null,
+      related: related.get(t.digest) ?? NO_RELATED,
     };
   });
   return {
@@ -326,7 +360,13 @@ export async function getManifestDetail(caller: Caller, repository: string, refe
     manifest.configDigest ? db.imageConfig.findUnique({ where: { digest: manifest.configDigest } }) : null,
   ]);
   const helm = config && manifest.configMediaType === HELM_CHART_CONFIG ? safeHelmChart(config.raw) : null;
+  const relatedTo = await relatedToOf(repo?.id ?? null, ref.kind === "tag" ? ref.tag : null, manifest, layers);
+  const [related, artifactContent] = await Promise.all([
+    repo ? relatedCountsOf(db, repo, [manifest.digest]).then((m) => m.get(manifest.digest) ?? NO_RELATED) : NO_RELATED,
+    relatedTo ? artifactContents(db, repository, manifest.digest, relatedTo, layers) : [],
+  ]);
   const view = views.get(manifest.digest);
+  const problems = (await manifestProblems(db, [manifest.digest])).get(manifest.digest) ?? [];
   const attestations = children
     .filter((c) => c.attestation)
     .map((c) => ({
@@ -359,7 +399,34 @@ export async function getManifestDetail(caller: Caller, repository: string, refe
     artifactType: manifest.artifactType,
     subject: manifest.subjectDigest,
     annotations: stringRecord(manifest.annotations),
+    configMediaType: manifest.configMediaType,
+    relatedTo,
+    related,
+    artifactContents: artifactContent,
+    problems,
   };
+}
+
+/**
+ * What a manifest describes: the tag it was opened by (cosign's `sha256-<hex>.sig` names its subject), else
+ * any artifact tag of it in the repository, else its own `subject` field.
+ */
+async function relatedToOf(
+  repositoryId: number | null,
+  tag: string | null,
+  manifest: { digest: string; subjectDigest: string | null; artifactType: string | null; configMediaType: string | null },
+  layers: readonly { mediaType: string }[],
+): Promise<{ digest: string; relation: Relation } | null> {
+  if (repositoryId !== null) {
+    const row = await getDb().tag.findFirst({
+      where: { repositoryId, digest: manifest.digest, relatedTo: { not: null }, ...(tag ? { name: tag } : {}) },
+      select: { relatedTo: true, relation: true },
+    });
+    if (row?.relatedTo && row.relation) return { digest: row.relatedTo, relation: relationSchema.parse(row.relation) };
+  }
+  if (!manifest.subjectDigest) return null;
+  const relation = relationOf([manifest.artifactType, manifest.configMediaType, ...layers.map((l) => l.mediaType)]);
+  return { digest: manifest.subjectDigest, relation };
 }
 
 function firstOthers(sortedNames: readonly string[], self: string): string[] {

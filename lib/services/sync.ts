@@ -4,6 +4,7 @@ import { getDb } from "../db/client";
 import { isLockHeld, withAdvisoryLock } from "../db/locks";
 import { getEnv } from "../env";
 import { logger } from "../log";
+import { observe } from "../metrics";
 import { storageTagDigests } from "../storage/catalog";
 import type { SyncRunSummary, SyncStatus } from "./api-types";
 import { createAdaptiveLimiter } from "./limit";
@@ -57,6 +58,12 @@ export async function runSync(trigger: SyncTrigger): Promise<SyncRunSummary | nu
       data: { status: "failed", finishedAt: new Date(), message: "interrupted (the process running it stopped)" },
     });
     const run = await db.syncRun.create({ data: { trigger, status: "running" } });
+    const started = performance.now();
+    const finished = (status: string) =>
+      observe((m) => {
+        m.syncDuration.observe({ status }, (performance.now() - started) / 1000);
+        m.syncRegistryRequests.inc(requests);
+      });
     let requests = 0;
     let reachedRegistry = false;
     // the registry's capacity, found as the run goes: wider while answers stay fast, halved on 429/503
@@ -101,12 +108,14 @@ export async function runSync(trigger: SyncTrigger): Promise<SyncRunSummary | nu
         checkedAt: new Date(),
         error: catalogFailed ? (result.errors.find((e) => e.repository === null)?.message ?? null) : null,
       });
+      finished(result.status);
       logger.info("sync finished", { run: run.id, status: result.status, ...result.counters, requests });
     } catch (e) {
       await db.syncRun.update({
         where: { id: run.id },
         data: { status: "failed", finishedAt: new Date(), requests, message: e instanceof Error ? e.message : String(e) },
       });
+      finished("failed");
       logger.error("sync failed", { run: run.id, error: String(e) });
     }
     return toSummary(await loadRun(run.id));
@@ -118,19 +127,38 @@ export async function isSyncRunning(): Promise<boolean> {
   return isLockHeld("sync");
 }
 
+/**
+ * When a sync job waits in the queue, due now (a scheduled one waiting for its time does not count): the
+ * header says "queued" from the click until a worker picks it up. Read from pg-boss's job table; null when
+ * the queue has not been created yet.
+ */
+async function syncQueuedAt(): Promise<Date | null> {
+  try {
+    const rows = await getDb().$queryRaw<{ created: Date }[]>`
+      SELECT created_on AS created FROM pgboss.job
+      WHERE name = 'registry-sync' AND state IN ('created', 'retry') AND start_after <= now()
+      ORDER BY created_on LIMIT 1`;
+    return rows[0]?.created ?? null;
+  } catch {
+    return null; // no pgboss schema yet: nothing queued
+  }
+}
+
 export async function getSyncStatus(caller: Caller): Promise<SyncStatus> {
   authorize(caller, "repository:read");
   const db = getDb();
-  const [running, current, lastRun, lastSuccess, probe] = await Promise.all([
+  const [running, current, lastRun, lastSuccess, probe, queuedAt] = await Promise.all([
     isSyncRunning(),
     db.syncRun.findFirst({ where: { status: "running" }, orderBy: { id: "desc" }, include: { errors: { take: 100 } } }),
     db.syncRun.findFirst({ where: { status: { not: "running" } }, orderBy: { id: "desc" }, include: { errors: { take: 100 } } }),
     db.syncRun.findFirst({ where: { status: { in: ["succeeded", "partial"] } }, orderBy: { id: "desc" } }),
     probeRegistry(),
+    syncQueuedAt(),
   ]);
   const status = await db.registryStatus.findUnique({ where: { id: 1 } });
   return {
     running,
+    queued: !running && queuedAt !== null,
     current: running && current ? toSummary(current) : null,
     lastRun: lastRun ? toSummary(lastRun) : null,
     lastSuccessAt: (lastSuccess?.finishedAt ?? null)?.toISOString() ?? null,
@@ -145,10 +173,11 @@ export async function getSyncStatus(caller: Caller): Promise<SyncStatus> {
 }
 
 /** Ask for a sync now. Starts nothing when one is already running (the caller shows it instead). */
-export async function requestSync(caller: Caller): Promise<{ started: boolean; running: boolean; jobId: string | null }> {
+export async function requestSync(caller: Caller): Promise<{ started: boolean; running: boolean; queued: boolean; jobId: string | null }> {
   authorize(caller, "sync:run");
-  if (await isSyncRunning()) return { started: false, running: true, jobId: null };
+  if (await isSyncRunning()) return { started: false, running: true, queued: false, jobId: null };
   const { enqueueSync } = await import("../jobs/sync");
   const jobId = await enqueueSync("manual");
-  return { started: jobId !== null, running: false, jobId };
+  // null: a manual request already waits (the queue keeps one per trigger): still queued
+  return { started: jobId !== null, running: false, queued: true, jobId };
 }

@@ -3,9 +3,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, type WriteStream, writeFileSync } from "node:fs";
 import path from "node:path";
-import { makeLayer, RegistryPusher } from "../fixtures/images";
+import { generateCosignKey, pushCosignSignature, writePublicKey } from "../fixtures/cosign";
+import { MediaType, makeLayer, RegistryPusher, sha256Digest } from "../fixtures/images";
 import { startRegistry } from "../fixtures/registry";
 import { seedDemo } from "../fixtures/scenarios";
+import { makeTar } from "../unit/layers/fixtures";
 import { E2E, signInCookie } from "./accounts";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -71,6 +73,42 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       }));
     await pusher.pushImage("e2e/delete-me", ["a", "b"], await image("a".repeat(4000)));
     await pusher.pushImage("e2e/delete-me", ["c"], await image("c".repeat(5000)));
+    // the hostile-names spec: names that climb out of the root, and a newline that must not pass for a space
+    // (a raw tar: makeLayer would strip the leading "/")
+    const hostileTar = await makeTar([
+      { name: "etc/os-release", content: "ID=hostile\n" },
+      { name: "../../escape.txt", content: "x" },
+      { name: "/escape-abs.txt", content: "x" },
+      { name: "tricky/../../../escape-mid.txt", content: "x" },
+      { name: "new\nline.txt", content: "x" },
+      { name: "new line.txt", content: "x" },
+    ]);
+    const hostileConfig = {
+      architecture: "amd64",
+      os: "linux",
+      created: "2024-03-02T00:00:00Z",
+      rootfs: { type: "layers", diff_ids: [sha256Digest(hostileTar)] },
+    };
+    await pusher.pushParts("e2e/hostile", ["1.0"], {
+      format: "oci",
+      config: { blob: Buffer.from(JSON.stringify(hostileConfig)), mediaType: MediaType.ociConfig },
+      layers: [{ blob: hostileTar, mediaType: MediaType.ociLayer }],
+    });
+    // the broken-image spec: an image whose layer blob is gone from the registry's disk before the app first syncs
+    const broken = await pusher.pushImage("e2e/broken", ["1.0"], await image("m".repeat(3500)));
+    const missing = broken.layers[0]?.digest.slice("sha256:".length) ?? "";
+    rmSync(path.join(registry.rootDir, "docker/registry/v2/blobs/sha256", missing.slice(0, 2), missing), { recursive: true });
+    process.env.E2E_BROKEN_LAYER = `sha256:${missing}`;
+    // the signatures spec: 1.0 signed by the key the app is given, 2.0 by a key it doesn't know
+    const cosignDir = path.join(ROOT, ".tmp", "e2e-cosign");
+    rmSync(cosignDir, { recursive: true, force: true });
+    mkdirSync(cosignDir, { recursive: true });
+    const releaseKey = generateCosignKey("ecdsa-p256");
+    const cosignKeyFile = writePublicKey(cosignDir, "release.pub", releaseKey);
+    const signedV1 = await pusher.pushImage("e2e/signed", ["1.0"], await image("s".repeat(3000)));
+    const signedV2 = await pusher.pushImage("e2e/signed", ["2.0"], await image("t".repeat(3000)));
+    await pushCosignSignature(pusher, signedV1, releaseKey);
+    await pushCosignSignature(pusher, signedV2, generateCosignKey("ecdsa-p256"));
     process.env.E2E_REGISTRY_URL = registry.url;
     process.env.E2E_REGISTRY_PIDFILE = pidFile;
     // the outage spec stops the registry by pid (it runs last)
@@ -79,7 +117,9 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     const dataDir = path.join(ROOT, ".tmp", "e2e-data");
     rmSync(dataDir, { recursive: true, force: true });
     mkdirSync(dataDir, { recursive: true });
-    const started = spawn(process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), "lib/cli/start.ts"], {
+    // one process, as `npm start` runs it: tsx's CLI wrapper SIGKILLs its child when the child does not confirm a
+    // relayed SIGTERM within 30 ms (a loaded machine), which left the embedded Postgres running after the run
+    const started = spawn(process.execPath, ["--import", "tsx", "lib/cli/start.ts"], {
       cwd: ROOT,
       stdio: ["ignore", "pipe", "pipe"],
       env: {
@@ -91,6 +131,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
         SYNC_INTERVAL_SECONDS: "0",
         // the layers spec watches an image being indexed on demand
         LAYER_INDEX_BACKGROUND: "false",
+        COSIGN_PUBLIC_KEYS: cosignKeyFile,
         // garbage collection with the exec runner on this host, as the README's first setup
         REGISTRY_STORAGE_ROOT: registry.rootDir,
         GC_RUNNER: "exec",

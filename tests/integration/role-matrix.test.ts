@@ -16,6 +16,8 @@ type Rule = "public" | "viewer" | "self" | "session" | "editor" | "admin" | "web
 // `none` = refused for everyone (405); `authjs` = Auth.js's own sign-in endpoints.
 const EXPECTED: Record<string, Rule> = {
   "GET /api/auth/[...nextauth]": "authjs",
+  // Prometheus presents METRICS_TOKEN (set below), which no caller here has: 401 for everyone, users included
+  "GET /api/metrics": "webhook",
   "POST /api/auth/[...nextauth]": "authjs",
   "GET /api/registry/v2/[[...path]]": "viewer",
   "HEAD /api/registry/v2/[[...path]]": "viewer",
@@ -34,7 +36,12 @@ const EXPECTED: Record<string, Rule> = {
   // the GC operator's callback: GC_WEBHOOK_SECRET in X-Layerscope-Secret, which no caller below presents
   "POST /api/v1/gc/callback/[id]": "webhook",
   "GET /api/v1/health": "public",
+  "GET /api/v1/ready": "public",
   "GET /api/v1/me": "viewer",
+  // the API's shape, no data
+  "GET /api/v1/openapi.json": "public",
+  // the admin settings page's "Test connection"
+  "POST /api/v1/settings/registry/test": "admin",
   "POST /api/v1/me/password": "self",
   "GET /api/v1/me/tokens": "self",
   // a token must not mint tokens: only a signed-in session creates them
@@ -56,6 +63,7 @@ const EXPECTED: Record<string, Rule> = {
   "GET /api/v1/setup": "public",
   "POST /api/v1/setup": "public",
   "GET /api/v1/storage": "admin",
+  "POST /api/v1/storage": "admin",
   "GET /api/v1/storage/locate": "admin",
   "DELETE /api/v1/storage/repositories": "admin",
   "GET /api/v1/sync": "viewer",
@@ -124,6 +132,7 @@ beforeAll(async () => {
     AUTH_SECRET,
     LAYERSCOPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
     GC_WEBHOOK_SECRET,
+    METRICS_TOKEN: "matrix-metrics-token-0123456789",
     LOG_LEVEL: "error",
   });
   const { createUser } = await import("@/lib/services/users");

@@ -6,6 +6,7 @@ import { useRouter, useSearchParams } from "next/navigation";
 import { useState } from "react";
 import { DeleteDialog } from "@/components/deletions/delete-dialog";
 import { LayerInspector } from "@/components/layer-tree/layer-inspector";
+import { ArtifactCard } from "@/components/manifest-summary/artifact-card";
 import { AnnotationsList, ConfigDetails } from "@/components/manifest-summary/config-details";
 import { HelmChartCard } from "@/components/manifest-summary/helm-chart-card";
 import { KindBadge } from "@/components/manifest-summary/kind-badge";
@@ -14,7 +15,9 @@ import { ManifestSkeleton } from "@/components/manifest-summary/manifest-skeleto
 import { LegacyNotice, ManifestSummary } from "@/components/manifest-summary/manifest-summary";
 import { AttestationsTable, PlatformsTable } from "@/components/manifest-summary/platforms-table";
 import { IndexUsageCard, RelatedArtifactsCard } from "@/components/manifest-summary/related-artifacts";
+import { IncompleteBanner } from "@/components/problems/incomplete";
 import { RepositoryBreadcrumbs } from "@/components/repository-list/repository-breadcrumbs";
+import { RelatedBadges, RelationBadge } from "@/components/tag-table/related-badges";
 import { Button, buttonClass } from "@/components/ui/button";
 import { PageHeader } from "@/components/ui/page-header";
 import { shortDigest } from "@/lib/oci/reference";
@@ -37,10 +40,21 @@ export function ManifestClient({ repository, reference, pullHost }: { repository
       <PageHeader
         eyebrow={<RepositoryBreadcrumbs name={repository} linkRepository />}
         title={<span className="font-mono">{title}</span>}
-        description={<KindBadge kind={manifest.kind} />}
+        description={
+          manifest.relatedTo ? (
+            <span className="flex flex-wrap items-center gap-2">
+              <RelationBadge relatedTo={manifest.relatedTo} />
+            </span>
+          ) : (
+            <span className="flex flex-wrap items-center gap-2">
+              <KindBadge kind={manifest.kind} />
+              <RelatedBadges related={manifest.related} />
+            </span>
+          )
+        }
         actions={
           <>
-            {manifest.kind === "image" || manifest.kind === "index" ? (
+            {(manifest.kind === "image" || manifest.kind === "index") && !manifest.relatedTo ? (
               <Link href={pageHrefs.compare(repository, { to: reference, platform })} className={buttonClass("secondary", "md")}>
                 Compare with…
               </Link>
@@ -62,6 +76,8 @@ export function ManifestClient({ repository, reference, pullHost }: { repository
       ) : null}
       <div className="space-y-6">
         {manifest.kind === "legacy" ? <LegacyNotice /> : null}
+        <IncompleteBanner problems={manifest.problems} />
+        <ArtifactCard manifest={manifest} />
         <ManifestSummary manifest={manifest} pullHost={pullHost} />
         {manifest.kind === "index" || manifest.platforms.length > 1 ? <PlatformsTable manifest={manifest} /> : null}
         {manifest.attestations.length > 0 ? <AttestationsTable manifest={manifest} /> : null}

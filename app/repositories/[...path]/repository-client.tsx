@@ -17,6 +17,7 @@ import { SearchInput } from "@/components/ui/search-input";
 import { Select, type SelectOption } from "@/components/ui/select";
 import { TableSkeleton } from "@/components/ui/skeleton";
 import { useSearchParamsUpdate } from "@/components/ui/use-search-params-update";
+import { pullByTagCommand, repositoryPullTag } from "@/lib/oci/pull-command";
 import { formatBytes } from "@/lib/oci/size";
 import {
   type DeletionInput,
@@ -74,6 +75,11 @@ export function RepositoryClient({ name, pullHost }: { name: string; pullHost: s
       return next;
     });
 
+  // a tag that exists (latest if there is one), pulled with the tool its kind needs; none for an empty repository
+  const pullTag = repositoryPullTag(tags);
+  const pullTagCommand = pullTag ? pullByTagCommand(pullHost, name, pullTag.name, pullTag) : null;
+  const pullCommand = pullTagCommand ? { command: pullTagCommand, tool: pullTagCommand.split(" ")[0] } : null;
+
   const setSort = (sort: TagSort) => update({ sort: sort === "semver" ? undefined : sort, order: undefined }, "push");
   const setOrder = (order: SortOrder) => update({ order: order === defaultTagOrder(params.sort) ? undefined : order }, "push");
 
@@ -102,9 +108,16 @@ export function RepositoryClient({ name, pullHost }: { name: string; pullHost: s
             <Link href={pageHrefs.compare(name)} className={buttonClass("secondary", "md")}>
               Compare tags
             </Link>
-            <CopyButton value={`docker pull ${pullHost}/${name}`} label="Copy docker pull command" variant="secondary" size="md">
-              Copy docker pull command
-            </CopyButton>
+            {pullCommand ? (
+              <CopyButton
+                value={pullCommand.command}
+                label={`Copy ${pullCommand.tool} pull command: ${pullCommand.command}`}
+                variant="secondary"
+                size="md"
+              >
+                Copy {pullCommand.tool} pull command
+              </CopyButton>
+            ) : null}
           </>
         }
       />
@@ -119,6 +132,15 @@ export function RepositoryClient({ name, pullHost }: { name: string; pullHost: s
           />
           <Select label="Sort by" value={params.sort} options={SORTS} onChange={setSort} />
           <Select label="Order" hideLabel value={params.order} options={ORDERS} onChange={setOrder} />
+          <label className="flex items-center gap-2 text-sm text-zinc-700 dark:text-zinc-300">
+            <input
+              type="checkbox"
+              checked={params.artifacts === "rows"}
+              onChange={(e) => update({ artifacts: e.target.checked ? "rows" : undefined }, "push")}
+              className="size-4 accent-indigo-600"
+            />
+            List signatures and SBOMs as rows
+          </label>
         </div>
         {canDelete && tags.length > 0 ? (
           <div className="flex flex-wrap items-center gap-2" role="toolbar" aria-label="Delete tags">

@@ -176,15 +176,17 @@ export async function refreshRepositoryAggregates(db: Db, repositoryId: number):
       SELECT COALESCE(SUM(b.size_bytes), 0)::bigint AS size_bytes FROM blobs b
       WHERE b.digest IN (SELECT ml.blob_digest FROM manifest_layers ml JOIN reachable r ON ml.manifest_digest = r.digest)
     ),
+    -- when its newest image was built: the config's created time, else the manifest's
+    -- org.opencontainers.image.created annotation (Helm charts, artifacts), as storeManifest recorded it;
+    -- unknown stays NULL ("—"), never the time of the sync
     created AS (
-      SELECT MAX(c.created) AS created FROM reachable r
-      JOIN manifests m ON m.digest = r.digest
-      JOIN image_configs c ON c.digest = m.config_digest
+      SELECT MAX(m.created_at) AS created FROM tags t JOIN manifests m ON m.digest = t.digest
+      WHERE t.repository_id = ${repositoryId}
     )
     UPDATE repositories SET
       tag_count = (SELECT COUNT(*) FROM tags WHERE repository_id = ${repositoryId}),
       size_bytes = (SELECT size_bytes FROM sized),
-      updated_at = COALESCE((SELECT created FROM created), (SELECT MAX(changed_at) FROM tags WHERE repository_id = ${repositoryId})),
+      updated_at = (SELECT created FROM created),
       last_synced_at = now(),
       last_error = NULL
     WHERE id = ${repositoryId}`;

@@ -9,6 +9,7 @@ import {
   filesQuery,
   getEfficiency,
   getFindings,
+  getHistory,
   imageQuery,
   listFiles,
   listLayers,
@@ -22,9 +23,9 @@ export const dynamic = "force-dynamic";
 
 // Repository names contain slashes, so the path is resolved from the right as in the
 // registry's own API: /repositories/<name>/tags, /repositories/<name>/manifests/<reference>,
-// and /repositories/<name>/manifests/<reference>/<layers|files|efficiency|findings|usage|related|index>.
+// and /repositories/<name>/manifests/<reference>/<layers|files|efficiency|findings|usage|related|history|index>.
 const SUFFIXES = { tags: 0, manifests: 1, compare: 0 };
-const IMAGE_VIEWS = new Set(["layers", "files", "efficiency", "findings", "usage", "related", "index"]);
+const IMAGE_VIEWS = new Set(["layers", "files", "efficiency", "findings", "usage", "related", "history", "index"]);
 
 function imagePath(path: string[]): { name: string; reference: string; view: string } | null {
   const view = path.at(-1) ?? "";
@@ -43,6 +44,7 @@ export const GET = route({ auth: "viewer", params: pathSegments }, async ({ req,
     if (image.view === "files") return listFiles(caller, image.name, image.reference, filesQuery.parse(query(req)));
     if (image.view === "usage") return getManifestUsage(caller, image.name, image.reference);
     if (image.view === "related") return listRelatedArtifacts(caller, image.name, image.reference);
+    if (image.view === "history") return getHistory(caller, image.name, image.reference, imageQuery.parse(query(req)).platform);
     if (image.view === "findings") return getFindings(caller, image.name, image.reference, imageQuery.parse(query(req)).platform);
     return getEfficiency(caller, image.name, image.reference, imageQuery.parse(query(req)).platform);
   }
@@ -56,7 +58,7 @@ export const GET = route({ auth: "viewer", params: pathSegments }, async ({ req,
   assertRepository(suffix ? params.path.slice(0, -suffix).join("/") : name);
   throw new AppError(
     "not_found",
-    "unknown endpoint: use /repositories/<name>/tags, /repositories/<name>/compare?from=&to= or /repositories/<name>/manifests/<reference>[/layers|/files|/efficiency|/findings|/usage|/related]",
+    "unknown endpoint: use /repositories/<name>/tags, /repositories/<name>/compare?from=&to= or /repositories/<name>/manifests/<reference>[/layers|/files|/efficiency|/findings|/usage|/related|/history]",
   );
 });
 
