@@ -1,5 +1,5 @@
 // Every setting Layerscope reads, parsed once with zod. Nothing else reads process.env.
-// Documented in README "Configuration"; a bad value stops start-up with a message naming the variable.
+// Documented in docs/configuration.md; a bad value stops start-up with a message naming the variable.
 import { z } from "zod";
 import { parseCidr } from "./auth/client-address";
 import { usernameSchema } from "./auth/roles";
@@ -132,7 +132,7 @@ export const envSchema = z.object({
   // when set, an OIDC user in none of the admin/editor/viewer groups is refused; when unset they become viewers
   OIDC_VIEWER_GROUPS: commaList,
 
-  // --- garbage collection (README "Garbage collection"): unset GC_RUNNER → the GC page explains how to enable it
+  // --- garbage collection (docs/registry-setup.md#garbage-collection): unset GC_RUNNER → the GC page explains how to enable it
   GC_RUNNER: z.enum(["exec", "docker", "webhook", "none", ""]).optional(),
   GC_REGISTRY_BINARY: optionalString,
   GC_REGISTRY_CONFIG: optionalString,

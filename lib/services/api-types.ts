@@ -1,4 +1,4 @@
-// The JSON API v1 contract (docs in README "API"). Pages, route handlers and services share
+// The JSON API v1 contract (docs in docs/api.md). Pages, route handlers and services share
 // these shapes; the schemas double as the client-side parsers.
 import { z } from "zod";
 import { grantSchema, roleSchema, usernameSchema } from "../auth/roles";

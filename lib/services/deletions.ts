@@ -238,7 +238,7 @@ export async function previewDeletion(caller: Caller, input: DeletionRequest, op
   const broken = platformsAffected.filter((p) => p.breaksIndex);
   if (broken.length > 0) {
     warnings.push(
-      `${broken.length} platform image(s) of indexes that keep their tags would be deleted: ${[...new Set(broken.map((b) => b.indexTags.join(", ")))].join("; ")} would fail to pull on ${[...new Set(broken.map((b) => b.platform))].join(", ")}`,
+      `${plural(broken.length, "platform image")} of indexes that keep their tags would be deleted: ${[...new Set(broken.map((b) => b.indexTags.join(", ")))].join("; ")} would fail to pull on ${[...new Set(broken.map((b) => b.platform))].join(", ")}`,
     );
   }
   if (!caps.tagDelete) {

@@ -17,6 +17,7 @@ import { HeadTailLog } from "../gc/log-buffer";
 import { AppError } from "../http/errors";
 import { logger } from "../log";
 import { observe } from "../metrics";
+import { plural } from "../oci/size";
 import { nextRun } from "../retention/schedule";
 import { BLOBS_DIR, blobDataPath, resolveInRoot } from "../storage/layout";
 import { repositoriesLinking } from "../storage/links";
@@ -183,7 +184,10 @@ export async function createGcRun(caller: Caller, dryRun: boolean, trigger: "man
   authorize(caller, "gc:run");
   const runner = configuredRunner();
   if (!runner) {
-    throw new AppError("conflict", "Garbage collection is not configured: set GC_RUNNER=exec|docker|webhook (see the README)");
+    throw new AppError(
+      "conflict",
+      "Garbage collection is not configured: set GC_RUNNER=exec|docker|webhook (see docs/registry-setup.md#garbage-collection)",
+    );
   }
   const db = getDb();
   const outcome = await db.$transaction(async (tx) => {
@@ -296,7 +300,7 @@ export async function executeGcRun(id: number): Promise<void> {
           append("REGISTRY_STORAGE_ROOT is not set: untagged manifests cannot be listed, so only blobs no manifest references are freed");
         } else {
           const untagged = await findUntaggedManifests(root);
-          append(`${untagged.length} untagged manifest(s) to delete through the registry API`);
+          append(`${plural(untagged.length, "untagged manifest")} to delete through the registry API`);
           let deleted = 0;
           for (const u of untagged) {
             try {
@@ -348,7 +352,8 @@ export async function executeGcRun(id: number): Promise<void> {
           append(`blob presence check failed: ${e instanceof Error ? e.message : String(e)}`);
           return null;
         });
-        if (presence && presence.missing > 0) append(`${presence.missing} blob(s) that cached manifests need are missing`);
+        if (presence && presence.missing > 0)
+          append(`${plural(presence.missing, "blob")} that cached manifests need ${presence.missing === 1 ? "is" : "are"} missing`);
       }
       phase = "done";
       await flush(true);

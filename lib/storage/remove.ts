@@ -3,6 +3,7 @@ import "server-only";
 import { lstat, readdir, realpath, rm, rmdir } from "node:fs/promises";
 import path from "node:path";
 import { AppError } from "../http/errors";
+import { plural } from "../oci/size";
 import {
   assertStorageRepositoryName,
   isInside,
@@ -126,7 +127,7 @@ export async function removeEmptyRepository(root: string, name: string, opts: Re
 
   const tags = await currentTags(resolveInRoot(rootAbs, tagsDir(name)));
   if (tags.length > 0) {
-    throw new AppError("conflict", `repository ${name} still has ${tags.length} tag(s): ${tags.slice(0, 10).join(", ")}`, {
+    throw new AppError("conflict", `repository ${name} still has ${plural(tags.length, "tag")}: ${tags.slice(0, 10).join(", ")}`, {
       reason: "has_tags" satisfies RemoveRefusal,
       tags: tags.slice(0, 100),
     });
