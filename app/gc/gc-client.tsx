@@ -40,7 +40,10 @@ function NotConfigured() {
             it and calls back.
           </li>
         </ul>
-        <p className={muted}>Set REGISTRY_STORAGE_ROOT too, so untagged manifests can be found and deleted safely first. See docs/registry-setup.md, "Garbage collection".</p>
+        <p className={muted}>
+          Set REGISTRY_STORAGE_ROOT too, so untagged manifests can be found and deleted safely first. See docs/registry-setup.md, "Garbage
+          collection".
+        </p>
       </div>
     </TitledCard>
   );
