@@ -6,10 +6,13 @@ import { getEnv } from "../env";
 import { type LayerEntry, LayerIndexError, LIMIT_REASONS } from "../layers/entries";
 import { indexLayerStream } from "../layers/tar-index";
 import { logger } from "../log";
+import { observe } from "../metrics";
 import { RegistryError } from "../registry/errors";
 import { sharedRegistry } from "./registry";
 
 const PROGRESS_EVERY_MS = 500;
+// entries per INSERT: fewer, larger statements (the indexer's default is 1000)
+const INSERT_BATCH = 5000;
 // a "running" row this old belongs to a process that died mid-index
 const STALE_RUNNING_MS = 60 * 60 * 1000;
 
@@ -47,7 +50,34 @@ export async function queueUnindexedLayers(): Promise<string[]> {
   }
   const queued: string[] = [];
   for (const [repository, layers] of byRepository) queued.push(...(await markLayersPending(layers, repository)));
+  queued.push(...(await layersWithoutContentDigests(BACKGROUND_BATCH)));
   return queued;
+}
+
+// a layer whose digest refresh failed (blob gone, registry down) is tried again after this long
+const REFRESH_RETRY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Layers of tagged images indexed before content digests were recorded (done, but their files have none):
+ * the layer-index job re-reads them in the background (refreshContentDigests). At most `limit`.
+ */
+export async function layersWithoutContentDigests(limit: number): Promise<string[]> {
+  const retryBefore = new Date(Date.now() - REFRESH_RETRY_MS);
+  const rows = await getDb().$queryRaw<{ digest: string }[]>`
+    WITH RECURSIVE reach(digest) AS (
+      SELECT t.digest FROM tags t
+      UNION
+      SELECT ic.child_digest FROM index_children ic JOIN reach ON ic.index_digest = reach.digest WHERE NOT ic.attestation
+    )
+    SELECT DISTINCT li.digest
+    FROM reach
+    JOIN manifest_layers ml ON ml.manifest_digest = reach.digest
+    JOIN layer_indexes li ON li.digest = ml.blob_digest
+    WHERE li.status = 'done' AND NOT li.content_digests
+      AND (li.refresh_started_at IS NULL OR li.refresh_started_at < ${retryBefore})
+    ORDER BY li.digest
+    LIMIT ${limit}`;
+  return rows.map((r) => r.digest);
 }
 
 /** A failed layer a caller asked to re-queue again too soon. */
@@ -128,13 +158,18 @@ export async function indexLayerBlob(digest: string): Promise<void> {
     where: { digest, status: "pending" },
     data: { status: "running", startedAt: new Date(), error: null },
   });
-  if (claimed.count === 0) return; // done, skipped, or another worker has it
+  if (claimed.count === 0) {
+    // done (perhaps without content digests: then refresh them), skipped, or another worker has it
+    await refreshContentDigests(digest);
+    return;
+  }
   const row = await db.layerIndex.findUniqueOrThrow({ where: { digest } });
   const env = getEnv();
   const started = Date.now();
   let bytesRead = 0;
   let lastProgress = 0;
   let seq = 0;
+  let inserting: Promise<unknown> = Promise.resolve();
   try {
     await db.layerFile.deleteMany({ where: { digest } }); // rows of an earlier failed attempt
     const { body } = await sharedRegistry().openBlob(row.repository, digest);
@@ -153,31 +188,29 @@ export async function indexLayerBlob(digest: string): Promise<void> {
       maxBytes: env.LAYER_INDEX_MAX_BYTES,
       maxUncompressedBytes: env.LAYER_INDEX_MAX_UNCOMPRESSED_BYTES,
       maxEntries: env.LAYER_INDEX_MAX_ENTRIES,
+      batchSize: INSERT_BATCH,
       onBatch: async (entries: LayerEntry[]) => {
-        // one statement per batch with a column array each (unnest): far cheaper than binding
-        // eleven parameters per row
+        // one statement per batch with the rows as one JSON parameter: Prisma walks every element of
+        // array parameters (11 arrays of 5,000: ~0.25 s CPU per 20,000 rows warm, ~0.8 s in a fresh process),
+        // while one string passes straight through and Postgres parses it natively. Pipelined: the parser goes on with the next batch while Postgres
+        // writes this one (at most one insert in flight, so at most two batches in memory).
         const first = seq;
         seq += entries.length;
-        await db.$executeRaw`
-          INSERT INTO layer_files (digest, seq, path, type, size, mode, uid, gid, link_target, whiteout, opaque)
-          SELECT ${digest}, * FROM unnest(
-            ${entries.map((_, i) => first + i)}::int[],
-            ${entries.map((e) => e.path)}::text[],
-            ${entries.map((e) => e.type)}::text[],
-            ${entries.map((e) => e.size)}::bigint[],
-            ${entries.map((e) => e.mode)}::int[],
-            ${entries.map((e) => e.uid)}::bigint[],
-            ${entries.map((e) => e.gid)}::bigint[],
-            ${entries.map((e) => e.linkTarget)}::text[],
-            ${entries.map((e) => e.whiteout)}::boolean[],
-            ${entries.map((e) => e.opaque)}::boolean[]
-          )`;
+        const previous = inserting;
+        inserting = db.$executeRaw`
+          INSERT INTO layer_files (digest, seq, path, type, size, mode, uid, gid, link_target, whiteout, opaque, content_digest)
+          SELECT ${digest}, r.s, r.p, r.t, r.z, r.m, r.u, r.g, r.l, r.w, r.o, r.c
+          FROM jsonb_to_recordset(${batchJson(entries, first)}::jsonb)
+            AS r(s int, p text, t text, z bigint, m int, u bigint, g bigint, l text, w boolean, o boolean, c text)`;
+        inserting.catch(() => {}); // awaited below or after the stream; never an unhandled rejection
+        await previous;
         if (Date.now() - lastProgress > PROGRESS_EVERY_MS) {
           lastProgress = Date.now();
           await db.layerIndex.update({ where: { digest }, data: { bytesRead: BigInt(bytesRead) } });
         }
       },
     });
+    await inserting;
     await db.layerIndex.update({
       where: { digest },
       data: {
@@ -187,8 +220,15 @@ export async function indexLayerBlob(digest: string): Promise<void> {
         uncompressedBytes: BigInt(result.uncompressedBytes),
         fileCount: result.entries,
         escapedPaths: result.escapedPaths,
+        escapedNames: result.escapedNames,
         compression: result.compression,
+        contentDigests: true,
       },
+    });
+    observe((m) => {
+      m.layersIndexed.inc({ result: "done" });
+      m.layerIndexBytes.inc(result.compressedBytes);
+      m.layerIndexDuration.observe((Date.now() - started) / 1000);
     });
     logger.info("layer indexed", { digest, entries: result.entries, ms: Date.now() - started });
   } catch (e) {
@@ -196,11 +236,103 @@ export async function indexLayerBlob(digest: string): Promise<void> {
     // a limit of this instance (entries, decompressed bytes, bytes read) is not the blob's fault: skipped, and
     // not re-queued by a viewer's retry; a blob longer than declared, corrupt or missing has failed
     const status = e instanceof LayerIndexError && LIMIT_REASONS.has(e.reason) ? "skipped" : "failed";
+    observe((m) => {
+      m.layersIndexed.inc({ result: status });
+      m.layerIndexBytes.inc(bytesRead);
+    });
     logger.warn("layer index failed", { digest, reason, status });
+    await inserting.catch(() => {}); // an insert still in flight must land before its rows are removed
     await db.layerFile.deleteMany({ where: { digest } });
     await db.layerIndex.update({
       where: { digest },
       data: { status, error: reason.slice(0, 1000), finishedAt: new Date(), bytesRead: BigInt(bytesRead) },
     });
+  }
+}
+
+/**
+ * One batch of rows as a JSON array for jsonb_to_recordset. Paths are valid UTF-16 (the tar parser decodes with
+ * replacement characters), so JSON.stringify escapes only what JSON must; sizes and ids are safe integers.
+ */
+function batchJson(entries: LayerEntry[], first: number): string {
+  return JSON.stringify(
+    entries.map((e, i) => ({
+      s: first + i,
+      p: e.path,
+      t: e.type,
+      z: e.size,
+      m: e.mode,
+      u: e.uid,
+      g: e.gid,
+      l: e.linkTarget,
+      w: e.whiteout,
+      o: e.opaque,
+      c: e.contentDigest ?? null,
+    })),
+  );
+}
+
+/** The stored rows are not what the blob lists (the parser changed since): only a full re-index will do. */
+class RowsDiffer extends Error {}
+
+/**
+ * Adds content digests to the rows of a layer indexed before they were recorded, reading the blob once more
+ * with the same streaming indexer. The rows stay in place (and the layer "done") throughout, so every view
+ * keeps working; each batch's file rows get their digests in one UPDATE. Should the blob's entries no longer
+ * match the rows, the layer is indexed from scratch instead. Other failures leave it as it was, to be tried
+ * again a day later (refreshStartedAt).
+ */
+export async function refreshContentDigests(digest: string): Promise<void> {
+  const db = getDb();
+  const now = new Date();
+  const claimed = await db.layerIndex.updateMany({
+    where: {
+      digest,
+      status: "done",
+      contentDigests: false,
+      OR: [{ refreshStartedAt: null }, { refreshStartedAt: { lt: new Date(now.getTime() - STALE_RUNNING_MS) } }],
+    },
+    data: { refreshStartedAt: now },
+  });
+  if (claimed.count === 0) return;
+  const row = await db.layerIndex.findUniqueOrThrow({ where: { digest } });
+  const env = getEnv();
+  const started = Date.now();
+  let seq = 0;
+  try {
+    const { body } = await sharedRegistry().openBlob(row.repository, digest);
+    const result = await indexLayerStream(body as unknown as AsyncIterable<Uint8Array>, {
+      mediaType: row.mediaType,
+      declaredBytes: Number(row.compressedBytes),
+      maxBytes: env.LAYER_INDEX_MAX_BYTES,
+      maxUncompressedBytes: env.LAYER_INDEX_MAX_UNCOMPRESSED_BYTES,
+      maxEntries: env.LAYER_INDEX_MAX_ENTRIES,
+      onBatch: async (entries: LayerEntry[]) => {
+        const first = seq;
+        seq += entries.length;
+        const files = entries.flatMap((e, i) => (e.type === "file" && e.contentDigest ? [{ seq: first + i, e }] : []));
+        if (files.length === 0) return;
+        const updated = await db.$executeRaw`
+          UPDATE layer_files f SET content_digest = u.content_digest
+          FROM unnest(
+            ${files.map((f) => f.seq)}::int[],
+            ${files.map((f) => f.e.path)}::text[],
+            ${files.map((f) => f.e.contentDigest)}::text[]
+          ) AS u(seq, path, content_digest)
+          WHERE f.digest = ${digest} AND f.seq = u.seq AND f.path = u.path AND f.type = 'file'`;
+        if (updated !== files.length) throw new RowsDiffer(`${files.length - updated} of ${files.length} files have no matching row`);
+      },
+    });
+    if (result.entries !== row.fileCount) throw new RowsDiffer(`${result.entries} entries, ${row.fileCount} rows`);
+    await db.layerIndex.update({ where: { digest }, data: { contentDigests: true } });
+    logger.info("layer content digests recorded", { digest, entries: result.entries, ms: Date.now() - started });
+  } catch (e) {
+    if (!(e instanceof RowsDiffer)) {
+      logger.warn("layer content digests not recorded", { digest, reason: failureReason(e) });
+      return;
+    }
+    logger.warn("layer rows differ from its blob: indexing it again", { digest, reason: e.message });
+    await db.layerIndex.update({ where: { digest }, data: { status: "pending", queuedAt: new Date() } });
+    await indexLayerBlob(digest);
   }
 }

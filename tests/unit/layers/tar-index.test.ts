@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
@@ -18,10 +19,35 @@ const sample: TarItem[] = [
   { name: "./run/pipe", type: "fifo", mode: 0o600 },
 ];
 
+const sha256 = (data: string | Uint8Array) => `sha256:${createHash("sha256").update(data).digest("hex")}`;
+
+// Regular files carry the sha256 of their bytes; every other type null.
 const sampleEntries = [
-  { path: "etc", type: "dir", size: 0, mode: 0o755, uid: 0, gid: 0, linkTarget: null, whiteout: false, opaque: false },
-  { path: "etc/hostname", type: "file", size: 11, mode: 0o644, uid: 1000, gid: 1000, linkTarget: null, whiteout: false, opaque: false },
-  { path: "usr/bin/tool", type: "file", size: 5000, mode: 0o4755, uid: 0, gid: 0, linkTarget: null, whiteout: false, opaque: false },
+  { path: "etc", type: "dir", size: 0, mode: 0o755, uid: 0, gid: 0, linkTarget: null, whiteout: false, opaque: false, contentDigest: null },
+  {
+    path: "etc/hostname",
+    type: "file",
+    size: 11,
+    mode: 0o644,
+    uid: 1000,
+    gid: 1000,
+    linkTarget: null,
+    whiteout: false,
+    opaque: false,
+    contentDigest: sha256("layerscope\n"),
+  },
+  {
+    path: "usr/bin/tool",
+    type: "file",
+    size: 5000,
+    mode: 0o4755,
+    uid: 0,
+    gid: 0,
+    linkTarget: null,
+    whiteout: false,
+    opaque: false,
+    contentDigest: sha256("x".repeat(5000)),
+  },
   // Hard links weigh 0 in the index: their bytes belong to the target.
   {
     path: "usr/bin/tool-link",
@@ -33,12 +59,57 @@ const sampleEntries = [
     linkTarget: "usr/bin/tool",
     whiteout: false,
     opaque: false,
+    contentDigest: null,
   },
   // Symlink targets are kept verbatim: they are resolved at run time.
-  { path: "usr/bin/sh", type: "symlink", size: 0, mode: 0o777, uid: 0, gid: 0, linkTarget: "/bin/dash", whiteout: false, opaque: false },
-  { path: "dev/null", type: "char", size: 0, mode: 0o666, uid: 0, gid: 0, linkTarget: null, whiteout: false, opaque: false },
-  { path: "dev/sda", type: "block", size: 0, mode: 0o660, uid: 0, gid: 0, linkTarget: null, whiteout: false, opaque: false },
-  { path: "run/pipe", type: "fifo", size: 0, mode: 0o600, uid: 0, gid: 0, linkTarget: null, whiteout: false, opaque: false },
+  {
+    path: "usr/bin/sh",
+    type: "symlink",
+    size: 0,
+    mode: 0o777,
+    uid: 0,
+    gid: 0,
+    linkTarget: "/bin/dash",
+    whiteout: false,
+    opaque: false,
+    contentDigest: null,
+  },
+  {
+    path: "dev/null",
+    type: "char",
+    size: 0,
+    mode: 0o666,
+    uid: 0,
+    gid: 0,
+    linkTarget: null,
+    whiteout: false,
+    opaque: false,
+    contentDigest: null,
+  },
+  {
+    path: "dev/sda",
+    type: "block",
+    size: 0,
+    mode: 0o660,
+    uid: 0,
+    gid: 0,
+    linkTarget: null,
+    whiteout: false,
+    opaque: false,
+    contentDigest: null,
+  },
+  {
+    path: "run/pipe",
+    type: "fifo",
+    size: 0,
+    mode: 0o600,
+    uid: 0,
+    gid: 0,
+    linkTarget: null,
+    whiteout: false,
+    opaque: false,
+    contentDigest: null,
+  },
 ];
 
 // A real GC before each heap sample makes the measurement about retained memory, not garbage not yet collected.
@@ -56,6 +127,40 @@ async function expectReason(promise: Promise<unknown>, reason: LayerIndexErrorRe
 }
 
 describe("indexLayerStream: formats", () => {
+  it("records each regular file's sha256 in the same pass, whatever the chunking, so equal sizes with other bytes differ", async () => {
+    const big = Buffer.alloc(300_000);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 7919) % 251;
+    const items: TarItem[] = [
+      { name: "VERSION", content: "1.0.0\n" },
+      { name: "VERSION-next", content: "1.0.1\n" }, // same size, other bytes
+      { name: "empty", content: "" },
+      { name: "model.bin", content: big },
+      { name: "lib/", type: "directory" },
+      { name: "lib/.wh.gone", content: "" },
+      { name: "lib/.wh..wh..opq", content: "" },
+      { name: "model-link", type: "link", linkname: "model.bin" },
+    ];
+    const tar = await makeTar(items);
+    for (const source of [tar, gzip(tar)]) {
+      for (const size of [1, 511, 4096, 1 << 20]) {
+        const { list } = await indexAll(chunked(source, size));
+        const digests = Object.fromEntries(
+          list.map((e) => [`${e.path}${e.whiteout ? " (whiteout)" : e.opaque ? " (opaque)" : ""}`, e.contentDigest]),
+        );
+        expect(digests).toEqual({
+          VERSION: sha256("1.0.0\n"),
+          "VERSION-next": sha256("1.0.1\n"),
+          empty: sha256(""),
+          "model.bin": sha256(big),
+          lib: null,
+          "lib/gone (whiteout)": null,
+          "lib (opaque)": null,
+          "model-link": null,
+        });
+      }
+    }
+  });
+
   it("indexes a plain tar: every entry type, root skipped, modes/owners/links mapped", async () => {
     const tar = await makeTar(sample);
     const result = await indexAll(tar);
