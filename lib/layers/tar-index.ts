@@ -70,6 +70,12 @@ const ZSTD_SLICE = 1024;
 // lets inflate (thread pool) and parse + hash (main thread) run side by side; memory stays bounded by it.
 const GUNZIP_CHUNK = 256 * 1024;
 const GUNZIP_READ_AHEAD = 1024 * 1024;
+/**
+ * Compressed bytes buffered ahead of gunzip, on both sides of the pipe. Explicit because Node 22
+ * raised the streams' default from 16 KiB to 64 KiB: a failing consumer or a gzip bomb must stop
+ * the download within a few slices, whatever the runtime.
+ */
+const SOURCE_READ_AHEAD = 16 * 1024;
 const EMPTY_SHA256 = `sha256:${createHash("sha256").digest("hex")}`;
 
 type Counters = { compressed: number; uncompressed: number };
@@ -299,9 +305,13 @@ function decompress(compression: LayerCompression, chunks: AsyncIterable<Uint8Ar
       return chunks;
     case "gzip": {
       // zlib passes the options on to its Transform, whose readableHighWaterMark is the read-ahead.
-      const gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK, readableHighWaterMark: GUNZIP_READ_AHEAD } as ZlibOptions);
+      const gunzip = createGunzip({
+        chunkSize: GUNZIP_CHUNK,
+        readableHighWaterMark: GUNZIP_READ_AHEAD,
+        writableHighWaterMark: SOURCE_READ_AHEAD,
+      } as ZlibOptions);
       // pipeline destroys gunzip with any source error, so iterating gunzip surfaces both kinds of failure.
-      pipeline(Readable.from(sliced(chunks, GZIP_SLICE), { objectMode: false }), gunzip, () => {});
+      pipeline(Readable.from(sliced(chunks, GZIP_SLICE), { objectMode: false, highWaterMark: SOURCE_READ_AHEAD }), gunzip, () => {});
       return gunzip;
     }
     case "zstd":

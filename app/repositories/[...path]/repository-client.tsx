@@ -47,6 +47,9 @@ export function RepositoryClient({ name, pullHost }: { name: string; pullHost: s
   const searchParams = useSearchParams();
   const params = tagListParamsFromSearch(searchParams);
   const update = useSearchParamsUpdate();
+  const [artifactRows, setArtifactRows] = useState(params.artifacts === "rows");
+  // back/forward and deep links move the URL without a click
+  useEffect(() => setArtifactRows(params.artifacts === "rows"), [params.artifacts]);
   const list = useInfiniteQuery({ ...tagListOptions(name, params), placeholderData: keepPreviousData });
   const { data: me } = useQuery(meOptions());
 
@@ -135,8 +138,12 @@ export function RepositoryClient({ name, pullHost }: { name: string; pullHost: s
           <label className="flex items-center gap-2 text-sm text-zinc-700 dark:text-zinc-300">
             <input
               type="checkbox"
-              checked={params.artifacts === "rows"}
-              onChange={(e) => update({ artifacts: e.target.checked ? "rows" : undefined }, "push")}
+              checked={artifactRows}
+              onChange={(e) => {
+                // the box answers the click at once; the URL (and the list) follow
+                setArtifactRows(e.target.checked);
+                update({ artifacts: e.target.checked ? "rows" : undefined }, "push");
+              }}
               className="size-4 accent-indigo-600"
             />
             List signatures and SBOMs as rows
