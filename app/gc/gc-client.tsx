@@ -6,6 +6,7 @@ import { useState } from "react";
 import { GcRunPanel, GcStatusBadge } from "@/components/gc/gc-run-panel";
 import { tableClass, tdClass, thClass } from "@/components/manifest-summary/table-styles";
 import { Button } from "@/components/ui/button";
+import { Bytes } from "@/components/ui/bytes";
 import { TitledCard } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
 import { formatExact } from "@/components/ui/format";
@@ -107,7 +108,7 @@ export function GcClient() {
             <div className="space-y-3 text-sm">
               <p>
                 The last dry run (run {lastDry.id}, {formatExact(lastDry.finishedAt ?? lastDry.createdAt)}) found{" "}
-                <strong>{lastDry.progress.blobsEligible} blobs</strong> ({formatBytes(lastDry.bytesEligible)}) eligible. A real run first
+                <strong>{lastDry.progress.blobsEligible} blobs</strong> (<Bytes value={lastDry.bytesEligible} />) eligible. A real run first
                 deletes untagged manifests through the registry API (keeping the children of tagged indexes), then runs{" "}
                 <code>garbage-collect</code> with the registry read-only or stopped by the runner's hooks, restarts it, and resyncs.
               </p>
@@ -170,7 +171,13 @@ export function GcClient() {
                       <td className={tdClass}>{r.requestedBy ?? "schedule"}</td>
                       <td className={`${tdClass} text-right`}>{r.progress.blobsEligible}</td>
                       <td className={`${tdClass} text-right`}>
-                        {r.dryRun ? `${formatBytes(r.bytesEligible)} (dry)` : formatBytes(r.bytesFreed)}
+                        {r.dryRun ? (
+                          <>
+                            <Bytes value={r.bytesEligible} /> (dry)
+                          </>
+                        ) : (
+                          <Bytes value={r.bytesFreed} />
+                        )}
                       </td>
                     </tr>
                   ))}

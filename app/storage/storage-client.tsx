@@ -6,6 +6,7 @@ import { type ReactNode, useId, useState } from "react";
 import { tableClass, tdClass, thClass } from "@/components/manifest-summary/table-styles";
 import { LocateCard } from "@/components/storage/locate-card";
 import { Button } from "@/components/ui/button";
+import { Bytes } from "@/components/ui/bytes";
 import { TitledCard } from "@/components/ui/card";
 import { linkClass } from "@/components/ui/cn";
 import { EmptyState } from "@/components/ui/empty-state";
@@ -146,17 +147,21 @@ function StorageResult({
         <TitledCard id="storage-summary" title="Where the bytes are">
           <dl className="grid grid-cols-2 gap-x-6 gap-y-1 text-sm sm:grid-cols-4">
             <dt className={muted}>Blobs</dt>
-            <dd>{formatBytes(data.blobs.bytes)}</dd>
+            <dd>
+              <Bytes value={data.blobs.bytes} />
+            </dd>
             <dt className={muted}>Orphaned blobs (no manifest references them)</dt>
             <dd>
-              {formatBytes(orphaned)} in {pluralize(data.orphanedBlobs.length, "blob")}
+              <Bytes value={orphaned} /> in {pluralize(data.orphanedBlobs.length, "blob")}
             </dd>
             <dt className={muted}>Leftover uploads</dt>
             <dd>
-              {formatBytes(uploads)} in {pluralize(data.uploads.length, "upload")}
+              <Bytes value={uploads} /> in {pluralize(data.uploads.length, "upload")}
             </dd>
             <dt className={muted}>Linked by repositories (a blob once per repository)</dt>
-            <dd>{formatBytes(linked)}</dd>
+            <dd>
+              <Bytes value={linked} />
+            </dd>
           </dl>
           <p className={`mt-3 text-xs ${muted}`}>
             Blob data lives at <code>docker/registry/v2/blobs/sha256/&lt;2 hex&gt;/&lt;hex&gt;/data</code>; a repository links the blobs it
@@ -237,8 +242,10 @@ function StorageResult({
                       </td>
                       <td className={`${tdClass} text-right`}>{r.tags}</td>
                       <td className={`${tdClass} text-right`}>{r.manifests}</td>
-                      <td className={`${tdClass} text-right`}>{formatBytes(r.linkedBytes)}</td>
-                      <td className={`${tdClass} text-right`}>{r.uploads.count > 0 ? formatBytes(r.uploads.bytes) : "—"}</td>
+                      <td className={`${tdClass} text-right`}>
+                        <Bytes value={r.linkedBytes} />
+                      </td>
+                      <td className={`${tdClass} text-right`}>{r.uploads.count > 0 ? <Bytes value={r.uploads.bytes} /> : "—"}</td>
                     </tr>
                   ))}
                 </tbody>
@@ -257,7 +264,7 @@ function StorageResult({
                   <Link href={`${pageHrefs.storage}?digest=${encodeURIComponent(b.digest)}`} className={linkClass}>
                     {shortDigest(b.digest)}
                   </Link>{" "}
-                  · {formatBytes(b.bytes)}
+                  · <Bytes value={b.bytes} />
                   {b.linkedBy > 0
                     ? ` · still linked by ${pluralize(b.linkedBy, "repository", "repositories")}, referenced by no manifest`
                     : ""}{" "}
@@ -272,7 +279,7 @@ function StorageResult({
             <ul className="space-y-0.5 font-mono text-xs">
               {data.uploads.map((u) => (
                 <li key={u.path}>
-                  {u.repository} · {u.uuid} · {formatBytes(u.bytes)}
+                  {u.repository} · {u.uuid} · <Bytes value={u.bytes} />
                   {u.startedAt ? ` · started ${formatExact(u.startedAt)}` : ""}
                 </li>
               ))}

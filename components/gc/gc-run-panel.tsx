@@ -3,6 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { tableClass, tdClass, thClass } from "@/components/manifest-summary/table-styles";
 import { Badge } from "@/components/ui/badge";
+import { Bytes } from "@/components/ui/bytes";
 import { TitledCard } from "@/components/ui/card";
 import { InlineError } from "@/components/ui/inline-error";
 import { ProgressBar } from "@/components/ui/progress-bar";
@@ -42,9 +43,11 @@ function RunProgress({ run }: { run: GcRun }) {
         <dt className={muted}>Untagged manifests deleted</dt>
         <dd>{p.untaggedDeleted}</dd>
         <dt className={muted}>{run.dryRun ? "Would free" : "Eligible (sizes the cache knows)"}</dt>
-        <dd>{formatBytes(run.bytesEligible)}</dd>
+        <dd>
+          <Bytes value={run.bytesEligible} />
+        </dd>
         <dt className={muted}>Freed on disk</dt>
-        <dd>{run.dryRun ? "— (dry run)" : formatBytes(run.bytesFreed)}</dd>
+        <dd>{run.dryRun ? "— (dry run)" : <Bytes value={run.bytesFreed} />}</dd>
       </dl>
     </div>
   );
@@ -84,7 +87,7 @@ function RunItems({ title, items, total, id }: { title: string; items: GcRunItem
                 <tr key={`${i.kind}:${i.digest}`}>
                   <td className={`${tdClass} break-all font-mono text-xs`}>{i.digest}</td>
                   <td className={tdClass}>{i.kind}</td>
-                  <td className={`${tdClass} text-right`}>{i.bytes === null ? "—" : formatBytes(i.bytes)}</td>
+                  <td className={`${tdClass} text-right`}>{i.bytes === null ? "—" : <Bytes value={i.bytes} />}</td>
                   <td className={`${tdClass} font-mono text-xs`}>{i.repositories.length > 0 ? i.repositories.join(", ") : "—"}</td>
                 </tr>
               ))}

@@ -1,6 +1,7 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
+import { Bytes } from "@/components/ui/bytes";
 import { TitledCard } from "@/components/ui/card";
 import { pluralize } from "@/components/ui/format";
 import { describeMediaType } from "@/lib/oci/media-types";
@@ -39,8 +40,13 @@ export function UniqueSize({ usage }: { usage: ManifestUsage | undefined }) {
   if (!usage) return <span className={`text-sm ${muted}`}>Computing unique size…</span>;
   return (
     <span className="text-sm" data-testid="unique-size">
-      <span className="font-medium">{formatBytes(usage.uniqueBytes)}</span>
-      <span className={muted}> unique of {formatBytes(usage.totalBytes)}</span>
+      <span className="font-medium">
+        <Bytes value={usage.uniqueBytes} />
+      </span>
+      <span className={muted}>
+        {" "}
+        unique of <Bytes value={usage.totalBytes} />
+      </span>
     </span>
   );
 }
@@ -66,7 +72,7 @@ export function LayersTable({ manifest }: { manifest: ManifestDetail }) {
     >
       <p className={`mb-3 text-xs ${muted}`}>
         Unique size: the bytes of blobs no other tag uses — what deleting this {isArtifact ? "artifact" : "image"} (and every tag on its
-        digest) frees after a garbage collection. {formatBytes(total)} compressed in all.
+        digest) frees after a garbage collection. <Bytes value={total} /> compressed in all.
       </p>
       <div className="-mx-4 -mb-4 overflow-x-auto">
         <table className={tableClass}>
@@ -131,11 +137,17 @@ export function LayersTable({ manifest }: { manifest: ManifestDetail }) {
                   <td className={tdClass}>
                     <span title={layer.mediaType}>{layerFormat(layer.mediaType)}</span>
                   </td>
-                  <td className={`${tdClass} text-right`}>{formatBytes(layer.sizeBytes)}</td>
+                  <td className={`${tdClass} text-right`}>
+                    <Bytes value={layer.sizeBytes} />
+                  </td>
                   {isImage ? (
                     <>
                       <td className={`${tdClass} text-right`}>
-                        {info?.uncompressedBytes != null ? formatBytes(info.uncompressedBytes) : <span className={muted}>not indexed</span>}
+                        {info?.uncompressedBytes != null ? (
+                          <Bytes value={info.uncompressedBytes} />
+                        ) : (
+                          <span className={muted}>not indexed</span>
+                        )}
                       </td>
                       <td className={`${tdClass} text-right`}>
                         {info?.fileCount != null ? info.fileCount.toLocaleString("en") : <span className={muted}>—</span>}

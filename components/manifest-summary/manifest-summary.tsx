@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { RELATION_LABELS, RelatedBadges } from "@/components/tag-table/related-badges";
 import { Badge } from "@/components/ui/badge";
+import { Bytes } from "@/components/ui/bytes";
 import { TitledCard } from "@/components/ui/card";
 import { linkClass } from "@/components/ui/cn";
 import { CopyButton } from "@/components/ui/copy-button";
@@ -48,7 +49,7 @@ export function ManifestSummary({ manifest, pullHost }: { manifest: ManifestDeta
     {
       key: "size",
       label: "Size",
-      value: <span title={`${manifest.sizeBytes.toLocaleString("en")} bytes`}>{formatBytes(manifest.sizeBytes)}</span>,
+      value: <Bytes value={manifest.sizeBytes} />,
     },
     {
       key: "created",

@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { Bytes } from "@/components/ui/bytes";
 import { TitledCard } from "@/components/ui/card";
 import { linkClass } from "@/components/ui/cn";
 import { shortDigest } from "@/lib/oci/reference";
@@ -42,7 +43,9 @@ export function PlatformsTable({ manifest }: { manifest: ManifestDetail }) {
                 <td className={tdClass}>
                   <DigestText digest={p.digest} short label={`Copy digest of the ${platformLabel(p)} image`} />
                 </td>
-                <td className={`${tdClass} text-right`}>{formatBytes(p.sizeBytes)}</td>
+                <td className={`${tdClass} text-right`}>
+                  <Bytes value={p.sizeBytes} />
+                </td>
               </tr>
             ))}
           </tbody>
@@ -100,7 +103,9 @@ export function AttestationsTable({ manifest }: { manifest: ManifestDetail }) {
                     <span className="text-zinc-600 dark:text-zinc-400">—</span>
                   )}
                 </td>
-                <td className={`${tdClass} text-right`}>{formatBytes(a.sizeBytes)}</td>
+                <td className={`${tdClass} text-right`}>
+                  <Bytes value={a.sizeBytes} />
+                </td>
               </tr>
             ))}
           </tbody>

@@ -4,6 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { UniqueSize } from "@/components/manifest-summary/layers-table";
 import { Badge } from "@/components/ui/badge";
+import { Bytes } from "@/components/ui/bytes";
 import { TitledCard } from "@/components/ui/card";
 import { linkClass } from "@/components/ui/cn";
 import { InlineError } from "@/components/ui/inline-error";
@@ -95,7 +96,9 @@ export function RelatedArtifactsCard({ manifest }: { manifest: ManifestDetail })
                     {a.tags.length > 0 ? a.tags.join(", ") : <span className={muted}>—</span>}
                   </td>
                   <td className={`${tdClass} text-xs`}>{a.sources.map((s) => SOURCE_LABEL[s]).join(", ")}</td>
-                  <td className={`${tdClass} text-right`}>{formatBytes(a.sizeBytes)}</td>
+                  <td className={`${tdClass} text-right`}>
+                    <Bytes value={a.sizeBytes} />
+                  </td>
                 </tr>
               ))}
             </tbody>

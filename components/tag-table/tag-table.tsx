@@ -3,6 +3,7 @@
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { IncompleteBadge } from "@/components/problems/incomplete";
+import { Bytes } from "@/components/ui/bytes";
 import { linkClass } from "@/components/ui/cn";
 import { CopyButton } from "@/components/ui/copy-button";
 import { RelativeTime } from "@/components/ui/relative-time";
@@ -97,7 +98,7 @@ export function TagTable({
       header: "Size",
       className: "text-right",
       ariaSort: ariaSort(params, "size"),
-      cell: (t) => formatBytes(t.sizeBytes),
+      cell: (t) => <Bytes value={t.sizeBytes} />,
     },
     {
       id: "created",
