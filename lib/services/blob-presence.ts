@@ -6,6 +6,7 @@
 import "server-only";
 import { stat } from "node:fs/promises";
 import { type Db, getDb } from "../db/client";
+import { Prisma } from "../db/generated/client";
 import { getEnv } from "../env";
 import { logger } from "../log";
 import { blobDataPath, resolveInRoot } from "../storage/layout";
@@ -110,24 +111,30 @@ async function presenceOf(db: Db, digests: string[]): Promise<Map<string, boolea
   return out;
 }
 
+/**
+ * `up(blob, digest)`: each missing blob, paired with every manifest that needs it, directly (layer or config)
+ * or through an index's children. Starts from the (few) missing blobs, so it costs nothing while all are present.
+ */
+const MISSING_UPWARDS = Prisma.sql`WITH RECURSIVE missing AS (SELECT digest FROM blob_presence WHERE present = false),
+    up(blob, digest) AS (
+      SELECT ml.blob_digest, ml.manifest_digest FROM manifest_layers ml JOIN missing x ON x.digest = ml.blob_digest
+      UNION SELECT m.config_digest, m.digest FROM manifests m JOIN missing x ON x.digest = m.config_digest
+      UNION SELECT up.blob, ic.index_digest FROM up JOIN index_children ic ON ic.child_digest = up.digest
+    )`;
+
 function toProblems(blobs: readonly string[]): Problem[] {
   return blobs.slice(0, PROBLEMS_LISTED).map((digest) => ({ code: "blob_missing" as const, digest }));
 }
 
 /**
  * Per manifest digest (an image, or an index through its children): the blobs it needs that the registry no
- * longer has. Starts from the (few) missing blobs and walks up, so it costs nothing while all are present.
+ * longer has.
  */
 export async function manifestProblems(db: Db, digests: readonly string[]): Promise<Map<string, Problem[]>> {
   const out = new Map<string, Problem[]>();
   if (digests.length === 0) return out;
   const rows = await db.$queryRaw<{ digest: string; blobs: string[] }[]>`
-    WITH RECURSIVE missing AS (SELECT digest FROM blob_presence WHERE present = false),
-    up(blob, digest) AS (
-      SELECT ml.blob_digest, ml.manifest_digest FROM manifest_layers ml JOIN missing x ON x.digest = ml.blob_digest
-      UNION SELECT m.config_digest, m.digest FROM manifests m JOIN missing x ON x.digest = m.config_digest
-      UNION SELECT up.blob, ic.index_digest FROM up JOIN index_children ic ON ic.child_digest = up.digest
-    )
+    ${MISSING_UPWARDS}
     SELECT digest, array_agg(DISTINCT blob ORDER BY blob) AS blobs FROM up
     WHERE digest = ANY(${digests as string[]}::text[]) GROUP BY digest`;
   for (const r of rows) out.set(r.digest, toProblems(r.blobs));
@@ -139,12 +146,7 @@ export async function repositoryProblems(db: Db, names: readonly string[]): Prom
   const out = new Map<string, Problem[]>();
   if (names.length === 0) return out;
   const rows = await db.$queryRaw<{ name: string; blobs: string[] }[]>`
-    WITH RECURSIVE missing AS (SELECT digest FROM blob_presence WHERE present = false),
-    up(blob, digest) AS (
-      SELECT ml.blob_digest, ml.manifest_digest FROM manifest_layers ml JOIN missing x ON x.digest = ml.blob_digest
-      UNION SELECT m.config_digest, m.digest FROM manifests m JOIN missing x ON x.digest = m.config_digest
-      UNION SELECT up.blob, ic.index_digest FROM up JOIN index_children ic ON ic.child_digest = up.digest
-    )
+    ${MISSING_UPWARDS}
     SELECT r.name, array_agg(DISTINCT up.blob ORDER BY up.blob) AS blobs
     FROM up JOIN tags t ON t.digest = up.digest JOIN repositories r ON r.id = t.repository_id
     WHERE r.name = ANY(${names as string[]}::text[]) GROUP BY r.name`;
