@@ -1,6 +1,7 @@
 // Every setting Layerscope reads, parsed once with zod. Nothing else reads process.env.
 // Documented in docs/configuration.md; a bad value stops start-up with a message naming the variable.
 import { z } from "zod";
+import { errorMessage } from "@/lib/errors";
 import { parseCidr } from "./auth/client-address";
 import { usernameSchema } from "./auth/roles";
 import { type GcRunnerConfig, gcRunnerConfigFromEnv } from "./gc/config";
@@ -192,7 +193,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   try {
     gcRunner = gcRunnerConfigFromEnv(source);
   } catch (e) {
-    throw new EnvError(`Invalid configuration:\n  ${e instanceof Error ? e.message : String(e)}`);
+    throw new EnvError(`Invalid configuration:\n  ${errorMessage(e)}`);
   }
   return { ...d, gcRunner };
 }

@@ -6,7 +6,7 @@ import { useRouter } from "next/navigation";
 import { signIn } from "next-auth/react";
 import { type FormEvent, useState } from "react";
 import { AuthCard } from "@/components/auth/auth-card";
-import { errorMessage, FormError } from "@/components/forms/form-message";
+import { FormError, failureText } from "@/components/forms/form-message";
 import { TextField } from "@/components/forms/text-field";
 import { Button } from "@/components/ui/button";
 import { linkClass } from "@/components/ui/cn";
@@ -44,7 +44,7 @@ export function SetupClient() {
       await setup.mutateAsync(parsed.data);
     } catch (err) {
       const alreadySetUp = isApiRequestError(err) && err.status === 409;
-      setError({ message: errorMessage(err), alreadySetUp });
+      setError({ message: failureText(err), alreadySetUp });
       return;
     }
     setSigningIn(true);

@@ -3,7 +3,7 @@
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { signOut } from "next-auth/react";
 import { type FormEvent, useState } from "react";
-import { errorMessage, FormError } from "@/components/forms/form-message";
+import { FormError, failureText } from "@/components/forms/form-message";
 import { TextField } from "@/components/forms/text-field";
 import { Button } from "@/components/ui/button";
 import { pluralize } from "@/components/ui/format";
@@ -55,7 +55,7 @@ export function ChangePasswordForm() {
         This signs you out everywhere, here too: you sign in again with the new password. It also revokes{" "}
         {tokenCount > 0 ? `your ${pluralize(tokenCount, "API token")}` : "any API tokens you have"}: scripts need new ones.
       </p>
-      {change.isError ? <FormError>{errorMessage(change.error)}</FormError> : null}
+      {change.isError ? <FormError>{failureText(change.error)}</FormError> : null}
       {signingOut ? (
         <p role="status" className="text-sm text-zinc-700 dark:text-zinc-300">
           {signingOut}

@@ -29,8 +29,8 @@ export function FormNotice({ children, id }: { children: ReactNode; id?: string 
   );
 }
 
-/** The text for a failed call: the API's message, with a first capital letter. */
-export function errorMessage(error: unknown): string {
+/** What a form shows for a failed call: the API's message, with a first capital letter. */
+export function failureText(error: unknown): string {
   const message = error instanceof Error && error.message ? error.message : "Something went wrong";
   return message.charAt(0).toUpperCase() + message.slice(1);
 }

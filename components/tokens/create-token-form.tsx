@@ -2,7 +2,7 @@
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
-import { errorMessage, FormError } from "@/components/forms/form-message";
+import { FormError, failureText } from "@/components/forms/form-message";
 import { TextField } from "@/components/forms/text-field";
 import { Button } from "@/components/ui/button";
 import { Select, type SelectOption } from "@/components/ui/select";
@@ -52,7 +52,7 @@ export function CreateTokenForm() {
     <div className="space-y-4">
       {shown ? <NewTokenSecret {...shown} onDone={() => setShown(null)} /> : null}
       <form onSubmit={onSubmit} noValidate className="space-y-3" aria-label="Create an API token">
-        {create.isError ? <FormError>{errorMessage(create.error)}</FormError> : null}
+        {create.isError ? <FormError>{failureText(create.error)}</FormError> : null}
         <div className="flex flex-wrap items-start gap-3">
           <TextField
             label="Token name"

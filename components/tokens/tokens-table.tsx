@@ -2,7 +2,7 @@
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
-import { errorMessage, FormError } from "@/components/forms/form-message";
+import { FormError, failureText } from "@/components/forms/form-message";
 import { tableClass, tdClass, thClass } from "@/components/manifest-summary/table-styles";
 import { Badge } from "@/components/ui/badge";
 import { Button, buttonClass } from "@/components/ui/button";
@@ -68,7 +68,7 @@ function TokenRow({ token }: { token: TokenItem }) {
         )}
         {revoke.isError ? (
           <div className="mt-2 text-left">
-            <FormError>{errorMessage(revoke.error)}</FormError>
+            <FormError>{failureText(revoke.error)}</FormError>
           </div>
         ) : null}
       </td>

@@ -2,7 +2,7 @@
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
-import { errorMessage, FormError, FormNotice } from "@/components/forms/form-message";
+import { FormError, FormNotice, failureText } from "@/components/forms/form-message";
 import { TextField } from "@/components/forms/text-field";
 import { Button } from "@/components/ui/button";
 import { Select } from "@/components/ui/select";
@@ -52,7 +52,7 @@ export function CreateUserForm() {
 
   return (
     <form onSubmit={onSubmit} noValidate className="space-y-4" aria-label="Create a user">
-      {create.isError ? <FormError>{errorMessage(create.error)}</FormError> : null}
+      {create.isError ? <FormError>{failureText(create.error)}</FormError> : null}
       {created ? <FormNotice>{created}</FormNotice> : null}
       <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
         <TextField

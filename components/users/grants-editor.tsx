@@ -2,7 +2,7 @@
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useRef, useState } from "react";
-import { errorMessage, FormError } from "@/components/forms/form-message";
+import { FormError, failureText } from "@/components/forms/form-message";
 import { TextField } from "@/components/forms/text-field";
 import { Button } from "@/components/ui/button";
 import { Select, type SelectOption } from "@/components/ui/select";
@@ -56,7 +56,7 @@ export function GrantsEditor({ user, onDone, onCancel }: { user: UserItem; onDon
         matches within one path segment, <code className="font-mono">**</code> across segments: <code className="font-mono">team-a/**</code>{" "}
         is everything under team-a/.
       </p>
-      {update.isError ? <FormError>{errorMessage(update.error)}</FormError> : null}
+      {update.isError ? <FormError>{failureText(update.error)}</FormError> : null}
       {rows.length === 0 ? (
         <p className="text-sm text-zinc-700 dark:text-zinc-300">No grants: {user.username} has their role everywhere, and no more.</p>
       ) : (

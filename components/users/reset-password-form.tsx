@@ -2,7 +2,7 @@
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
-import { errorMessage, FormError } from "@/components/forms/form-message";
+import { FormError, failureText } from "@/components/forms/form-message";
 import { TextField } from "@/components/forms/text-field";
 import { Button } from "@/components/ui/button";
 import { pluralize } from "@/components/ui/format";
@@ -38,7 +38,7 @@ export function ResetPasswordForm({
 
   return (
     <form onSubmit={onSubmit} noValidate className="space-y-3">
-      {update.isError ? <FormError>{errorMessage(update.error)}</FormError> : null}
+      {update.isError ? <FormError>{failureText(update.error)}</FormError> : null}
       <div className="flex flex-wrap items-end gap-3">
         <TextField
           label={`New password for ${user.username}`}

@@ -2,7 +2,7 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { errorMessage, FormError } from "@/components/forms/form-message";
+import { FormError, failureText } from "@/components/forms/form-message";
 import { tdClass } from "@/components/manifest-summary/table-styles";
 import { TokenInfoCells, TokenTable } from "@/components/tokens/tokens-table";
 import { Button } from "@/components/ui/button";
@@ -33,7 +33,7 @@ function TokenRow({ user, token, onRevoked }: { user: UserItem; token: TokenItem
         </Button>
         {revoke.isError ? (
           <div className="mt-2 text-left">
-            <FormError>{errorMessage(revoke.error)}</FormError>
+            <FormError>{failureText(revoke.error)}</FormError>
           </div>
         ) : null}
       </td>

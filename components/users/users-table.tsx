@@ -4,7 +4,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useId, useRef, useState } from "react";
 import { hasLocalPassword, providerLabel } from "@/components/auth/provider";
-import { errorMessage, FormError, FormNotice } from "@/components/forms/form-message";
+import { FormError, FormNotice, failureText } from "@/components/forms/form-message";
 import { tableClass, tdClass, thClass } from "@/components/manifest-summary/table-styles";
 import { Badge } from "@/components/ui/badge";
 import { Button, buttonClass } from "@/components/ui/button";
@@ -147,7 +147,7 @@ function UserRow({ user, isSelf }: { user: UserItem; isSelf: boolean }) {
         <tr>
           <td colSpan={COLUMNS} className={`${tdClass} bg-zinc-50 dark:bg-zinc-950/40`}>
             <div id={panelId} className="space-y-3 py-1">
-              {update.isError ? <FormError>{errorMessage(update.error)}</FormError> : null}
+              {update.isError ? <FormError>{failureText(update.error)}</FormError> : null}
               {notice ? <FormNotice>{notice}</FormNotice> : null}
               {panel === "password" ? (
                 <ResetPasswordForm

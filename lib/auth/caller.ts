@@ -2,8 +2,8 @@
 // session cookie, in that order. Route handlers and server pages both come through here.
 import "server-only";
 import { getToken } from "next-auth/jwt";
+import { AppError } from "@/lib/errors";
 import { getEnv } from "../env";
-import { AppError } from "../http/errors";
 import { authenticateToken } from "../services/tokens";
 import { authenticatePassword, authenticateSession } from "../services/users";
 import { type Cidr, clientAddress, parseCidrs } from "./client-address";

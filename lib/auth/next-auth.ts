@@ -5,8 +5,8 @@ import { randomUUID } from "node:crypto";
 import NextAuth, { CredentialsSignin, type NextAuthConfig } from "next-auth";
 import Credentials from "next-auth/providers/credentials";
 import { z } from "zod";
+import { AppError, errorMessage } from "@/lib/errors";
 import { getEnv } from "../env";
-import { AppError } from "../http/errors";
 import { logger } from "../log";
 import { authenticatePassword, endSession, sessionClaimsFor, upsertOidcUser, userIdForOidcSubject } from "../services/users";
 import { authSecret, clientIp, SESSION_COOKIE } from "./caller";
@@ -82,7 +82,7 @@ function config(): NextAuthConfig {
         if (account?.provider !== "oidc") return true;
         const signed = await idTokenSignatureValid(account.id_token ?? "", env.OIDC_ISSUER ?? "", env.OIDC_CLIENT_SECRET ?? "").catch(
           (e: unknown) => {
-            logger.warn("OIDC sign-in: could not check the ID token's signature", { error: e instanceof Error ? e.message : String(e) });
+            logger.warn("OIDC sign-in: could not check the ID token's signature", { error: errorMessage(e) });
             return false;
           },
         );

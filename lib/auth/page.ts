@@ -2,7 +2,7 @@
 import "server-only";
 import { headers } from "next/headers";
 import { redirect } from "next/navigation";
-import { AppError } from "../http/errors";
+import { AppError } from "@/lib/errors";
 import { setupNeeded } from "../services/users";
 import { type Caller, resolveCaller } from "./caller";
 

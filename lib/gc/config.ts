@@ -1,5 +1,6 @@
 // Garbage-collection runner settings, validated with zod. Pure (no server-only) so lib/env.ts and the CLI may import it.
 import { z } from "zod";
+import { errorMessage } from "@/lib/errors";
 
 /** argv of GC inside the registry image (upstream names the binary `registry`). */
 export const DEFAULT_DOCKER_GC_COMMAND: readonly string[] = ["registry", "garbage-collect", "/etc/docker/registry/config.yml"];
@@ -127,7 +128,7 @@ const gcCommandSchema = z
     try {
       dockerGcCommand(command, false);
     } catch (error) {
-      ctx.addIssue({ code: "custom", message: error instanceof Error ? error.message : String(error) });
+      ctx.addIssue({ code: "custom", message: errorMessage(error) });
     }
   });
 

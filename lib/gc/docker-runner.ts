@@ -14,13 +14,13 @@
 import "server-only";
 import { type ClientRequest, request as httpRequest, type IncomingMessage } from "node:http";
 import { z } from "zod";
+import { errorMessage } from "@/lib/errors";
 import { DEFAULT_DOCKER_GC_COMMAND, dockerGcCommand, redactSecrets } from "./config";
 import { DockerStreamDemuxer } from "./docker-stream";
 import { LineSplitter } from "./output";
 import {
   ABORTED_EXIT_CODE,
   abortReason,
-  errorMessage,
   failure,
   type GcRunner,
   type GcRunOptions,

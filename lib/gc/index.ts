@@ -16,8 +16,8 @@ export type { GcProgress, GcStream } from "./output";
 export { emptyGcProgress, GcOutputParser, parseGcLine } from "./output";
 export type { GcPhase, GcRunner, GcRunnerKind, GcRunOptions, GcRunResult } from "./runner";
 export {
+  gcCallbackSecretMatches,
   MAX_CALLBACK_BYTES,
-  verifyWebhookSecret,
   WEBHOOK_SECRET_HEADER,
   type WebhookCompletion,
   type WebhookMailbox,

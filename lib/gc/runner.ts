@@ -4,6 +4,7 @@
 // Runners never pass `--delete-untagged`: on 2.8 it also deletes the child manifests of *tagged* multi-arch indexes
 // (distribution#3178), after which pulls fail. The job deletes untagged manifests through the registry API instead.
 
+import { errorMessage } from "@/lib/errors";
 import type { GcStream } from "./output";
 
 export type GcRunnerKind = "exec" | "docker" | "webhook";
@@ -40,10 +41,6 @@ export interface GcRunner {
 
 export function gcSuccess(): GcRunResult {
   return { exitCode: 0, failedPhase: null, error: null };
-}
-
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** Waits `ms`, or less when the signal aborts. */

@@ -6,15 +6,15 @@
 //
 // A synchronous operator may instead answer the first POST with 200 and the completion body itself.
 // The callback route (app/api/…) validates the body with webhookCompletionSchema, checks the secret with
-// verifyWebhookSecret and delivers the body to a WebhookMailbox; the runner polls that mailbox. Layerscope's
-// mailbox is a Postgres row (lib/services/gc-webhook.ts), so the callback may reach any instance.
+// gcCallbackSecretMatches and delivers the body to a WebhookMailbox; the runner polls that mailbox. Layerscope's
+// mailbox is a Postgres row (lib/services/gc-callback-mailbox.ts), so the callback may reach any instance.
 import "server-only";
 import { randomUUID, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
+import { errorMessage } from "@/lib/errors";
 import {
   ABORTED_EXIT_CODE,
   abortReason,
-  errorMessage,
   failure,
   type GcRunner,
   type GcRunOptions,
@@ -88,7 +88,7 @@ function failed(result: GcRunResult): Outcome {
 }
 
 /** Constant-time comparison of the configured secret and a received header; false when no secret is configured. */
-export function verifyWebhookSecret(expected: string | undefined, received: string | null | undefined): boolean {
+export function gcCallbackSecretMatches(expected: string | undefined, received: string | null | undefined): boolean {
   if (expected === undefined || expected === "") return false;
   if (typeof received !== "string") return false;
   const a = Buffer.from(expected, "utf8");

@@ -3,7 +3,7 @@
 // Content-Length is only a hint: a chunked body has none, so the limit is counted as bytes arrive and
 // the read stops at the first chunk past it (413), instead of buffering whatever the client sends.
 import "server-only";
-import { AppError } from "./errors";
+import { AppError } from "@/lib/errors";
 
 /** The 413 for a body over `max` bytes. */
 export function bodyTooLarge(max: number): AppError {

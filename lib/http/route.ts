@@ -1,6 +1,7 @@
 import "server-only";
 import { type NextRequest, NextResponse } from "next/server";
 import { z } from "zod";
+import { AppError, errorMessage } from "@/lib/errors";
 import { ANONYMOUS, type Caller, clientIp, resolveCaller, SYSTEM } from "../auth/caller";
 import { bestRole, roleAtLeast } from "../auth/roles";
 import { logger, withLogContext } from "../log";
@@ -8,11 +9,10 @@ import { observe, routeTemplate } from "../metrics";
 import { InvalidReferenceError } from "../oci/reference";
 import { RegistryError } from "../registry/errors";
 import { auditActor, recordAudit } from "../services/audit";
-import { verifyGcCallbackSecret } from "../services/gc-webhook";
+import { assertGcCallbackSecret } from "../services/gc-callback-mailbox";
 import { registryFailure } from "../services/registry";
-import { verifyWebhookSecret } from "../services/webhooks";
+import { assertRegistryWebhookSecret } from "../services/registry-notifications";
 import { readJsonLimited } from "./body";
-import { AppError } from "./errors";
 import { type ControlCharacterFinding, findControlCharacter } from "./input";
 
 type RouteContext = { params: Promise<Record<string, string | string[] | undefined>> };
@@ -92,7 +92,7 @@ export function toAppError(e: unknown): AppError {
   }
   if (e instanceof InvalidReferenceError) return new AppError("bad_request", e.message);
   if (e instanceof RegistryError) return registryFailure(e);
-  const message = e instanceof Error ? e.message : String(e);
+  const message = errorMessage(e);
   if (/ECONNREFUSED|Can't reach database|connect ETIMEDOUT|Connection terminated|too many clients/i.test(message)) {
     return new AppError("unavailable", "The database is unavailable");
   }
@@ -130,11 +130,11 @@ export function assertSameOrigin(req: Request): void {
 async function authenticate(req: NextRequest, auth: RouteAuth): Promise<Caller> {
   if (auth === "public") return ANONYMOUS;
   if (auth === "webhook") {
-    verifyWebhookSecret(req.headers);
+    assertRegistryWebhookSecret(req.headers);
     return SYSTEM;
   }
   if (auth === "gc-webhook") {
-    verifyGcCallbackSecret(req.headers);
+    assertGcCallbackSecret(req.headers);
     return SYSTEM;
   }
   const caller = await resolveCaller(req.headers);
@@ -163,7 +163,7 @@ async function refuseControlCharacters(req: NextRequest, caller: Caller, found: 
       result: "denied",
       ip: clientIp(req.headers),
       details: { reason: message },
-    }).catch((e: unknown) => logger.warn("could not audit a refused request", { error: e instanceof Error ? e.message : String(e) }));
+    }).catch((e: unknown) => logger.warn("could not audit a refused request", { error: errorMessage(e) }));
   }
   throw new AppError("bad_request", message);
 }

@@ -1,8 +1,8 @@
 import "server-only";
 import PgBoss from "pg-boss";
 import type { z } from "zod";
+import { AppError } from "@/lib/errors";
 import { databaseUrl } from "../db/client";
-import { AppError } from "../http/errors";
 import { logger } from "../log";
 
 /**

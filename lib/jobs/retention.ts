@@ -1,5 +1,6 @@
 import "server-only";
 import { z } from "zod";
+import { errorMessage } from "@/lib/errors";
 import { logger } from "../log";
 import { queueScheduledGc } from "../services/gc";
 import { executeRetentionRun, runDueRetention } from "../services/retention";
@@ -36,13 +37,13 @@ export const retentionTickJob = defineJob({
       const now = new Date();
       // GC_SCHEDULE rides on the same tick
       const gc = await queueScheduledGc(now).catch((e: unknown) => {
-        logger.error("scheduled garbage collection failed to queue", { error: e instanceof Error ? e.message : String(e) });
+        logger.error("scheduled garbage collection failed to queue", { error: errorMessage(e) });
         return null;
       });
       if (gc !== null) await enqueueGc(gc);
       return await runDueRetention(now);
     } catch (e) {
-      logger.error("retention tick failed", { error: e instanceof Error ? e.message : String(e) });
+      logger.error("retention tick failed", { error: errorMessage(e) });
       return null;
     } finally {
       await scheduleRetentionTick();

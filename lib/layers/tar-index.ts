@@ -9,6 +9,7 @@ import { createHash, type Hash } from "node:crypto";
 import { pipeline, Readable } from "node:stream";
 import { createGunzip, type ZlibOptions } from "node:zlib";
 import { Decompress } from "fzstd";
+import { errorMessage } from "@/lib/errors";
 import { type EscapedName, entryFromHeader, type LayerEntry, LayerIndexError } from "./entries";
 import { TarFormatError, type TarHeader, TarParser } from "./tar-parser";
 
@@ -357,7 +358,7 @@ const ZSTD_UNEXPECTED_EOF = 5;
 
 function zstdError(error: unknown): LayerIndexError {
   const code = typeof error === "object" && error !== null && "code" in error ? error.code : undefined;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   if (code === ZSTD_UNEXPECTED_EOF) return new LayerIndexError("truncated", `zstd stream ends early: ${message}`, { cause: error });
   return new LayerIndexError("corrupt_compression", `invalid zstd data: ${message}`, { cause: error });
 }
@@ -366,7 +367,7 @@ function zstdError(error: unknown): LayerIndexError {
 function decompressionError(error: unknown): unknown {
   if (error instanceof LayerIndexError) return error;
   const code = typeof error === "object" && error !== null && "code" in error ? error.code : undefined;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   if (code === "Z_BUF_ERROR") return new LayerIndexError("truncated", `gzip stream ends early: ${message}`, { cause: error });
   if (typeof code === "string" && code.startsWith("Z_")) {
     return new LayerIndexError("corrupt_compression", `invalid gzip data: ${message}`, { cause: error });

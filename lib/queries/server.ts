@@ -4,7 +4,7 @@ import "server-only";
 import { QueryClient } from "@tanstack/react-query";
 import { notFound } from "next/navigation";
 import type { Caller } from "@/lib/auth/caller";
-import { AppError } from "@/lib/http/errors";
+import { AppError } from "@/lib/errors";
 import { auditListQuery, listAudit } from "@/lib/services/audit";
 import { getManifestDetail, listNamespaces, listRepositories, listTags } from "@/lib/services/repositories";
 import { getSyncStatus } from "@/lib/services/sync";

@@ -16,6 +16,7 @@ import { readFileSync } from "node:fs";
 import { rootCertificates } from "node:tls";
 import { Agent, fetch, type Response as UndiciResponse } from "undici";
 import { z } from "zod";
+import { errorMessage } from "@/lib/errors";
 import { observe, registryEndpoint, statusLabel } from "../metrics";
 import { ManifestParseError, type ParsedManifest, parseManifest } from "../oci/manifest";
 import { isSchema1MediaType, MANIFEST_ACCEPT_HEADER, normalizeMediaType } from "../oci/media-types";
@@ -1040,10 +1041,4 @@ function positiveInt(value: number | undefined, fallback: number): number {
 function errorCode(e: unknown): string | null {
   if (typeof e === "object" && e !== null && "code" in e && typeof e.code === "string") return e.code;
   return null;
-}
-
-function errorMessage(e: unknown): string {
-  if (e instanceof AggregateError && e.errors.length > 0) return errorMessage(e.errors[0]);
-  if (e instanceof Error) return e.message;
-  return String(e);
 }

@@ -5,6 +5,7 @@ import "server-only";
 import { createPublicKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { errorMessage } from "@/lib/errors";
 import type { Db } from "../db/client";
 import { getEnv } from "../env";
 import { logger } from "../log";
@@ -34,7 +35,7 @@ export function cosignKeys(): LoadedKeys {
     try {
       loaded.keys.push({ name: path.basename(file), key: createPublicKey(readFileSync(file)) });
     } catch (e) {
-      const message = `COSIGN_PUBLIC_KEYS: cannot load ${file}: ${e instanceof Error ? e.message : String(e)}`;
+      const message = `COSIGN_PUBLIC_KEYS: cannot load ${file}: ${errorMessage(e)}`;
       loaded.errors.push(message);
       logger.error(message);
     }
@@ -85,7 +86,7 @@ async function checkLayers(
       checks.push({
         layer: l.blobDigest,
         payload: null,
-        verification: unchecked(`couldn't read the payload: ${e instanceof Error ? e.message : String(e)}`),
+        verification: unchecked(`couldn't read the payload: ${errorMessage(e)}`),
       });
       continue;
     }
@@ -228,7 +229,7 @@ export async function artifactContents(
       const summary = summarizeSbom(await sharedRegistry().getBlobText(repository, l.blobDigest, CONTENT_MAX_BYTES));
       if (summary) out.push({ kind: "sbom", layer: l.blobDigest, ...summary });
     } catch (e) {
-      out.push({ kind: "unreadable", layer: l.blobDigest, reason: e instanceof Error ? e.message : String(e) });
+      out.push({ kind: "unreadable", layer: l.blobDigest, reason: errorMessage(e) });
     }
   }
   return out;

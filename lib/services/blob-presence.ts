@@ -5,6 +5,7 @@
 // one after a garbage collection. Pages only read the table: never a registry request per page view.
 import "server-only";
 import { stat } from "node:fs/promises";
+import { errorMessage } from "@/lib/errors";
 import { type Db, getDb } from "../db/client";
 import { Prisma } from "../db/generated/client";
 import { getEnv } from "../env";
@@ -103,7 +104,7 @@ async function presenceOf(db: Db, digests: string[]): Promise<Map<string, boolea
       try {
         out.set(home.blob, await registry.headBlob(home.repository, home.blob));
       } catch (e) {
-        logger.debug("blob presence: HEAD failed", { digest: home.blob, error: e instanceof Error ? e.message : String(e) });
+        logger.debug("blob presence: HEAD failed", { digest: home.blob, error: errorMessage(e) });
       }
     }
   };

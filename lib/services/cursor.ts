@@ -1,4 +1,4 @@
-import { AppError } from "../http/errors";
+import { AppError } from "@/lib/errors";
 
 // Opaque page cursors: base64url of the offset into a stable sort (name breaks ties).
 export function encodeCursor(offset: number): string {

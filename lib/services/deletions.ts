@@ -5,10 +5,10 @@
 import "server-only";
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
+import { AppError, errorMessage } from "@/lib/errors";
 import type { Caller } from "../auth/caller";
 import { getDb } from "../db/client";
 import { getEnv } from "../env";
-import { AppError } from "../http/errors";
 import { logger } from "../log";
 import { isValidDigest, isValidTag } from "../oci/reference";
 import { platformLabel, plural } from "../oci/size";
@@ -334,7 +334,7 @@ export async function executeDeletion(
         // the registry changed under us (a downgrade, another proxy): forget and make the user look again
         await getDb().registryCapability.deleteMany({ where: { registry: getEnv().REGISTRY_URL } });
       }
-      failed.push({ reference, error: e instanceof Error ? e.message : String(e) });
+      failed.push({ reference, error: errorMessage(e) });
     }
   }
   if (deleted.length > 0) await rememberDeleteEnabled(true);
@@ -379,5 +379,5 @@ async function auditDeletion(
       deleted: deleted.map((d) => d.reference),
       failed,
     },
-  }).catch((e) => logger.error("audit write failed", { error: e instanceof Error ? e.message : String(e) }));
+  }).catch((e) => logger.error("audit write failed", { error: errorMessage(e) }));
 }

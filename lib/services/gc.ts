@@ -8,13 +8,13 @@
 import "server-only";
 import { stat } from "node:fs/promises";
 import { z } from "zod";
+import { AppError, errorMessage } from "@/lib/errors";
 import { type Caller, SYSTEM } from "../auth/caller";
 import { getDb } from "../db/client";
 import { withAdvisoryLock } from "../db/locks";
 import { getEnv } from "../env";
 import { createGcRunner, GcOutputParser, type GcPhase, type GcProgress, type GcRunner } from "../gc";
 import { HeadTailLog } from "../gc/log-buffer";
-import { AppError } from "../http/errors";
 import { logger } from "../log";
 import { observe } from "../metrics";
 import { plural } from "../oci/size";
@@ -28,7 +28,7 @@ import { auditActor, recordAudit } from "./audit";
 import { checkBlobPresence } from "./blob-presence";
 import { cachedBlobSizes } from "./blob-usage";
 import { DELETE_DISABLED, registryCapabilities } from "./deletions";
-import { webhookMailbox } from "./gc-webhook";
+import { webhookMailbox } from "./gc-callback-mailbox";
 import { authorize } from "./permissions";
 import { sharedRegistry } from "./registry";
 import { runSync } from "./sync";
@@ -308,7 +308,7 @@ export async function executeGcRun(id: number): Promise<void> {
               deleted++;
               append(`deleted untagged ${u.repository}@${u.digest}`);
             } catch (e) {
-              append(`could not delete untagged ${u.repository}@${u.digest}: ${e instanceof Error ? e.message : String(e)}`);
+              append(`could not delete untagged ${u.repository}@${u.digest}: ${errorMessage(e)}`);
             }
           }
           await db.gcRun.update({ where: { id }, data: { untaggedDeleted: deleted } });
@@ -346,10 +346,10 @@ export async function executeGcRun(id: number): Promise<void> {
         const after = await blobsDirBytes();
         bytesFreed = before !== null && after !== null ? Math.max(0, before - after) : bytesEligible;
         await setPhase("resync");
-        await runSync("manual").catch((e: unknown) => append(`resync failed: ${e instanceof Error ? e.message : String(e)}`));
+        await runSync("manual").catch((e: unknown) => append(`resync failed: ${errorMessage(e)}`));
         // GC deletes what no manifest references; a manifest the cache still has may have lost a blob with it
         const presence = await checkBlobPresence({ all: true }).catch((e: unknown) => {
-          append(`blob presence check failed: ${e instanceof Error ? e.message : String(e)}`);
+          append(`blob presence check failed: ${errorMessage(e)}`);
           return null;
         });
         if (presence && presence.missing > 0)
@@ -373,7 +373,7 @@ export async function executeGcRun(id: number): Promise<void> {
         details: { id, blobsEligible: progress.blobsEligible, blobsDeleted: progress.blobsDeleted, bytesEligible, bytesFreed },
       });
     } catch (e) {
-      const message = e instanceof Error ? e.message : String(e);
+      const message = errorMessage(e);
       append(`failed: ${message}`);
       logger.warn("garbage collection failed", { id, error: message.slice(0, 500) });
       await flush(true).catch(() => undefined);

@@ -4,9 +4,9 @@
 // change, so neither does a chain: nothing here is ever updated once ready.
 import "server-only";
 import { createHash } from "node:crypto";
+import { AppError } from "@/lib/errors";
 import { getDb } from "../db/client";
 import { Prisma } from "../db/generated/client";
-import { AppError } from "../http/errors";
 import { efficiency as computeEfficiency } from "../layers/efficiency";
 import { type LayerEntry, parentPath } from "../layers/entries";
 import { type Finding, mergeFindings } from "../layers/findings";

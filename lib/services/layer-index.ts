@@ -1,6 +1,7 @@
 // Indexing a layer blob: stream it from the registry, list its tar entries into Postgres in
 // batches, never write layer content anywhere. Runs as the layer-index job; one blob at a time.
 import "server-only";
+import { errorMessage } from "@/lib/errors";
 import { getDb } from "../db/client";
 import { getEnv } from "../env";
 import { type LayerEntry, LayerIndexError, LIMIT_REASONS } from "../layers/entries";
@@ -19,7 +20,7 @@ const STALE_RUNNING_MS = 60 * 60 * 1000;
 function failureReason(e: unknown): string {
   if (e instanceof LayerIndexError) return `${e.reason}: ${e.message}`;
   if (e instanceof RegistryError) return `registry: ${e.message}`;
-  return e instanceof Error ? e.message : String(e);
+  return errorMessage(e);
 }
 
 const BACKGROUND_BATCH = 2000;

@@ -3,10 +3,10 @@
 // see layer-chains.ts): every view reads pages of SQL rows, never every row of every layer.
 import "server-only";
 import { z } from "zod";
+import { AppError } from "@/lib/errors";
 import type { Caller } from "../auth/caller";
 import { getDb } from "../db/client";
 import { getEnv } from "../env";
-import { AppError } from "../http/errors";
 import { enqueueLayerIndex } from "../jobs/layer-index";
 import type { EscapedName } from "../layers/entries";
 import { configFindings, escapeFindings, sortFindings } from "../layers/findings";

@@ -6,9 +6,9 @@
 // Each attempt is written before its password is checked and then counts the rows of the others, so
 // parallel attempts see each other: of N simultaneous guesses at most FREE_FAILURES get checked.
 import "server-only";
+import { AppError } from "@/lib/errors";
 import { throttleSource } from "../auth/client-address";
 import { getDb } from "../db/client";
-import { AppError } from "../http/errors";
 
 /** Failures per (account, source) that cost nothing; then each attempt waits for a growing delay. */
 export const FREE_FAILURES = 5;

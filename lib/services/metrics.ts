@@ -1,9 +1,9 @@
 // The Prometheus scrape: METRICS_TOKEN checked, gauges measured at scrape time refreshed, then the text format.
 import "server-only";
 import { timingSafeEqual } from "node:crypto";
+import { AppError, errorMessage } from "@/lib/errors";
 import { getDb } from "../db/client";
 import { getEnv } from "../env";
-import { AppError } from "../http/errors";
 import { logger } from "../log";
 import { metrics } from "../metrics";
 
@@ -42,7 +42,7 @@ export async function scrapeMetrics(headers: Headers): Promise<{ body: string; c
     }
   } catch (e) {
     // before the job queue's first start its schema does not exist: no depths yet
-    logger.debug("metrics: queue depth unavailable", { error: e instanceof Error ? e.message : String(e) });
+    logger.debug("metrics: queue depth unavailable", { error: errorMessage(e) });
   }
   return { body: await m.registry.metrics(), contentType: m.registry.contentType };
 }

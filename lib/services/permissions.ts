@@ -1,9 +1,9 @@
 // The one place a service asks "may this caller do that?". Pages, API routes and jobs all call
 // services, so checking here covers every way in.
 import "server-only";
+import { AppError } from "@/lib/errors";
 import type { Caller } from "../auth/caller";
 import { allows, type Permission, type Principal } from "../auth/roles";
-import { AppError } from "../http/errors";
 
 export function principal(caller: Caller): Principal {
   return { role: caller.role, grants: caller.grants, anonymous: caller.kind === "anonymous" };

@@ -1,4 +1,5 @@
 import "server-only";
+import { errorMessage } from "@/lib/errors";
 import { getDb } from "../db/client";
 import { defaultMigrationsDir, readMigrations } from "../db/migrate";
 import { getEnv } from "../env";
@@ -9,7 +10,7 @@ import { probeRegistry } from "./registry";
 
 const ok = (detail: string): ReadinessCheck => ({ ok: true, detail });
 const failed = (detail: string): ReadinessCheck => ({ ok: false, detail });
-const message = (e: unknown) => (e instanceof Error ? e.message : String(e)).split("\n")[0] ?? "";
+const message = (e: unknown) => errorMessage(e).split("\n")[0] ?? "";
 
 // Applied migrations never un-apply: once all are in, later probes skip the comparison.
 const globalForReady = globalThis as unknown as { layerscopeMigrationsApplied?: boolean };

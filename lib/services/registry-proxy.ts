@@ -1,6 +1,6 @@
 import "server-only";
+import { AppError } from "@/lib/errors";
 import type { Caller } from "../auth/caller";
-import { AppError } from "../http/errors";
 import { isValidDigest, isValidRepositoryName, isValidTag } from "../oci/reference";
 import { authorize } from "./permissions";
 import { sharedRegistry } from "./registry";

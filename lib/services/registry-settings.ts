@@ -4,6 +4,7 @@ import "server-only";
 import { randomBytes } from "node:crypto";
 import { stat } from "node:fs/promises";
 import path from "node:path";
+import { errorMessage } from "@/lib/errors";
 import type { Caller } from "../auth/caller";
 import { getDb } from "../db/client";
 import { envSchema, getEnv } from "../env";
@@ -61,7 +62,6 @@ async function attempt<T>(fn: () => Promise<T>): Promise<{ ok: true; value: T } 
   }
 }
 
-const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 const isDeleteDisabled = (e: unknown) => e instanceof RegistryError && (e.status === 405 || e.hasCode("UNSUPPORTED"));
 const isDigestInvalid = (e: unknown) => e instanceof RegistryError && e.status === 400 && e.hasCode("DIGEST_INVALID");
 
@@ -91,7 +91,7 @@ export async function diagnoseRegistry(caller: Caller, origin: string): Promise<
     id: "reachable",
     label: "Registry reachable",
     state: ping.ok ? "ok" : "missing",
-    detail: ping.ok ? `answers /v2/ (API ${ping.value.apiVersion ?? "version not stated"})` : message(ping.error),
+    detail: ping.ok ? `answers /v2/ (API ${ping.value.apiVersion ?? "version not stated"})` : errorMessage(ping.error),
   });
 
   // auth: a token request shows up as a path outside /v2/; otherwise an anonymous 401 means Basic
@@ -171,7 +171,7 @@ export async function diagnoseRegistry(caller: Caller, origin: string): Promise<
         ? "storage.delete.enabled is on: tags and manifests can be deleted"
         : deleteEnabled === false
           ? "the registry refuses DELETE (405 UNSUPPORTED)"
-          : `could not tell${digestDelete && !digestDelete.ok ? `: ${message(digestDelete.error)}` : ""}`,
+          : `could not tell${digestDelete && !digestDelete.ok ? `: ${errorMessage(digestDelete.error)}` : ""}`,
     ...(deleteEnabled === false
       ? {
           fix: {

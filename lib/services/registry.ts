@@ -1,7 +1,7 @@
 import "server-only";
+import { AppError, errorMessage } from "@/lib/errors";
 import { getDb } from "../db/client";
 import { getEnv } from "../env";
-import { AppError } from "../http/errors";
 import { logger } from "../log";
 import { createRegistryClient, type RegistryClient, type RegistryClientOptions } from "../registry/client";
 import { RegistryError } from "../registry/errors";
@@ -48,7 +48,7 @@ export function probeRegistry(): Promise<RegistryProbe> {
       await registryClient({ timeoutMs: Math.min(getEnv().REGISTRY_TIMEOUT_MS, 3000), retries: 0 }).ping();
       probe = { reachable: true, error: null, checkedAt };
     } catch (e) {
-      probe = { reachable: false, error: e instanceof Error ? e.message : String(e), checkedAt };
+      probe = { reachable: false, error: errorMessage(e), checkedAt };
     }
     await recordRegistryStatus(probe).catch((e: unknown) => logger.warn("could not record registry status", { error: String(e) }));
     return probe;
@@ -87,5 +87,5 @@ export function registryFailure(e: unknown): AppError {
     return new AppError("registry_error", e.message);
   }
   if (e instanceof AppError) return e;
-  return new AppError("internal", e instanceof Error ? e.message : String(e));
+  return new AppError("internal", errorMessage(e));
 }

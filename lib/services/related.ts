@@ -2,6 +2,7 @@
 // searched too: manifests whose `subject` is this digest and are tagged in the repository, cosign-style
 // `sha256-<hex>.sig|.att|.sbom` tags, and buildx attestation manifests listed in an index.
 import "server-only";
+import { errorMessage } from "@/lib/errors";
 import type { Caller } from "../auth/caller";
 import { getDb } from "../db/client";
 import { logger } from "../log";
@@ -39,7 +40,7 @@ async function fromReferrersApi(repository: string, digest: string) {
     return { state: "supported" as const, items: index.manifests };
   } catch (e) {
     // related artifacts are extra information: a registry failure here must not break the page
-    logger.warn("referrers API failed", { repository, digest, error: e instanceof Error ? e.message : String(e) });
+    logger.warn("referrers API failed", { repository, digest, error: errorMessage(e) });
     return { state: "error" as const, items: [] };
   }
 }

@@ -1,8 +1,8 @@
 import "server-only";
+import { AppError } from "@/lib/errors";
 import type { Caller } from "../auth/caller";
 import { getDb } from "../db/client";
 import { Prisma } from "../db/generated/client";
-import { AppError } from "../http/errors";
 import { parseHelmChartConfig } from "../oci/config";
 import { HELM_CHART_CONFIG } from "../oci/media-types";
 import { InvalidReferenceError, isValidRepositoryName, parseReference } from "../oci/reference";

@@ -11,12 +11,12 @@
 // Skipped digests are recorded with their reason on the run; the next run looks again.
 import "server-only";
 import { z } from "zod";
+import { AppError, errorMessage } from "@/lib/errors";
 import { type Caller, SYSTEM } from "../auth/caller";
 import { globWithin, heldPermissions, matchesPattern, roleAtLeast } from "../auth/roles";
 import { type Db, getDb } from "../db/client";
 import type { RetentionPolicy as PolicyRow, Prisma, RetentionRun as RunRow } from "../db/generated/client";
 import { getEnv } from "../env";
-import { AppError } from "../http/errors";
 import { logger } from "../log";
 import { MANIFEST_MEDIA_TYPES } from "../oci/media-types";
 import { isValidDigest, isValidRepositoryName } from "../oci/reference";
@@ -38,8 +38,8 @@ import { createLimiter } from "./limit";
 import { loadManifestViews } from "./manifest-view";
 import { authorize, can, principal } from "./permissions";
 import { registryFailure, sharedRegistry } from "./registry";
+import type { RegistryEnvelope } from "./registry-notifications";
 import { callerFromUser } from "./users";
-import type { RegistryEnvelope } from "./webhooks";
 
 // ---- request bodies -------------------------------------------------------------------------
 
@@ -213,10 +213,6 @@ async function loadVisiblePolicy(db: Db, caller: Caller, id: number): Promise<Po
 
 function isUniqueViolation(e: unknown): boolean {
   return typeof e === "object" && e !== null && "code" in e && (e as { code: unknown }).code === "P2002";
-}
-
-function errorMessage(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 async function loadPolicy(db: Db, id: number): Promise<PolicyRow> {

@@ -7,11 +7,11 @@
 // its time in storage_scans, and reports progress there while it runs. Pages show the last finished scan.
 import "server-only";
 import { z } from "zod";
+import { AppError, errorMessage } from "@/lib/errors";
 import type { Caller } from "../auth/caller";
 import { getDb } from "../db/client";
 import type { Prisma } from "../db/generated/client";
 import { getEnv } from "../env";
-import { AppError } from "../http/errors";
 import { logger } from "../log";
 import { isValidDigest } from "../oci/reference";
 import { removeEmptyRepository } from "../storage/remove";
@@ -123,7 +123,7 @@ export async function executeStorageScan(id: number): Promise<void> {
     await db.storageScan.deleteMany({ where: { status: { in: ["succeeded", "failed"] }, id: { lt: id - 10 } } });
   } catch (e) {
     await writing;
-    const message = e instanceof Error ? e.message : String(e);
+    const message = errorMessage(e);
     logger.warn("storage scan failed", { id, error: message.slice(0, 500) });
     await db.storageScan.update({ where: { id }, data: { status: "failed", finishedAt: new Date(), error: message.slice(0, 4000) } });
   }
@@ -194,7 +194,7 @@ export async function removeEmptyRepositoryFolders(caller: Caller, body: z.infer
       target: body.repository,
       result: "failure",
       ip,
-      details: { error: e instanceof Error ? e.message : String(e) },
+      details: { error: errorMessage(e) },
     });
     throw e;
   }

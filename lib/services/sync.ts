@@ -1,4 +1,5 @@
 import "server-only";
+import { errorMessage } from "@/lib/errors";
 import type { Caller } from "../auth/caller";
 import { getDb } from "../db/client";
 import { isLockHeld, withAdvisoryLock } from "../db/locks";
@@ -113,7 +114,7 @@ export async function runSync(trigger: SyncTrigger): Promise<SyncRunSummary | nu
     } catch (e) {
       await db.syncRun.update({
         where: { id: run.id },
-        data: { status: "failed", finishedAt: new Date(), requests, message: e instanceof Error ? e.message : String(e) },
+        data: { status: "failed", finishedAt: new Date(), requests, message: errorMessage(e) },
       });
       finished("failed");
       logger.error("sync failed", { run: run.id, error: String(e) });

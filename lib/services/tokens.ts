@@ -4,11 +4,11 @@
 // LAYERSCOPE_TOKEN_MAX_DAYS, and a password change or reset revokes them all.
 import "server-only";
 import { createHash, randomBytes } from "node:crypto";
+import { AppError } from "@/lib/errors";
 import type { Caller, UserCaller } from "../auth/caller";
 import { getDb } from "../db/client";
 import type { ApiToken } from "../db/generated/client";
 import { getEnv } from "../env";
-import { AppError } from "../http/errors";
 import type { CreatedToken, TokenItem, TokenList } from "./api-types";
 import { auditActor, recordAudit } from "./audit";
 import { authorize, requireUser } from "./permissions";

@@ -1,13 +1,13 @@
 // Accounts: sign-in checks (throttled and audited), the first admin, user management for
 // admins and one's own password. Passwords are argon2id hashes; nothing here logs a secret.
 import "server-only";
+import { AppError } from "@/lib/errors";
 import type { Caller, CallerVia, SessionClaims, UserCaller } from "../auth/caller";
 import { hashPassword, verifyAgainstNothing, verifyPassword } from "../auth/password";
 import { type Grant, heldPermissions, type Role, roleFromGroups } from "../auth/roles";
 import { getDb } from "../db/client";
 import type { Prisma, User } from "../db/generated/client";
 import { getEnv } from "../env";
-import { AppError } from "../http/errors";
 import { logger } from "../log";
 import type { CreateUserBody, Me, PasswordChanged, UpdatedUser, UpdateUserBody, UserItem, UserList } from "./api-types";
 import { auditActor, recordAudit } from "./audit";

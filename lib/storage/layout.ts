@@ -10,7 +10,7 @@
 //   docker/registry/v2/repositories/<name>/_uploads/<uuid>/{data,startedat,hashstates/…}
 
 import path from "node:path";
-import { AppError } from "../http/errors";
+import { AppError } from "@/lib/errors";
 import { isValidDigest, isValidRepositoryName, isValidTag, MAX_REPOSITORY_NAME_LENGTH } from "../oci/reference";
 
 /** Everything the registry writes lives under this folder of the root directory. */

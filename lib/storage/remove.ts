@@ -2,7 +2,7 @@ import "server-only";
 
 import { lstat, readdir, realpath, rm, rmdir } from "node:fs/promises";
 import path from "node:path";
-import { AppError } from "../http/errors";
+import { AppError } from "@/lib/errors";
 import { plural } from "../oci/size";
 import {
   assertStorageRepositoryName,

@@ -4,7 +4,7 @@ import type { Dirent, Stats } from "node:fs";
 import { lstatSync, readdirSync, readFileSync } from "node:fs";
 import { lstat, readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
-import { AppError } from "../http/errors";
+import { AppError } from "@/lib/errors";
 import { isValidRepositoryName, isValidTag } from "../oci/reference";
 import {
   BLOBS_DIR,

@@ -431,10 +431,10 @@ describe.skipIf(!registryBinary)("webhook GC runner", () => {
   const SECRET = "webhook-shared-secret-0123456789";
   const servers: Server[] = [];
   const received: { headers: IncomingMessage["headers"]; body: unknown }[] = [];
-  let mailbox: typeof import("../../lib/services/gc-webhook");
+  let mailbox: typeof import("../../lib/services/gc-callback-mailbox");
 
   beforeAll(async () => {
-    mailbox = await import("../../lib/services/gc-webhook");
+    mailbox = await import("../../lib/services/gc-callback-mailbox");
   });
 
   afterEach(async () => {

@@ -156,7 +156,7 @@ describe("retention preview", () => {
   });
 
   it("records pulls that arrive as registry notifications (pulls store no cache event)", async () => {
-    const { receiveRegistryNotification } = await import("@/lib/services/webhooks");
+    const { receiveRegistryNotification } = await import("@/lib/services/registry-notifications");
     const at = new Date();
     const result = await receiveRegistryNotification({
       events: [

@@ -10,7 +10,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AppError } from "../../lib/http/errors";
+import { AppError } from "@/lib/errors";
 import {
   blobDataPath,
   layerLinkPath,

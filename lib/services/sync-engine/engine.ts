@@ -1,4 +1,5 @@
 import "server-only";
+import { errorMessage } from "@/lib/errors";
 import type { Db } from "../../db/client";
 import type { RegistryClient } from "../../registry/client";
 import { RegistryError } from "../../registry/errors";
@@ -50,7 +51,7 @@ export type SyncOptions = {
 
 function errorOf(repository: string | null, e: unknown): SyncError {
   if (e instanceof RegistryError) return { repository, code: e.kind, message: e.message };
-  return { repository, code: "internal", message: e instanceof Error ? e.message : String(e) };
+  return { repository, code: "internal", message: errorMessage(e) };
 }
 
 const PAGE = 5000;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { AppError } from "../../../lib/http/errors";
+import { AppError } from "@/lib/errors";
 import { decodeCursor, encodeCursor, nextCursorFor } from "../../../lib/services/cursor";
 import { createLimiter } from "../../../lib/services/limit";
 

@@ -1,7 +1,7 @@
 import path from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { AppError } from "../../../lib/http/errors";
+import { AppError } from "@/lib/errors";
 import {
   blobDataPath,
   classifyBlobFile,

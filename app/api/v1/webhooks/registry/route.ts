@@ -1,5 +1,5 @@
 import { json, route } from "@/lib/http/route";
-import { receiveRegistryNotification, registryEnvelope } from "@/lib/services/webhooks";
+import { receiveRegistryNotification, registryEnvelope } from "@/lib/services/registry-notifications";
 
 export const dynamic = "force-dynamic";
 

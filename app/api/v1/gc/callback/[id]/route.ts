@@ -1,8 +1,8 @@
 import { z } from "zod";
+import { AppError } from "@/lib/errors";
 import { MAX_CALLBACK_BYTES, webhookCompletionSchema } from "@/lib/gc";
-import { AppError } from "@/lib/http/errors";
 import { json, route } from "@/lib/http/route";
-import { deliverWebhookCompletion } from "@/lib/services/gc-webhook";
+import { deliverWebhookCompletion } from "@/lib/services/gc-callback-mailbox";
 
 export const dynamic = "force-dynamic";
 

@@ -43,3 +43,13 @@ export class AppError extends Error {
 export function isAppError(e: unknown): e is AppError {
   return e instanceof AppError;
 }
+
+/**
+ * The message of anything thrown: an Error's message (the first of an AggregateError's, which is
+ * what Node's connection errors carry), else the value as a string.
+ */
+export function errorMessage(e: unknown): string {
+  if (e instanceof AggregateError && e.errors.length > 0) return errorMessage(e.errors[0]);
+  if (e instanceof Error) return e.message;
+  return String(e);
+}

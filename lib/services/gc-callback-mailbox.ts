@@ -2,10 +2,16 @@
 // operator's callback. The callback route delivers into it on whichever instance the callback reaches;
 // the instance running the GC polls it (lib/gc/webhook-runner.ts).
 import "server-only";
+import { AppError } from "@/lib/errors";
 import { getDb } from "../db/client";
 import { getEnv } from "../env";
-import { verifyWebhookSecret, WEBHOOK_SECRET_HEADER, type WebhookCompletion, type WebhookMailbox, webhookCompletionSchema } from "../gc";
-import { AppError } from "../http/errors";
+import {
+  gcCallbackSecretMatches,
+  WEBHOOK_SECRET_HEADER,
+  type WebhookCompletion,
+  type WebhookMailbox,
+  webhookCompletionSchema,
+} from "../gc";
 
 /** Rows a crashed instance left behind are removed after this long. */
 const STALE_MS = 7 * 24 * 3600 * 1000;
@@ -30,10 +36,10 @@ export const webhookMailbox: WebhookMailbox = {
  * The callback's credential, checked before its body is read: X-Layerscope-Secret must equal GC_WEBHOOK_SECRET.
  * Without GC_WEBHOOK_SECRET no callback is accepted (GC_RUNNER=webhook refuses to start without one).
  */
-export function verifyGcCallbackSecret(headers: Headers): void {
+export function assertGcCallbackSecret(headers: Headers): void {
   const secret = getEnv().GC_WEBHOOK_SECRET;
   if (!secret) throw new AppError("forbidden", "GC callbacks are disabled: set GC_WEBHOOK_SECRET");
-  if (!verifyWebhookSecret(secret, headers.get(WEBHOOK_SECRET_HEADER))) {
+  if (!gcCallbackSecretMatches(secret, headers.get(WEBHOOK_SECRET_HEADER))) {
     throw new AppError("unauthorized", `wrong or missing ${WEBHOOK_SECRET_HEADER}`);
   }
 }

@@ -6,15 +6,15 @@
 import "server-only";
 import { timingSafeEqual } from "node:crypto";
 import { z } from "zod";
+import { AppError } from "@/lib/errors";
 import { getEnv } from "../env";
-import { AppError } from "../http/errors";
 import { logger } from "../log";
 import { REGISTRY_USER_AGENT } from "../registry/client";
 import { drainRegistryEvents, storeRegistryEvents } from "./registry-events";
 import { pullEventsFrom, recordPulls } from "./retention";
 
 /** Checks `Authorization: Bearer <LAYERSCOPE_WEBHOOK_SECRET>` in constant time. */
-export function verifyWebhookSecret(headers: Headers): void {
+export function assertRegistryWebhookSecret(headers: Headers): void {
   const secret = getEnv().LAYERSCOPE_WEBHOOK_SECRET;
   if (!secret) throw new AppError("forbidden", "webhooks are disabled: set LAYERSCOPE_WEBHOOK_SECRET");
   const sent = /^Bearer\s+(.+)$/i.exec(headers.get("authorization") ?? "")?.[1]?.trim() ?? "";
