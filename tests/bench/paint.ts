@@ -57,7 +57,7 @@ export async function paintBench(): Promise<void> {
     const dataDir = path.join(ROOT, ".tmp", "bench-paint-data");
     rmSync(dataDir, { recursive: true, force: true });
     mkdirSync(dataDir, { recursive: true });
-    const started = spawn(process.execPath, ["--import", "tsx", "lib/cli/start.ts"], {
+    const started = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
       cwd: ROOT,
       stdio: ["ignore", "inherit", "inherit"],
       env: {

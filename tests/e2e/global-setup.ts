@@ -119,7 +119,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     mkdirSync(dataDir, { recursive: true });
     // one process, as `npm start` runs it: tsx's CLI wrapper SIGKILLs its child when the child does not confirm a
     // relayed SIGTERM within 30 ms (a loaded machine), which left the embedded Postgres running after the run
-    const started = spawn(process.execPath, ["--import", "tsx", "lib/cli/start.ts"], {
+    const started = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
       cwd: ROOT,
       stdio: ["ignore", "pipe", "pipe"],
       env: {

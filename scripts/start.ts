@@ -11,9 +11,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { createRequire } from "node:module";
 import path from "node:path";
 import { errorMessage } from "@/lib/errors";
-import { startEmbeddedPostgres } from "../db/embedded";
-import { applyMigrations } from "../db/migrate";
-import { type Env, EnvError, parseEnv } from "../env";
+import { startEmbeddedPostgres } from "../lib/db/embedded";
+import { applyMigrations } from "../lib/db/migrate";
+import { type Env, EnvError, parseEnv } from "../lib/env";
 
 const require = createRequire(import.meta.url);
 const root = process.cwd();
@@ -32,6 +32,7 @@ const SOURCES = [
   "tsconfig.json",
   "package-lock.json",
   "instrumentation.ts",
+  "proxy.ts",
 ];
 // screenshots are written by the e2e run: they must not make the build look stale
 const IGNORED = new Set(["node_modules", ".next", "generated", "screenshots"]);

@@ -48,7 +48,7 @@ lines.on("line", (line) => {
     log(
       `sign in as ${admin.LAYERSCOPE_ADMIN_USER} / ${admin.LAYERSCOPE_ADMIN_PASSWORD} (demo only: set LAYERSCOPE_ADMIN_USER/PASSWORD for your own)`,
     );
-  const app = spawn(process.execPath, [tsx, "lib/cli/start.ts"], {
+  const app = spawn(process.execPath, [tsx, "scripts/start.ts"], {
     cwd: root,
     stdio: "inherit",
     env: { ...process.env, ...admin, REGISTRY_URL: match[1] },

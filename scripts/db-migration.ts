@@ -27,8 +27,8 @@ import type { DiagnoseMigrationHistoryOutput, MigrationList, SchemaEngine, Schem
 import * as wasmBindings from "@prisma/schema-engine-wasm/schema_engine_bg";
 import pg from "pg";
 import { errorMessage } from "@/lib/errors";
-import { startEmbeddedPostgres } from "../db/embedded";
-import { defaultMigrationsDir, readMigrations } from "../db/migrate";
+import { startEmbeddedPostgres } from "../lib/db/embedded";
+import { defaultMigrationsDir, readMigrations } from "../lib/db/migrate";
 
 const require = createRequire(import.meta.url);
 
