@@ -3,7 +3,7 @@
 export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   // first: from here on route handlers can tell the TCP peer from a client-sent X-Forwarded-For
-  const { installPeerHeader } = await import("./lib/auth/peer");
+  const { installPeerHeader } = await import("./lib/http/peer");
   installPeerHeader();
   const { getEnv } = await import("./lib/env");
   // SIGTERM/SIGINT: not ready at once, jobs finish or go back to the queue, then the process exits

@@ -13,9 +13,9 @@ import { themeInitScript } from "@/components/theme-toggle/theme";
 import { ThemeToggle } from "@/components/theme-toggle/theme-toggle";
 import { focusRing } from "@/components/ui/cn";
 import { BoxIcon } from "@/components/ui/icons";
-import { pageCaller } from "@/lib/auth/page";
+import { can } from "@/lib/auth/permissions";
+import { pageCaller } from "@/lib/http/page";
 import { makeServerQueryClient, prefetchMe, prefetchSyncStatus } from "@/lib/queries/server";
-import { can } from "@/lib/services/permissions";
 import { Providers } from "./providers";
 import "./globals.css";
 

@@ -1,5 +1,5 @@
 import { dehydrate, HydrationBoundary } from "@tanstack/react-query";
-import { requirePageCaller } from "@/lib/auth/page";
+import { requirePageCaller } from "@/lib/http/page";
 import { pageHrefs, repositoryListOptions, repositoryListParamsFromSearch, syncStatusOptions } from "@/lib/queries";
 import { makeServerQueryClient, prefetchRepositoriesView, serviceLoaders } from "@/lib/queries/server";
 import { OnboardingClient } from "./onboarding-client";

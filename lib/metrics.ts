@@ -4,102 +4,71 @@
 // kinds, statuses — never repository names, tags or ids.
 import client from "prom-client";
 
+/** Request latencies, API and registry alike. */
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
 function create() {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry, prefix: "layerscope_" });
-  const r = [registry];
+  const registers = [registry];
+  // One shape per metric type; the label names' literal types carry through to observe()/inc()/set().
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) =>
+    new client.Counter<L>({ name, help, labelNames, registers });
+  const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) =>
+    new client.Gauge<L>({ name, help, labelNames, registers });
+  const histogram = <L extends string>(name: string, help: string, buckets: number[], labelNames: readonly L[] = []) =>
+    new client.Histogram<L>({ name, help, labelNames, buckets, registers });
+
   return {
     registry,
-    httpDuration: new client.Histogram({
-      name: "layerscope_http_request_duration_seconds",
-      help: "API request latency by route template, method and status",
-      labelNames: ["method", "route", "status"] as const,
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-      registers: r,
-    }),
-    httpRequests: new client.Counter({
-      name: "layerscope_http_requests_total",
-      help: "API requests by route template, method and status",
-      labelNames: ["method", "route", "status"] as const,
-      registers: r,
-    }),
-    httpErrors: new client.Counter({
-      name: "layerscope_http_request_errors_total",
-      help: "API requests answered with an error, by route template, method and error code",
-      labelNames: ["method", "route", "code"] as const,
-      registers: r,
-    }),
-    registryDuration: new client.Histogram({
-      name: "layerscope_registry_request_duration_seconds",
-      help: "Latency of HTTP exchanges with the registry (each attempt, redirect hop and token request) until headers arrive",
-      labelNames: ["method", "endpoint", "status"] as const,
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-      registers: r,
-    }),
-    syncDuration: new client.Histogram({
-      name: "layerscope_sync_duration_seconds",
-      help: "Duration of finished registry syncs by outcome",
-      labelNames: ["status"] as const,
-      buckets: [0.1, 0.5, 1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600],
-      registers: r,
-    }),
-    syncRegistryRequests: new client.Counter({
-      name: "layerscope_sync_registry_requests_total",
-      help: "Registry requests made by syncs",
-      registers: r,
-    }),
-    queueDepth: new client.Gauge({
-      name: "layerscope_job_queue_depth",
-      help: "Jobs waiting per queue (measured at scrape time)",
-      labelNames: ["queue"] as const,
-      registers: r,
-    }),
-    queueActive: new client.Gauge({
-      name: "layerscope_job_queue_active",
-      help: "Jobs running per queue (measured at scrape time)",
-      labelNames: ["queue"] as const,
-      registers: r,
-    }),
-    eventsApplied: new client.Counter({
-      name: "layerscope_registry_events_applied_total",
-      help: "Registry notification events applied to the cache, by action",
-      labelNames: ["action"] as const,
-      registers: r,
-    }),
-    eventLag: new client.Histogram({
-      name: "layerscope_registry_event_lag_seconds",
-      help: "Time from a registry notification's timestamp to the moment it was applied",
-      buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600],
-      registers: r,
-    }),
-    gcRuns: new client.Counter({
-      name: "layerscope_gc_runs_total",
-      help: "Finished garbage collection runs by outcome",
-      labelNames: ["status"] as const,
-      registers: r,
-    }),
-    gcBytesFreed: new client.Counter({
-      name: "layerscope_gc_bytes_freed_total",
-      help: "Bytes of blobs garbage collection removed",
-      registers: r,
-    }),
-    layersIndexed: new client.Counter({
-      name: "layerscope_layers_indexed_total",
-      help: "Layers whose file list was indexed, by outcome",
-      labelNames: ["result"] as const,
-      registers: r,
-    }),
-    layerIndexBytes: new client.Counter({
-      name: "layerscope_layer_index_bytes_total",
-      help: "Compressed layer bytes read by the layer indexer",
-      registers: r,
-    }),
-    layerIndexDuration: new client.Histogram({
-      name: "layerscope_layer_index_duration_seconds",
-      help: "Time to index one layer",
-      buckets: [0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
-      registers: r,
-    }),
+    httpDuration: histogram(
+      "layerscope_http_request_duration_seconds",
+      "API request latency by route template, method and status",
+      LATENCY_BUCKETS,
+      ["method", "route", "status"],
+    ),
+    httpRequests: counter("layerscope_http_requests_total", "API requests by route template, method and status", [
+      "method",
+      "route",
+      "status",
+    ]),
+    httpErrors: counter(
+      "layerscope_http_request_errors_total",
+      "API requests answered with an error, by route template, method and error code",
+      ["method", "route", "code"],
+    ),
+    registryDuration: histogram(
+      "layerscope_registry_request_duration_seconds",
+      "Latency of HTTP exchanges with the registry (each attempt, redirect hop and token request) until headers arrive",
+      LATENCY_BUCKETS,
+      ["method", "endpoint", "status"],
+    ),
+    syncDuration: histogram(
+      "layerscope_sync_duration_seconds",
+      "Duration of finished registry syncs by outcome",
+      [0.1, 0.5, 1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600],
+      ["status"],
+    ),
+    syncRegistryRequests: counter("layerscope_sync_registry_requests_total", "Registry requests made by syncs"),
+    queueDepth: gauge("layerscope_job_queue_depth", "Jobs waiting per queue (measured at scrape time)", ["queue"]),
+    queueActive: gauge("layerscope_job_queue_active", "Jobs running per queue (measured at scrape time)", ["queue"]),
+    eventsApplied: counter("layerscope_registry_events_applied_total", "Registry notification events applied to the cache, by action", [
+      "action",
+    ]),
+    eventLag: histogram(
+      "layerscope_registry_event_lag_seconds",
+      "Time from a registry notification's timestamp to the moment it was applied",
+      [0.1, 0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600],
+    ),
+    gcRuns: counter("layerscope_gc_runs_total", "Finished garbage collection runs by outcome", ["status"]),
+    gcBytesFreed: counter("layerscope_gc_bytes_freed_total", "Bytes of blobs garbage collection removed"),
+    layersIndexed: counter("layerscope_layers_indexed_total", "Layers whose file list was indexed, by outcome", ["result"]),
+    layerIndexBytes: counter("layerscope_layer_index_bytes_total", "Compressed layer bytes read by the layer indexer"),
+    layerIndexDuration: histogram(
+      "layerscope_layer_index_duration_seconds",
+      "Time to index one layer",
+      [0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    ),
   };
 }
 

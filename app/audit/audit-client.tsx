@@ -3,7 +3,6 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useSearchParams } from "next/navigation";
 import { useState } from "react";
-import { tableClass, tdClass, thClass } from "@/components/manifest-summary/table-styles";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
@@ -12,10 +11,11 @@ import { formatExact } from "@/components/ui/format";
 import { PageHeader } from "@/components/ui/page-header";
 import { SearchInput } from "@/components/ui/search-input";
 import { Select, type SelectOption } from "@/components/ui/select";
+import { Table, Td } from "@/components/ui/table";
 import { useSearchParamsUpdate } from "@/components/ui/use-search-params-update";
+import type { AuditList } from "@/lib/contract/audit";
 import { exactBytes, formatBytes, plural } from "@/lib/oci/size";
 import { auditListOptions, auditListParams, fetchAudit } from "@/lib/queries";
-import type { AuditList } from "@/lib/services/api-types";
 
 const ACTIONS: SelectOption<string>[] = [
   { value: "", label: "All actions" },
@@ -107,52 +107,27 @@ export function AuditClient() {
             <EmptyState title="Nothing recorded">No audit entries match these filters.</EmptyState>
           ) : (
             <div className="overflow-x-auto">
-              <table className={tableClass}>
-                <caption className="sr-only">Audit entries, newest first</caption>
-                <thead>
-                  <tr>
-                    <th scope="col" className={thClass}>
-                      When
-                    </th>
-                    <th scope="col" className={thClass}>
-                      Actor
-                    </th>
-                    <th scope="col" className={thClass}>
-                      Action
-                    </th>
-                    <th scope="col" className={thClass}>
-                      Target
-                    </th>
-                    <th scope="col" className={thClass}>
-                      Result
-                    </th>
-                    <th scope="col" className={thClass}>
-                      Details
-                    </th>
+              <Table caption="Audit entries, newest first" columns={["When", "Actor", "Action", "Target", "Result", "Details"]}>
+                {items.map((e) => (
+                  <tr key={e.id}>
+                    <Td className="whitespace-nowrap">{formatExact(e.at)}</Td>
+                    <Td>{e.actor}</Td>
+                    <Td className="font-mono text-xs">{e.action}</Td>
+                    <Td className="font-mono text-xs">{e.target ?? "—"}</Td>
+                    <Td>
+                      <Badge tone={e.result === "success" ? "success" : "danger"}>{e.result}</Badge>
+                    </Td>
+                    <Td className="max-w-[28rem] break-words text-xs">
+                      {summary(e.details).map((p, i) => (
+                        <span key={p.text} title={p.title}>
+                          {i > 0 ? " · " : ""}
+                          {p.text}
+                        </span>
+                      ))}
+                    </Td>
                   </tr>
-                </thead>
-                <tbody>
-                  {items.map((e) => (
-                    <tr key={e.id}>
-                      <td className={`${tdClass} whitespace-nowrap`}>{formatExact(e.at)}</td>
-                      <td className={tdClass}>{e.actor}</td>
-                      <td className={`${tdClass} font-mono text-xs`}>{e.action}</td>
-                      <td className={`${tdClass} font-mono text-xs`}>{e.target ?? "—"}</td>
-                      <td className={tdClass}>
-                        <Badge tone={e.result === "success" ? "success" : "danger"}>{e.result}</Badge>
-                      </td>
-                      <td className={`${tdClass} max-w-[28rem] break-words text-xs`}>
-                        {summary(e.details).map((p, i) => (
-                          <span key={p.text} title={p.title}>
-                            {i > 0 ? " · " : ""}
-                            {p.text}
-                          </span>
-                        ))}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+                ))}
+              </Table>
             </div>
           )}
         </Card>

@@ -4,7 +4,6 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useSearchParams } from "next/navigation";
 import { useState } from "react";
 import { GcRunPanel, GcStatusBadge } from "@/components/gc/gc-run-panel";
-import { tableClass, tdClass, thClass } from "@/components/manifest-summary/table-styles";
 import { Button } from "@/components/ui/button";
 import { Bytes } from "@/components/ui/bytes";
 import { TitledCard } from "@/components/ui/card";
@@ -12,8 +11,8 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { formatExact } from "@/components/ui/format";
 import { InlineError } from "@/components/ui/inline-error";
 import { PageHeader } from "@/components/ui/page-header";
+import { Table, Td } from "@/components/ui/table";
 import { useSearchParamsUpdate } from "@/components/ui/use-search-params-update";
-import { formatBytes } from "@/lib/oci/size";
 import { gcOverviewOptions, postGc, queryKeys } from "@/lib/queries";
 
 const muted = "text-zinc-600 dark:text-zinc-400";
@@ -132,57 +131,42 @@ export function GcClient() {
             <EmptyState title="No runs yet">Start with a dry run: it shows what a real run would free and changes nothing.</EmptyState>
           ) : (
             <div className="-m-4 overflow-x-auto">
-              <table className={tableClass}>
-                <caption className="sr-only">Garbage collection runs, newest first</caption>
-                <thead>
-                  <tr>
-                    <th scope="col" className={thClass}>
-                      Run
-                    </th>
-                    <th scope="col" className={thClass}>
-                      Status
-                    </th>
-                    <th scope="col" className={thClass}>
-                      Started
-                    </th>
-                    <th scope="col" className={thClass}>
-                      By
-                    </th>
-                    <th scope="col" className={`${thClass} text-right`}>
-                      Blobs eligible
-                    </th>
-                    <th scope="col" className={`${thClass} text-right`}>
-                      Freed
-                    </th>
+              <Table
+                caption="Garbage collection runs, newest first"
+                columns={[
+                  "Run",
+                  "Status",
+                  "Started",
+                  "By",
+                  { label: "Blobs eligible", align: "right" },
+                  { label: "Freed", align: "right" },
+                ]}
+              >
+                {runs.map((r) => (
+                  <tr key={r.id} aria-current={r.id === shown ? "true" : undefined}>
+                    <Td>
+                      <Button size="sm" variant="ghost" onClick={() => update({ run: String(r.id) }, "push")}>
+                        #{r.id} {r.dryRun ? "dry run" : "real"}
+                      </Button>
+                    </Td>
+                    <Td>
+                      <GcStatusBadge run={r} />
+                    </Td>
+                    <Td className={muted}>{formatExact(r.startedAt ?? r.createdAt)}</Td>
+                    <Td>{r.requestedBy ?? "schedule"}</Td>
+                    <Td align="right">{r.progress.blobsEligible}</Td>
+                    <Td align="right">
+                      {r.dryRun ? (
+                        <>
+                          <Bytes value={r.bytesEligible} /> (dry)
+                        </>
+                      ) : (
+                        <Bytes value={r.bytesFreed} />
+                      )}
+                    </Td>
                   </tr>
-                </thead>
-                <tbody>
-                  {runs.map((r) => (
-                    <tr key={r.id} aria-current={r.id === shown ? "true" : undefined}>
-                      <td className={tdClass}>
-                        <Button size="sm" variant="ghost" onClick={() => update({ run: String(r.id) }, "push")}>
-                          #{r.id} {r.dryRun ? "dry run" : "real"}
-                        </Button>
-                      </td>
-                      <td className={tdClass}>
-                        <GcStatusBadge run={r} />
-                      </td>
-                      <td className={`${tdClass} ${muted}`}>{formatExact(r.startedAt ?? r.createdAt)}</td>
-                      <td className={tdClass}>{r.requestedBy ?? "schedule"}</td>
-                      <td className={`${tdClass} text-right`}>{r.progress.blobsEligible}</td>
-                      <td className={`${tdClass} text-right`}>
-                        {r.dryRun ? (
-                          <>
-                            <Bytes value={r.bytesEligible} /> (dry)
-                          </>
-                        ) : (
-                          <Bytes value={r.bytesFreed} />
-                        )}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+                ))}
+              </Table>
             </div>
           )}
         </TitledCard>

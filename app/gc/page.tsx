@@ -1,11 +1,11 @@
 import { dehydrate, HydrationBoundary } from "@tanstack/react-query";
 import type { Metadata } from "next";
 import { ForbiddenView } from "@/components/auth/forbidden-view";
-import { requirePageCaller } from "@/lib/auth/page";
+import { can } from "@/lib/auth/permissions";
+import { requirePageCaller } from "@/lib/http/page";
 import { gcOverviewOptions, pageHrefs } from "@/lib/queries";
 import { makeServerQueryClient, prefetchMe } from "@/lib/queries/server";
 import { gcOverview } from "@/lib/services/gc";
-import { can } from "@/lib/services/permissions";
 import { GcClient } from "./gc-client";
 
 export const dynamic = "force-dynamic";

@@ -8,6 +8,7 @@ import { AuthCard } from "@/components/auth/auth-card";
 import { signInErrorMessage } from "@/components/auth/sign-in-messages";
 import { FormError, FormNotice } from "@/components/forms/form-message";
 import { TextField } from "@/components/forms/text-field";
+import { UsernameField } from "@/components/forms/username-field";
 import { Button } from "@/components/ui/button";
 
 export function LoginClient({
@@ -70,17 +71,7 @@ export function LoginClient({
         {passwordChanged && !error ? <FormNotice>Your password was changed. Sign in again with the new password.</FormNotice> : null}
         {error ? <FormError>{error}</FormError> : null}
         <form onSubmit={onSubmit} className="space-y-4">
-          <TextField
-            label="User name"
-            name="username"
-            autoComplete="username"
-            autoCapitalize="none"
-            spellCheck={false}
-            required
-            autoFocus
-            value={username}
-            onChange={(e) => setUsername(e.target.value)}
-          />
+          <UsernameField autoFocus value={username} onChange={(e) => setUsername(e.target.value)} />
           <TextField
             label="Password"
             name="password"

@@ -1,8 +1,8 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { signInErrorMessage } from "@/components/auth/sign-in-messages";
-import { pageCaller } from "@/lib/auth/page";
 import { getEnv } from "@/lib/env";
+import { pageCaller } from "@/lib/http/page";
 import { pageHrefs, safeCallbackUrl } from "@/lib/queries";
 import { setupNeeded } from "@/lib/services/users";
 import { LoginClient } from "./login-client";

@@ -1,6 +1,6 @@
 import { dehydrate, HydrationBoundary } from "@tanstack/react-query";
 import type { Metadata } from "next";
-import { requirePageCaller } from "@/lib/auth/page";
+import { requirePageCaller } from "@/lib/http/page";
 import { pageHrefs, repositoryListParamsFromSearch, searchString } from "@/lib/queries";
 import { makeServerQueryClient, prefetchRepositoriesView } from "@/lib/queries/server";
 import { RepositoriesClient } from "./repositories-client";

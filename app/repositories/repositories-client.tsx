@@ -8,10 +8,10 @@ import { RepositoryTable } from "@/components/repository-list/repository-table";
 import { Button } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
 import { ErrorState } from "@/components/ui/error-state";
+import { FilterBar } from "@/components/ui/filter-bar";
 import { formatCount, pluralize } from "@/components/ui/format";
 import { PageHeader } from "@/components/ui/page-header";
-import { SearchInput } from "@/components/ui/search-input";
-import { Select, type SelectOption } from "@/components/ui/select";
+import type { SelectOption } from "@/components/ui/select";
 import { TableSkeleton } from "@/components/ui/skeleton";
 import { useSearchParamsUpdate } from "@/components/ui/use-search-params-update";
 import {
@@ -21,7 +21,6 @@ import {
   type RepositorySort,
   repositoryListOptions,
   repositoryListParamsFromSearch,
-  type SortOrder,
 } from "@/lib/queries";
 
 const SORTS: SelectOption<RepositorySort>[] = [
@@ -29,11 +28,6 @@ const SORTS: SelectOption<RepositorySort>[] = [
   { value: "updated", label: "Last updated" },
   { value: "size", label: "Size" },
   { value: "tags", label: "Tag count" },
-];
-
-const ORDERS: SelectOption<SortOrder>[] = [
-  { value: "asc", label: "Ascending" },
-  { value: "desc", label: "Descending" },
 ];
 
 export function RepositoriesClient() {
@@ -55,11 +49,6 @@ export function RepositoriesClient() {
     if (hasNextPage && !isFetchingNextPage) void fetchNextPage();
   }, [hasNextPage, isFetchingNextPage, fetchNextPage]);
 
-  const setSort = (sort: RepositorySort) =>
-    // the order resets to the new column's natural direction
-    update({ sort: sort === "name" ? undefined : sort, order: undefined }, "push");
-  const setOrder = (order: SortOrder) => update({ order: order === defaultRepositoryOrder(params.sort) ? undefined : order }, "push");
-
   return (
     <>
       <PageHeader
@@ -75,17 +64,14 @@ export function RepositoriesClient() {
       />
       {/* phones read top to bottom: search, namespaces, list; wide screens put the tree left of both */}
       <div className="grid gap-x-6 gap-y-3 lg:grid-cols-[16rem_minmax(0,1fr)] lg:grid-rows-[auto_1fr]">
-        <div className="flex min-w-0 flex-wrap items-center gap-3 lg:col-start-2 lg:row-start-1">
-          <SearchInput
-            label="Search repositories"
-            placeholder="Search repositories…"
-            value={params.q ?? ""}
-            onDebouncedChange={(q) => update({ q })}
-            className="min-w-48 flex-1"
-          />
-          <Select label="Sort by" value={params.sort} options={SORTS} onChange={setSort} />
-          <Select label="Order" hideLabel value={params.order} options={ORDERS} onChange={setOrder} />
-        </div>
+        <FilterBar
+          searchLabel="Search repositories"
+          params={params}
+          sorts={SORTS}
+          defaultSort="name"
+          defaultOrder={defaultRepositoryOrder}
+          className="flex min-w-0 flex-wrap items-center gap-3 lg:col-start-2 lg:row-start-1"
+        />
         <aside className="lg:sticky lg:top-20 lg:col-start-1 lg:row-span-2 lg:row-start-1 lg:max-h-[calc(100dvh-7rem)] lg:self-start lg:overflow-y-auto">
           <NamespaceTree selected={params.namespace} onSelect={(namespace) => update({ namespace }, "push")} total={allCount} />
         </aside>

@@ -1,8 +1,8 @@
 import type { Metadata } from "next";
 import { ForbiddenView } from "@/components/auth/forbidden-view";
-import { requirePageCaller } from "@/lib/auth/page";
+import { can } from "@/lib/auth/permissions";
+import { requirePageCaller } from "@/lib/http/page";
 import { pageHrefs } from "@/lib/queries";
-import { can } from "@/lib/services/permissions";
 import { RetentionClient } from "./retention-client";
 
 export const dynamic = "force-dynamic";

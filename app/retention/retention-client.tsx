@@ -2,7 +2,6 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useId, useState } from "react";
-import { tableClass, tdClass, thClass } from "@/components/manifest-summary/table-styles";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { TitledCard } from "@/components/ui/card";
@@ -10,6 +9,8 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { formatExact, pluralize } from "@/components/ui/format";
 import { InlineError } from "@/components/ui/inline-error";
 import { PageHeader } from "@/components/ui/page-header";
+import { Table, Td } from "@/components/ui/table";
+import type { RetentionPreview } from "@/lib/contract/retention";
 import { exactBytes, formatBytes } from "@/lib/oci/size";
 import {
   deleteRetentionPolicy,
@@ -21,7 +22,6 @@ import {
   retentionPoliciesOptions,
   retentionRunsOptions,
 } from "@/lib/queries";
-import type { RetentionPreview } from "@/lib/services/api-types";
 
 const muted = "text-zinc-600 dark:text-zinc-400";
 const inputClass = "h-9 w-full rounded-md border border-zinc-300 bg-white px-2 text-sm dark:border-zinc-700 dark:bg-zinc-950";
@@ -221,66 +221,47 @@ export function RetentionClient({ canManage }: { canManage: boolean }) {
             <EmptyState title="No policies">Preview a policy above; save it to run it by hand or on a schedule.</EmptyState>
           ) : (
             <div className="-m-4 overflow-x-auto">
-              <table className={tableClass}>
-                <caption className="sr-only">Retention policies</caption>
-                <thead>
-                  <tr>
-                    <th scope="col" className={thClass}>
-                      Policy
-                    </th>
-                    <th scope="col" className={thClass}>
-                      Rules
-                    </th>
-                    <th scope="col" className={thClass}>
-                      Runs
-                    </th>
-                    <th scope="col" className={thClass}>
-                      <span className="sr-only">Actions</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {policies.data?.items.map((p) => (
-                    <tr key={p.id}>
-                      <td className={tdClass}>
-                        <span className="font-medium">{p.name}</span>
-                        <code className="block text-xs">{p.repositoryGlob}</code>
-                        <span className={`text-xs ${muted}`}>
-                          {p.schedule ? `${p.schedule}${p.nextRunAt ? ` · next ${formatExact(p.nextRunAt)}` : ""}` : "manual"}
+              <Table caption="Retention policies" columns={["Policy", "Rules", "Runs", { label: "Actions", srOnly: true }]}>
+                {policies.data?.items.map((p) => (
+                  <tr key={p.id}>
+                    <Td>
+                      <span className="font-medium">{p.name}</span>
+                      <code className="block text-xs">{p.repositoryGlob}</code>
+                      <span className={`text-xs ${muted}`}>
+                        {p.schedule ? `${p.schedule}${p.nextRunAt ? ` · next ${formatExact(p.nextRunAt)}` : ""}` : "manual"}
+                      </span>
+                    </Td>
+                    <Td className="text-xs">
+                      {[
+                        p.keepLatest !== null ? `keep newest ${p.keepLatest}` : null,
+                        p.keepTagPattern ? `keep /${p.keepTagPattern}/` : null,
+                        p.deleteOlderThanDays !== null ? `delete older than ${p.deleteOlderThanDays} d` : null,
+                        p.keepPulledWithinDays !== null ? `keep pulled within ${p.keepPulledWithinDays} d` : null,
+                      ]
+                        .filter(Boolean)
+                        .join(" · ")}
+                    </Td>
+                    <Td>
+                      <Runs id={p.id} />
+                    </Td>
+                    <Td className="whitespace-nowrap">
+                      {canManage ? (
+                        <span className="flex gap-1">
+                          <Button size="sm" onClick={() => run.mutate({ id: p.id, dryRun: true })}>
+                            Dry run
+                          </Button>
+                          <Button size="sm" onClick={() => run.mutate({ id: p.id, dryRun: false })}>
+                            Run now
+                          </Button>
+                          <Button size="sm" variant="ghost" onClick={() => remove.mutate(p.id)}>
+                            Delete policy
+                          </Button>
                         </span>
-                      </td>
-                      <td className={`${tdClass} text-xs`}>
-                        {[
-                          p.keepLatest !== null ? `keep newest ${p.keepLatest}` : null,
-                          p.keepTagPattern ? `keep /${p.keepTagPattern}/` : null,
-                          p.deleteOlderThanDays !== null ? `delete older than ${p.deleteOlderThanDays} d` : null,
-                          p.keepPulledWithinDays !== null ? `keep pulled within ${p.keepPulledWithinDays} d` : null,
-                        ]
-                          .filter(Boolean)
-                          .join(" · ")}
-                      </td>
-                      <td className={tdClass}>
-                        <Runs id={p.id} />
-                      </td>
-                      <td className={`${tdClass} whitespace-nowrap`}>
-                        {canManage ? (
-                          <span className="flex gap-1">
-                            <Button size="sm" onClick={() => run.mutate({ id: p.id, dryRun: true })}>
-                              Dry run
-                            </Button>
-                            <Button size="sm" onClick={() => run.mutate({ id: p.id, dryRun: false })}>
-                              Run now
-                            </Button>
-                            <Button size="sm" variant="ghost" onClick={() => remove.mutate(p.id)}>
-                              Delete policy
-                            </Button>
-                          </span>
-                        ) : null}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+                      ) : null}
+                    </Td>
+                  </tr>
+                ))}
+              </Table>
             </div>
           )}
           {run.isError ? (

@@ -6,14 +6,14 @@ import { useRouter } from "next/navigation";
 import { signIn } from "next-auth/react";
 import { type FormEvent, useState } from "react";
 import { AuthCard } from "@/components/auth/auth-card";
+import { type FieldErrors, firstFieldErrors } from "@/components/forms/field-errors";
 import { FormError, failureText } from "@/components/forms/form-message";
-import { TextField } from "@/components/forms/text-field";
+import { confirmationError, NewPasswordFields } from "@/components/forms/new-password-fields";
+import { UsernameField } from "@/components/forms/username-field";
 import { Button } from "@/components/ui/button";
 import { linkClass } from "@/components/ui/cn";
+import { setupBody } from "@/lib/contract/accounts";
 import { isApiRequestError, pageHrefs, setupOptions } from "@/lib/queries";
-import { setupBody } from "@/lib/services/api-types";
-
-type FieldErrors = Partial<Record<"username" | "password" | "confirm", string>>;
 
 export function SetupClient() {
   const router = useRouter();
@@ -22,7 +22,7 @@ export function SetupClient() {
   const [username, setUsername] = useState("");
   const [password, setPassword] = useState("");
   const [confirm, setConfirm] = useState("");
-  const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
+  const [fieldErrors, setFieldErrors] = useState<FieldErrors<"username" | "password" | "confirm">>({});
   const [error, setError] = useState<{ message: string; alreadySetUp: boolean } | null>(null);
   const [signingIn, setSigningIn] = useState(false);
 
@@ -30,13 +30,12 @@ export function SetupClient() {
     e.preventDefault();
     setError(null);
     const parsed = setupBody.safeParse({ username, password });
-    const errors: FieldErrors = {};
-    for (const issue of parsed.error?.issues ?? []) {
-      const field = issue.path[0];
-      if (field === "username") errors.username ??= username.trim() ? `User name: ${issue.message}` : "Enter a user name.";
-      if (field === "password") errors.password ??= `Password: ${issue.message}`;
-    }
-    if (password !== confirm) errors.confirm = "The passwords do not match.";
+    const invalid = firstFieldErrors(parsed.error);
+    const errors = {
+      username: invalid.username && (username.trim() ? `User name: ${invalid.username}` : "Enter a user name."),
+      password: invalid.password && `Password: ${invalid.password}`,
+      confirm: confirmationError(password, confirm),
+    };
     setFieldErrors(errors);
     if (!parsed.success || errors.confirm) return;
 
@@ -82,39 +81,19 @@ export function SetupClient() {
           </FormError>
         ) : null}
         <form onSubmit={onSubmit} noValidate className="space-y-4" aria-label="Create the first administrator">
-          <TextField
-            label="User name"
-            name="username"
-            autoComplete="username"
-            autoCapitalize="none"
-            spellCheck={false}
-            required
+          <UsernameField
             hint="Letters, digits and . _ @ - only."
             error={fieldErrors.username}
             value={username}
             onChange={(e) => setUsername(e.target.value)}
           />
-          <TextField
+          <NewPasswordFields
             label="Password"
             name="password"
-            type="password"
-            autoComplete="new-password"
-            required
-            minLength={8}
-            hint="At least 8 characters."
             error={fieldErrors.password}
             value={password}
-            onChange={(e) => setPassword(e.target.value)}
-          />
-          <TextField
-            label="Confirm password"
-            name="confirm"
-            type="password"
-            autoComplete="new-password"
-            required
-            error={fieldErrors.confirm}
-            value={confirm}
-            onChange={(e) => setConfirm(e.target.value)}
+            onChange={setPassword}
+            confirmation={{ label: "Confirm password", name: "confirm", error: fieldErrors.confirm, value: confirm, onChange: setConfirm }}
           />
           <Button type="submit" variant="primary" className="w-full" disabled={busy} aria-busy={busy}>
             Create administrator

@@ -1,10 +1,10 @@
 import { dehydrate, HydrationBoundary } from "@tanstack/react-query";
 import type { Metadata } from "next";
 import { ForbiddenView } from "@/components/auth/forbidden-view";
-import { requirePageCaller } from "@/lib/auth/page";
+import { can } from "@/lib/auth/permissions";
+import { requirePageCaller } from "@/lib/http/page";
 import { pageHrefs, storageOptions } from "@/lib/queries";
 import { makeServerQueryClient, prefetchMe } from "@/lib/queries/server";
-import { can } from "@/lib/services/permissions";
 import { getStorageOverview } from "@/lib/services/storage";
 import { StorageClient } from "./storage-client";
 

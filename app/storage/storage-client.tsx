@@ -3,41 +3,39 @@
 import { type UseMutationResult, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { type ReactNode, useId, useState } from "react";
-import { tableClass, tdClass, thClass } from "@/components/manifest-summary/table-styles";
 import { LocateCard } from "@/components/storage/locate-card";
+import {
+  isScanning,
+  orphanLinkNote,
+  removeButton,
+  repositoriesBySize,
+  scanButton,
+  scanDescription,
+  scanFailure,
+  scanStatusText,
+  storagePage,
+  storageTotals,
+  uploadStartedNote,
+} from "@/components/storage/storage-model";
 import { Button } from "@/components/ui/button";
 import { Bytes } from "@/components/ui/bytes";
 import { TitledCard } from "@/components/ui/card";
 import { linkClass } from "@/components/ui/cn";
 import { EmptyState } from "@/components/ui/empty-state";
-import { formatCount, formatExact, pluralize } from "@/components/ui/format";
+import { pluralize } from "@/components/ui/format";
 import { InlineError } from "@/components/ui/inline-error";
 import { PageHeader } from "@/components/ui/page-header";
 import { ProgressBar } from "@/components/ui/progress-bar";
+import { BytesCell, Table, Td } from "@/components/ui/table";
+import type { StorageScanJob, StorageScanResult } from "@/lib/contract/storage";
 import { shortDigest } from "@/lib/oci/reference";
-import { formatBytes } from "@/lib/oci/size";
 import { pageHrefs, queryKeys, removeStorageRepository, rescanStorage, storageOptions } from "@/lib/queries";
-import type { StorageScanJob, StorageScanResult } from "@/lib/services/api-types";
 
 const muted = "text-zinc-600 dark:text-zinc-400";
 
-const PHASES: Record<NonNullable<StorageScanJob["progress"]>["phase"], string> = {
-  blobs: "listing blobs",
-  repositories: "reading repositories",
-  manifests: "reading manifests",
-  other: "measuring the rest",
-  done: "saving",
-};
-
 /** The background scan running now: its phase and what it has counted so far (the total is not known). */
 function ScanStatus({ scan }: { scan: StorageScanJob }) {
-  const p = scan.progress;
-  const text =
-    scan.status === "queued"
-      ? "Scan queued…"
-      : p
-        ? `Scanning: ${PHASES[p.phase]} · ${formatCount(p.files)} files (${formatBytes(p.bytes)}) · ${pluralize(p.blobs, "blob")}`
-        : "Scanning…";
+  const text = scanStatusText(scan);
   return (
     <div className="space-y-1" data-testid="storage-scan-status">
       <p role="status" className="text-sm">
@@ -58,7 +56,8 @@ export function StorageClient() {
   // the DELETE route queues a rescan itself
   const remove = useMutation({ mutationFn: (name: string) => removeStorageRepository(name, readOnly), onSuccess: refresh });
   if (!data) return null;
-  if (!data.configured) {
+  const page = storagePage(data);
+  if (page.view === "unconfigured") {
     return (
       <>
         <PageHeader title="Storage" />
@@ -72,24 +71,26 @@ export function StorageClient() {
       </>
     );
   }
-  const scan = data.scan;
-  const scanning = scan !== null && (scan.status === "queued" || scan.status === "running");
-  const scanButton = (
-    <Button onClick={() => rescan.mutate()} disabled={rescan.isPending || scanning}>
-      {scanning ? "Scanning…" : data.result ? "Scan again" : "Scan now"}
+  const scan = page.scan;
+  const scanning = isScanning(scan);
+  const button = scanButton({ scanning, hasResult: page.view === "result", requesting: rescan.isPending });
+  const failure = scanFailure(scan);
+  const scanActions = (
+    <Button onClick={() => rescan.mutate()} disabled={button.disabled}>
+      {button.label}
     </Button>
   );
   const scanNotes = (
     <>
-      {scanning && scan ? <ScanStatus scan={scan} /> : null}
-      {scan?.status === "failed" ? <InlineError>The last scan failed: {scan.error ?? "unknown error"}</InlineError> : null}
+      {isScanning(scan) ? <ScanStatus scan={scan} /> : null}
+      {failure !== null ? <InlineError>The last scan failed: {failure}</InlineError> : null}
       {rescan.isError ? <InlineError>{rescan.error.message}</InlineError> : null}
     </>
   );
-  if (!data.result) {
+  if (page.view === "no-result") {
     return (
       <>
-        <PageHeader title="Storage" description="No scan of the storage root has finished yet." actions={scanButton} />
+        <PageHeader title="Storage" description="No scan of the storage root has finished yet." actions={scanActions} />
         <div className="space-y-4">
           {scanNotes}
           <p className={`text-sm ${muted}`}>
@@ -102,8 +103,8 @@ export function StorageClient() {
   }
   return (
     <StorageResult
-      result={data.result}
-      header={scanButton}
+      result={page.result}
+      header={scanActions}
       notes={scanNotes}
       readOnly={readOnly}
       setReadOnly={setReadOnly}
@@ -130,18 +131,13 @@ function StorageResult({
   readOnlyId: string;
   remove: UseMutationResult<void, Error, string>;
 }) {
-  const linked = data.repositories.reduce((s, r) => s + r.linkedBytes, 0);
-  const orphaned = data.orphanedBlobs.reduce((s, b) => s + b.bytes, 0);
-  const uploads = data.uploads.reduce((s, u) => s + u.bytes, 0);
-  const repos = [...data.repositories].sort((a, b) => b.linkedBytes - a.linkedBytes);
+  const { linked, orphaned, uploads } = storageTotals(data);
+  const repos = repositoriesBySize(data);
+  const removeState = removeButton({ readOnly, removing: remove.isPending });
 
   return (
     <>
-      <PageHeader
-        title="Storage"
-        description={`On disk: ${formatBytes(data.totalBytes)} · ${pluralize(data.blobs.count, "blob")} (${formatBytes(data.blobs.bytes)}) · scanned ${formatExact(data.scannedAt)} in ${data.durationMs} ms`}
-        actions={header}
-      />
+      <PageHeader title="Storage" description={scanDescription(data)} actions={header} />
       <div className="space-y-6">
         {notes}
         <TitledCard id="storage-summary" title="Where the bytes are">
@@ -190,12 +186,7 @@ function StorageResult({
                 {data.emptyRepositories.map((name) => (
                   <li key={name} className="flex items-center gap-2">
                     <code className="font-mono">{name}</code>
-                    <Button
-                      size="sm"
-                      onClick={() => remove.mutate(name)}
-                      disabled={!readOnly || remove.isPending}
-                      title={readOnly ? undefined : "Tick “The registry is read-only or stopped” first"}
-                    >
+                    <Button size="sm" onClick={() => remove.mutate(name)} disabled={removeState.disabled} title={removeState.title}>
                       Remove folders of {name}
                     </Button>
                   </li>
@@ -211,45 +202,30 @@ function StorageResult({
             <EmptyState title="No repositories">The storage root has no repositories yet.</EmptyState>
           ) : (
             <div className="-m-4 overflow-x-auto">
-              <table className={tableClass}>
-                <caption className="sr-only">Repositories in the storage root, largest first</caption>
-                <thead>
-                  <tr>
-                    <th scope="col" className={thClass}>
-                      Repository
-                    </th>
-                    <th scope="col" className={`${thClass} text-right`}>
-                      Tags
-                    </th>
-                    <th scope="col" className={`${thClass} text-right`}>
-                      Manifests
-                    </th>
-                    <th scope="col" className={`${thClass} text-right`}>
-                      Linked blobs
-                    </th>
-                    <th scope="col" className={`${thClass} text-right`}>
-                      Uploads
-                    </th>
+              <Table
+                caption="Repositories in the storage root, largest first"
+                columns={[
+                  "Repository",
+                  { label: "Tags", align: "right" },
+                  { label: "Manifests", align: "right" },
+                  { label: "Linked blobs", align: "right" },
+                  { label: "Uploads", align: "right" },
+                ]}
+              >
+                {repos.map((r) => (
+                  <tr key={r.name}>
+                    <Td className="font-mono">
+                      <Link href={pageHrefs.repository(r.name)} className={linkClass}>
+                        {r.name}
+                      </Link>
+                    </Td>
+                    <Td align="right">{r.tags}</Td>
+                    <Td align="right">{r.manifests}</Td>
+                    <BytesCell value={r.linkedBytes} />
+                    <Td align="right">{r.uploads.count > 0 ? <Bytes value={r.uploads.bytes} /> : "—"}</Td>
                   </tr>
-                </thead>
-                <tbody>
-                  {repos.map((r) => (
-                    <tr key={r.name}>
-                      <td className={`${tdClass} font-mono`}>
-                        <Link href={pageHrefs.repository(r.name)} className={linkClass}>
-                          {r.name}
-                        </Link>
-                      </td>
-                      <td className={`${tdClass} text-right`}>{r.tags}</td>
-                      <td className={`${tdClass} text-right`}>{r.manifests}</td>
-                      <td className={`${tdClass} text-right`}>
-                        <Bytes value={r.linkedBytes} />
-                      </td>
-                      <td className={`${tdClass} text-right`}>{r.uploads.count > 0 ? <Bytes value={r.uploads.bytes} /> : "—"}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+                ))}
+              </Table>
             </div>
           )}
         </TitledCard>
@@ -265,10 +241,7 @@ function StorageResult({
                     {shortDigest(b.digest)}
                   </Link>{" "}
                   · <Bytes value={b.bytes} />
-                  {b.linkedBy > 0
-                    ? ` · still linked by ${pluralize(b.linkedBy, "repository", "repositories")}, referenced by no manifest`
-                    : ""}{" "}
-                  · {b.path}
+                  {orphanLinkNote(b.linkedBy)} · {b.path}
                 </li>
               ))}
             </ul>
@@ -280,7 +253,7 @@ function StorageResult({
               {data.uploads.map((u) => (
                 <li key={u.path}>
                   {u.repository} · {u.uuid} · <Bytes value={u.bytes} />
-                  {u.startedAt ? ` · started ${formatExact(u.startedAt)}` : ""}
+                  {uploadStartedNote(u.startedAt)}
                 </li>
               ))}
             </ul>

@@ -1,5 +1,5 @@
 import { KeyValueList } from "@/components/ui/key-value-list";
-import type { Me } from "@/lib/services/api-types";
+import type { Me } from "@/lib/contract/accounts";
 import { providerLabel } from "./provider";
 import { RoleBadge } from "./role-badge";
 

@@ -3,14 +3,14 @@
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { signOut } from "next-auth/react";
 import { type FormEvent, useState } from "react";
+import { type FieldErrors, firstFieldErrors } from "@/components/forms/field-errors";
 import { FormError, failureText } from "@/components/forms/form-message";
+import { confirmationError, NewPasswordFields } from "@/components/forms/new-password-fields";
 import { TextField } from "@/components/forms/text-field";
 import { Button } from "@/components/ui/button";
 import { pluralize } from "@/components/ui/format";
+import { changePasswordBody } from "@/lib/contract/accounts";
 import { changePasswordOptions, myTokensOptions, pageHrefs } from "@/lib/queries";
-import { password as passwordSchema } from "@/lib/services/api-types";
-
-type Field = "current" | "next" | "confirm";
 
 /** Changing the password ends every session, this one included, and revokes every API token: on success, sign in again. */
 export function ChangePasswordForm() {
@@ -20,19 +20,23 @@ export function ChangePasswordForm() {
   const [current, setCurrent] = useState("");
   const [next, setNext] = useState("");
   const [confirm, setConfirm] = useState("");
-  const [errors, setErrors] = useState<Partial<Record<Field, string>>>({});
+  const [errors, setErrors] = useState<FieldErrors<"current" | "next" | "confirm">>({});
   const [signingOut, setSigningOut] = useState<string | null>(null);
 
   function onSubmit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
-    const found: Partial<Record<Field, string>> = {};
-    if (!current) found.current = "Enter your current password.";
-    const parsed = passwordSchema.safeParse(next);
-    if (!parsed.success) found.next = `New password: ${parsed.error.issues[0]?.message ?? "not allowed"}`;
-    else if (next === current) found.next = "The new password is the same as the current one.";
-    if (next !== confirm) found.confirm = "The passwords do not match.";
+    const invalid = firstFieldErrors(changePasswordBody.safeParse({ currentPassword: current, newPassword: next }).error);
+    const found: FieldErrors<"current" | "next" | "confirm"> = {
+      current: current ? undefined : "Enter your current password.",
+      next: invalid.newPassword
+        ? `New password: ${invalid.newPassword}`
+        : next === current
+          ? "The new password is the same as the current one."
+          : undefined,
+      confirm: confirmationError(next, confirm),
+    };
     setErrors(found);
-    if (Object.keys(found).length > 0) return;
+    if (found.current || found.next || found.confirm) return;
     change.mutate(
       { currentPassword: current, newPassword: next },
       {
@@ -70,25 +74,12 @@ export function ChangePasswordForm() {
         value={current}
         onChange={(e) => setCurrent(e.target.value)}
       />
-      <TextField
+      <NewPasswordFields
         label="New password"
-        type="password"
-        autoComplete="new-password"
-        required
-        minLength={8}
-        hint="At least 8 characters."
         error={errors.next}
         value={next}
-        onChange={(e) => setNext(e.target.value)}
-      />
-      <TextField
-        label="Confirm new password"
-        type="password"
-        autoComplete="new-password"
-        required
-        error={errors.confirm}
-        value={confirm}
-        onChange={(e) => setConfirm(e.target.value)}
+        onChange={setNext}
+        confirmation={{ label: "Confirm new password", error: errors.confirm, value: confirm, onChange: setConfirm }}
       />
       <Button type="submit" variant="primary" disabled={busy} aria-busy={busy}>
         Change password

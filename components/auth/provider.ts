@@ -1,4 +1,4 @@
-import type { UserItem } from "@/lib/services/api-types";
+import type { UserItem } from "@/lib/contract/accounts";
 
 export function providerLabel(provider: string): string {
   if (provider === "credentials") return "Password";

@@ -3,21 +3,23 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useId, useRef, useState } from "react";
 import { Button } from "@/components/ui/button";
-import { pluralize } from "@/components/ui/format";
 import { InlineError } from "@/components/ui/inline-error";
+import type { DeletionResult } from "@/lib/contract/deletions";
 import { shortDigest } from "@/lib/oci/reference";
 import { exactBytes, formatBytes } from "@/lib/oci/size";
 import { type DeletionInput, invalidateAfterDelete, isApiRequestError, postDeletion, postDeletionPreview } from "@/lib/queries";
-import type { DeletionResult } from "@/lib/services/api-types";
+import {
+  blobsFreedNote,
+  confirmState,
+  confirmTags,
+  deleteDialogStage,
+  deletedSummary,
+  manifestsHeading,
+  platformLine,
+} from "./delete-dialog-model";
 
 const muted = "text-zinc-600 dark:text-zinc-400";
 const listClass = "max-h-40 overflow-auto rounded-md border border-zinc-200 p-2 font-mono text-xs dark:border-zinc-800";
-
-/** What the user types to confirm: the tag they picked (its siblings are listed above it), else the repository name. */
-function confirmationWord(input: DeletionInput): string {
-  if (input.tags?.length === 1 && !input.digests?.length && !input.allTags && !input.tagFilter) return input.tags[0] ?? input.repository;
-  return input.repository;
-}
 
 /**
  * Preview, confirm, delete. The preview lists every tag that goes (registry 2.x deletes by digest, so
@@ -64,9 +66,9 @@ export function DeleteDialog({
   });
 
   const p = preview.data;
-  const word = p ? confirmationWord(input) : "";
-  const nothing = p !== undefined && p.tagsRemoved.length === 0 && p.manifestsRemoved.length === 0;
   const done = remove.data;
+  const stage = deleteDialogStage({ previewPending: preview.isPending, previewFailed: preview.isError, preview: p, result: done });
+  const confirm = confirmState({ input, preview: p, result: done, typed, deleting: remove.isPending });
 
   return (
     <dialog
@@ -79,18 +81,15 @@ export function DeleteDialog({
         <h2 id={titleId} className="font-semibold text-lg">
           {title}
         </h2>
-        {preview.isPending ? (
+        {stage === "loading" ? (
           <p className={`text-sm ${muted}`} role="status">
             Working out what this delete removes…
           </p>
-        ) : preview.isError ? (
-          <InlineError>{preview.error.message}</InlineError>
-        ) : done ? (
+        ) : stage === "error" ? (
+          <InlineError>{preview.error?.message}</InlineError>
+        ) : stage === "done" && done ? (
           <div role="status" className="space-y-2 text-sm">
-            <p>
-              Deleted {pluralize(done.tagsRemoved.length, "tag")} and {pluralize(done.manifestsRemoved.length, "manifest")}.{" "}
-              {done.bytesFreed > 0 ? `Run garbage collection to free ${formatBytes(done.bytesFreed)}.` : "No blob becomes unreferenced."}
-            </p>
+            <p>{deletedSummary(done)}</p>
             {done.failed.length > 0 ? (
               <ul className="text-red-700 dark:text-red-400">
                 {done.failed.map((f) => (
@@ -101,7 +100,7 @@ export function DeleteDialog({
               </ul>
             ) : null}
           </div>
-        ) : p ? (
+        ) : stage === "preview" && p ? (
           <div className="space-y-3 text-sm">
             {p.warnings.map((w) => (
               <p
@@ -127,10 +126,7 @@ export function DeleteDialog({
               )}
             </section>
             <section aria-label="Manifests removed">
-              <h3 className="font-medium">
-                {p.tagDeleteSupported ? "Manifests left untagged (removed by the next GC)" : "Manifests deleted"} (
-                {p.manifestsRemoved.length})
-              </h3>
+              <h3 className="font-medium">{manifestsHeading(p)}</h3>
               <ul className={listClass}>
                 {p.manifestsRemoved.map((d) => (
                   <li key={d} title={d}>
@@ -145,8 +141,7 @@ export function DeleteDialog({
                 <ul className={listClass}>
                   {p.platformsAffected.map((x) => (
                     <li key={`${x.index}-${x.manifest}`} className={x.breaksIndex ? "text-red-700 dark:text-red-400" : undefined}>
-                      {x.platform} of {x.indexTags.join(", ") || shortDigest(x.index)}
-                      {x.breaksIndex ? " — the index stays and breaks" : ""}
+                      {platformLine(x)}
                     </li>
                   ))}
                 </ul>
@@ -157,12 +152,12 @@ export function DeleteDialog({
               <strong data-testid="bytes-freed" title={exactBytes(p.bytesFreed)}>
                 {formatBytes(p.bytesFreed)}
               </strong>{" "}
-              <span className={muted}>({pluralize(p.blobsFreed.length, "blob")} no remaining tag uses)</span>.
+              <span className={muted}>{blobsFreedNote(p)}</span>.
             </p>
-            {nothing ? null : (
+            {confirm.confirmable ? (
               <div className="space-y-1">
                 <label htmlFor={confirmId} className="block font-medium">
-                  Type <code className="rounded bg-zinc-100 px-1 font-mono dark:bg-zinc-800">{word}</code> to confirm
+                  Type <code className="rounded bg-zinc-100 px-1 font-mono dark:bg-zinc-800">{confirm.word}</code> to confirm
                 </label>
                 <input
                   id={confirmId}
@@ -172,24 +167,22 @@ export function DeleteDialog({
                   className="h-9 w-full rounded-md border border-zinc-300 bg-white px-2 font-mono text-sm dark:border-zinc-700 dark:bg-zinc-950"
                 />
               </div>
-            )}
+            ) : null}
             {remove.isError ? <InlineError>{remove.error.message}</InlineError> : null}
           </div>
         ) : null}
         <div className="flex justify-end gap-2">
           <Button variant="secondary" onClick={() => dialogRef.current?.close()}>
-            {done ? "Close" : "Cancel"}
+            {confirm.dismissLabel}
           </Button>
-          {!done && p && !nothing ? (
+          {confirm.confirmable && p ? (
             <Button
               variant="primary"
               className="bg-red-700 hover:bg-red-800 disabled:bg-red-700/60"
-              disabled={typed !== word || remove.isPending}
-              onClick={() => remove.mutate(p.tagsRemoved.map((t) => t.tag))}
+              disabled={!confirm.canDelete}
+              onClick={() => remove.mutate(confirmTags(p))}
             >
-              {remove.isPending
-                ? "Deleting…"
-                : `Delete ${p.tagsRemoved.length > 0 ? pluralize(p.tagsRemoved.length, "tag") : pluralize(p.manifestsRemoved.length, "manifest")}`}
+              {confirm.deleteLabel}
             </Button>
           ) : null}
         </div>

@@ -1,15 +1,14 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import { tableClass, tdClass, thClass } from "@/components/manifest-summary/table-styles";
 import { Badge } from "@/components/ui/badge";
 import { Bytes } from "@/components/ui/bytes";
 import { TitledCard } from "@/components/ui/card";
 import { InlineError } from "@/components/ui/inline-error";
 import { ProgressBar } from "@/components/ui/progress-bar";
-import { formatBytes } from "@/lib/oci/size";
+import { Table, Td } from "@/components/ui/table";
+import type { GcRun, GcRunItem } from "@/lib/contract/gc";
 import { gcRunOptions } from "@/lib/queries";
-import type { GcRun, GcRunItem } from "@/lib/services/api-types";
 
 const muted = "text-zinc-600 dark:text-zinc-400";
 
@@ -64,35 +63,20 @@ function RunItems({ title, items, total, id }: { title: string; items: GcRunItem
         <p className={`text-sm ${muted}`}>None.</p>
       ) : (
         <div className="max-h-96 overflow-auto">
-          <table className={tableClass} data-testid={id}>
-            <caption className="sr-only">{title}, largest first</caption>
-            <thead>
-              <tr>
-                <th scope="col" className={thClass}>
-                  Digest
-                </th>
-                <th scope="col" className={thClass}>
-                  Kind
-                </th>
-                <th scope="col" className={`${thClass} text-right`}>
-                  Size
-                </th>
-                <th scope="col" className={thClass}>
-                  Last referenced in
-                </th>
+          <Table
+            caption="{title}, largest first"
+            data-testid={id}
+            columns={["Digest", "Kind", { label: "Size", align: "right" }, "Last referenced in"]}
+          >
+            {items.map((i) => (
+              <tr key={`${i.kind}:${i.digest}`}>
+                <Td className="break-all font-mono text-xs">{i.digest}</Td>
+                <Td>{i.kind}</Td>
+                <Td align="right">{i.bytes === null ? "—" : <Bytes value={i.bytes} />}</Td>
+                <Td className="font-mono text-xs">{i.repositories.length > 0 ? i.repositories.join(", ") : "—"}</Td>
               </tr>
-            </thead>
-            <tbody>
-              {items.map((i) => (
-                <tr key={`${i.kind}:${i.digest}`}>
-                  <td className={`${tdClass} break-all font-mono text-xs`}>{i.digest}</td>
-                  <td className={tdClass}>{i.kind}</td>
-                  <td className={`${tdClass} text-right`}>{i.bytes === null ? "—" : <Bytes value={i.bytes} />}</td>
-                  <td className={`${tdClass} font-mono text-xs`}>{i.repositories.length > 0 ? i.repositories.join(", ") : "—"}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </Table>
           {items.length < total ? <p className={`mt-1 text-xs ${muted}`}>The {items.length} largest are listed.</p> : null}
         </div>
       )}

@@ -2,13 +2,13 @@
 
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import { tableClass, tdClass, thClass } from "@/components/manifest-summary/table-styles";
 import { Button } from "@/components/ui/button";
 import { Bytes } from "@/components/ui/bytes";
 import { cn } from "@/components/ui/cn";
 import { ErrorState } from "@/components/ui/error-state";
 import { type KeyValue, KeyValueList } from "@/components/ui/key-value-list";
 import { Skeleton } from "@/components/ui/skeleton";
+import { BytesCell, Table, Td } from "@/components/ui/table";
 import { formatBytes } from "@/lib/oci/size";
 import { efficiencyOptions } from "@/lib/queries";
 
@@ -70,39 +70,23 @@ export function EfficiencyCard({
       {e.wasted.length > 0 ? (
         <div>
           <div className="-mx-4 overflow-x-auto">
-            <table className={tableClass}>
-              <caption className="px-4 pb-2 text-left font-medium text-sm text-zinc-900 dark:text-zinc-100">
-                Wasted space by path (largest first)
-              </caption>
-              <thead>
-                <tr>
-                  <th scope="col" className={thClass}>
-                    Path
-                  </th>
-                  <th scope="col" className={`${thClass} text-right`}>
-                    Wasted
-                  </th>
-                  <th scope="col" className={thClass}>
-                    Layers
-                  </th>
+            <Table
+              caption="Wasted space by path (largest first)"
+              captionClassName="px-4 pb-2 text-left font-medium text-sm text-zinc-900 dark:text-zinc-100"
+              columns={["Path", { label: "Wasted", align: "right" }, "Layers"]}
+            >
+              {wasted.map((w) => (
+                <tr key={w.path}>
+                  <Td className="max-w-80 truncate font-mono text-xs" title={`/${w.path.replace(/^\/+/, "")}`}>
+                    /{w.path.replace(/^\/+/, "")}
+                  </Td>
+                  <BytesCell value={w.bytes} />
+                  <Td className={cn("text-xs", muted)} title={w.layers.join("\n")}>
+                    {w.layers.map((d) => layerPosition(d) ?? "?").join(", ")}
+                  </Td>
                 </tr>
-              </thead>
-              <tbody>
-                {wasted.map((w) => (
-                  <tr key={w.path}>
-                    <td className={cn(tdClass, "max-w-80 truncate font-mono text-xs")} title={`/${w.path.replace(/^\/+/, "")}`}>
-                      /{w.path.replace(/^\/+/, "")}
-                    </td>
-                    <td className={`${tdClass} text-right`}>
-                      <Bytes value={w.bytes} />
-                    </td>
-                    <td className={cn(tdClass, "text-xs", muted)} title={w.layers.join("\n")}>
-                      {w.layers.map((d) => layerPosition(d) ?? "?").join(", ")}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </Table>
           </div>
           {e.wasted.length > TOP_WASTED ? (
             <Button size="sm" variant="ghost" className="mt-2" onClick={() => setShowAll((v) => !v)}>

@@ -10,14 +10,32 @@ import { Bytes } from "@/components/ui/bytes";
 import { cn, focusRing } from "@/components/ui/cn";
 import { EmptyState } from "@/components/ui/empty-state";
 import { ErrorState } from "@/components/ui/error-state";
-import { formatCount, pluralize } from "@/components/ui/format";
 import { ChevronRightIcon, FolderIcon } from "@/components/ui/icons";
 import { SearchInput } from "@/components/ui/search-input";
 import { TableSkeleton } from "@/components/ui/skeleton";
-import { displayName } from "@/lib/layers/entries";
 import { type FileView, fileTreeOptions } from "@/lib/queries";
 import { ChangeBadge } from "./badges";
-import { ancestorPaths, buildFileTree, formatMode, normalizePath, type TreeRow, visibleRows } from "./file-tree-model";
+import {
+  buildFileTree,
+  emptyViewText,
+  expandPaths,
+  expansionControls,
+  fileTreeBody,
+  gridTemplateColumns,
+  isMergedView,
+  loadErrorTitle,
+  loadedEntries,
+  loadStatusText,
+  noMatchText,
+  planReveal,
+  rowCells,
+  rowIndexOf,
+  type TreeRow,
+  tableLabel,
+  toggleExpanded,
+  visibleRows,
+  wantsNextPage,
+} from "./file-tree-model";
 
 const ROW_HEIGHT = 32;
 const muted = "text-zinc-600 dark:text-zinc-400";
@@ -62,14 +80,12 @@ export function FileTree({
   const checkboxId = useId();
   const list = useInfiniteQuery(fileTreeOptions(repository, reference, platform, view));
   const { hasNextPage, isFetchingNextPage, isError, fetchNextPage } = list;
-  // the tree needs every entry (directory sizes, expand all), so pages are fetched back to back
   useEffect(() => {
-    if (hasNextPage && !isFetchingNextPage && !isError) void fetchNextPage();
+    if (wantsNextPage({ hasNextPage, isFetchingNextPage, isError })) void fetchNextPage();
   }, [hasNextPage, isFetchingNextPage, isError, fetchNextPage]);
 
   const tree = useMemo(() => buildFileTree(list.data ? list.data.pages.flatMap((p) => p.items) : []), [list.data]);
   const total = list.data?.pages[0]?.total ?? 0;
-  const loaded = tree.byPath.size - 1;
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(() => new Set());
   const rows = useMemo(() => visibleRows(tree, expanded, filter), [tree, expanded, filter]);
 
@@ -85,36 +101,37 @@ export function FileTree({
   const revealed = useRef<string | null>(null);
   const pendingScroll = useRef<string | null>(null);
   useEffect(() => {
-    if (reveal === undefined) return;
-    const path = normalizePath(reveal);
-    if (revealed.current === path || (path !== "" && !tree.byPath.has(path))) return;
-    revealed.current = path;
-    if (path === "") return;
-    setExpanded((prev) => new Set([...prev, ...ancestorPaths(path), path]));
-    pendingScroll.current = path;
+    const plan = planReveal(tree, reveal, revealed.current);
+    if (!plan) return;
+    revealed.current = plan.path;
+    if (plan.open.length === 0) return;
+    setExpanded((prev) => expandPaths(prev, plan.open));
+    pendingScroll.current = plan.path;
   }, [reveal, tree]);
   useEffect(() => {
     const path = pendingScroll.current;
     if (!path) return;
-    const index = rows.findIndex((r) => r.node.path === path);
+    const index = rowIndexOf(rows, path);
     if (index < 0) return;
     pendingScroll.current = null;
     virtualizer.scrollToIndex(index, { align: "start" });
     focusRow(scrollRef.current, path);
   }, [rows, virtualizer]);
 
-  const toggle = (path: string) =>
-    setExpanded((prev) => {
-      const next = new Set(prev);
-      if (!next.delete(path)) next.add(path);
-      return next;
-    });
+  const toggle = (path: string) => setExpanded((prev) => toggleExpanded(prev, path));
+  const controls = expansionControls(tree, expanded);
 
-  const merged = view.layer === "merged";
-  const grid: CSSProperties = {
-    gridTemplateColumns: `minmax(14rem, 1fr) 5.5rem 6.5rem 6.5rem minmax(7rem, 0.5fr)${merged ? " 4.5rem" : ""}`,
-  };
+  const merged = isMergedView(view);
+  const grid: CSSProperties = { gridTemplateColumns: gridTemplateColumns(merged) };
   const complete = !hasNextPage && !list.isPending;
+  const body = fileTreeBody({
+    isPending: list.isPending,
+    isError: list.isError,
+    hasData: list.data !== undefined,
+    total,
+    rowCount: rows.length,
+  });
+  const empty = emptyViewText(view);
 
   return (
     <div className="space-y-3">
@@ -140,33 +157,25 @@ export function FileTree({
             </label>
           </div>
         ) : null}
-        <Button size="sm" onClick={() => setExpanded(new Set(tree.dirPaths))} disabled={tree.dirPaths.length === 0}>
+        <Button size="sm" onClick={() => setExpanded(controls.expandAll())} disabled={!controls.canExpandAll}>
           Expand all
         </Button>
-        <Button size="sm" onClick={() => setExpanded(new Set())} disabled={expanded.size === 0}>
+        <Button size="sm" onClick={() => setExpanded(controls.collapseAll())} disabled={!controls.canCollapseAll}>
           Collapse all
         </Button>
       </div>
 
-      {list.isPending ? (
+      {body === "loading" ? (
         <TableSkeleton rows={10} columns={5} />
-      ) : list.isError && !list.data ? (
-        <ErrorState
-          title={`Couldn't load the files of the ${viewLabel.toLowerCase()}`}
-          error={list.error}
-          onRetry={() => void list.refetch()}
-        />
-      ) : total === 0 ? (
+      ) : body === "error" ? (
+        <ErrorState title={loadErrorTitle(viewLabel)} error={list.error} onRetry={() => void list.refetch()} />
+      ) : body === "empty" ? (
         <div className="rounded-xl border border-zinc-200 dark:border-zinc-800">
-          <EmptyState title={view.changes === "only" && !merged ? "This layer changes no files" : "No files"}>
-            {merged ? "The merged file system of this image is empty." : "This layer's file system is empty."}
-          </EmptyState>
+          <EmptyState title={empty.title}>{empty.body}</EmptyState>
         </div>
-      ) : rows.length === 0 ? (
+      ) : body === "no-match" ? (
         <div className="rounded-xl border border-zinc-200 dark:border-zinc-800">
-          <EmptyState title="No path matches">
-            No path in the {viewLabel.toLowerCase()} contains “{filter}”.
-          </EmptyState>
+          <EmptyState title="No path matches">{noMatchText(viewLabel, filter)}</EmptyState>
         </div>
       ) : (
         <div
@@ -174,12 +183,7 @@ export function FileTree({
           className="overflow-auto rounded-xl border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900"
           style={{ maxHeight: "min(36rem, calc(100dvh - 12rem))" }}
         >
-          <div
-            role="table"
-            aria-label={`Files of the ${viewLabel.toLowerCase()}`}
-            aria-rowcount={rows.length + 1}
-            style={{ minWidth: 720 }}
-          >
+          <div role="table" aria-label={tableLabel(viewLabel)} aria-rowcount={rows.length + 1} style={{ minWidth: 720 }}>
             <div role="rowgroup" className="sticky top-0 z-10">
               <div
                 role="row"
@@ -221,9 +225,7 @@ export function FileTree({
 
       {list.data ? (
         <p className={cn("text-xs", muted)} aria-live="polite">
-          {complete
-            ? `${pluralize(total, "entry", "entries")}${filter ? ` · ${pluralize(rows.length, "row")} shown` : ""}`
-            : `Loaded ${formatCount(loaded)} of ${formatCount(total)} entries…`}
+          {loadStatusText({ complete, total, loaded: loadedEntries(tree), filter, rowCount: rows.length })}
         </p>
       ) : null}
       {list.isError && list.data ? (
@@ -251,21 +253,17 @@ function FileRow({
   onToggle: (path: string) => void;
 }) {
   const { node, open, forced } = row;
-  const entry = node.entry;
-  const removed = entry?.change === "removed";
-  // as stored: control characters escaped, and an entry that escaped the root under its own name
-  const escaped = entry?.storedName !== undefined;
+  const cells = rowCells(row, layerPosition);
   const name = (
     <>
-      <span className={cn("truncate", removed && "line-through")}>{displayName(entry?.storedName ?? node.name)}</span>
-      {escaped ? (
+      <span className={cn("truncate", cells.removed && "line-through")}>{cells.name}</span>
+      {cells.escapesRoot ? (
         <span className="ml-1 shrink-0 rounded-sm bg-red-100 px-1 font-sans text-[10px] text-red-800 dark:bg-red-900/50 dark:text-red-200">
           escapes root
         </span>
       ) : null}
     </>
   );
-  const position = entry ? layerPosition(entry.layer) : undefined;
   return (
     <div
       role="row"
@@ -274,22 +272,13 @@ function FileRow({
       className="absolute top-0 left-0 grid w-full items-center gap-3 border-zinc-100 border-b px-3 text-sm hover:bg-zinc-50 dark:border-zinc-800/70 dark:hover:bg-zinc-800/60"
       style={{ ...grid, height: ROW_HEIGHT, transform: `translateY(${start}px)` }}
     >
-      <div
-        role="cell"
-        className="flex min-w-0 items-center"
-        style={{ paddingLeft: (node.depth - 1) * 16 }}
-        title={
-          escaped
-            ? `stored as ${displayName(entry?.storedName ?? "")}, indexed as /${displayName(node.path)}`
-            : `/${displayName(node.path)}`
-        }
-      >
+      <div role="cell" className="flex min-w-0 items-center" style={{ paddingLeft: cells.indentPx }} title={cells.nameTitle}>
         {node.isDir ? (
           <button
             type="button"
             aria-expanded={open}
             disabled={forced}
-            title={forced ? "Opened to show the paths that match the filter" : undefined}
+            title={cells.toggleTitle}
             onClick={() => onToggle(node.path)}
             className={cn(
               "flex min-w-0 items-center gap-1 rounded-sm font-mono text-xs text-zinc-900 disabled:cursor-default dark:text-zinc-100",
@@ -306,28 +295,24 @@ function FileRow({
           <span className="flex min-w-0 items-center gap-1 pl-[1.125rem] font-mono text-xs text-zinc-900 dark:text-zinc-100">{name}</span>
         )}
       </div>
-      <div
-        role="cell"
-        className="text-right text-xs tabular-nums"
-        title={node.isDir ? "Bytes of the files under this directory" : undefined}
-      >
+      <div role="cell" className="text-right text-xs tabular-nums" title={cells.sizeTitle}>
         <Bytes value={node.sizeBytes} />
       </div>
       <div role="cell" className={cn("font-mono text-xs", muted)}>
-        {entry ? formatMode(entry.type, entry.mode) : "—"}
+        {cells.mode}
       </div>
-      <div role="cell">{entry ? <ChangeBadge change={entry.change} /> : <span className={cn("text-xs", muted)}>—</span>}</div>
-      <div role="cell" className={cn("min-w-0 truncate font-mono text-xs", muted)} title={entry?.linkTarget ?? undefined}>
-        {entry?.linkTarget ? (
+      <div role="cell">{node.entry ? <ChangeBadge change={node.entry.change} /> : <span className={cn("text-xs", muted)}>—</span>}</div>
+      <div role="cell" className={cn("min-w-0 truncate font-mono text-xs", muted)} title={cells.linkTitle}>
+        {cells.linkTarget !== null ? (
           <>
             <span aria-hidden="true">→ </span>
-            {displayName(entry.linkTarget)}
+            {cells.linkTarget}
           </>
         ) : null}
       </div>
       {merged ? (
-        <div role="cell" className={cn("text-xs tabular-nums", muted)} title={entry?.layer}>
-          {position !== undefined ? `Layer ${position}` : "—"}
+        <div role="cell" className={cn("text-xs tabular-nums", muted)} title={cells.layerTitle}>
+          {cells.layer}
         </div>
       ) : null}
     </div>

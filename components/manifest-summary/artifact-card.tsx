@@ -4,9 +4,9 @@ import { Badge } from "@/components/ui/badge";
 import { TitledCard } from "@/components/ui/card";
 import { cn, focusRing, linkClass } from "@/components/ui/cn";
 import { formatCount } from "@/components/ui/format";
+import type { ArtifactContent, ManifestDetail, SignatureVerification } from "@/lib/contract/images";
 import { shortDigest } from "@/lib/oci/reference";
 import { pageHrefs } from "@/lib/queries";
-import type { ArtifactContent, ManifestDetail, SignatureVerification } from "@/lib/services/api-types";
 
 const DESCRIPTIONS = {
   signature: "a cosign signature",

@@ -1,10 +1,10 @@
-import { Badge } from "@/components/ui/badge";
+import { BadgeList } from "@/components/ui/badge";
 import { TitledCard } from "@/components/ui/card";
 import { ExternalText } from "@/components/ui/external-text";
 import { formatExact } from "@/components/ui/format";
 import { type KeyValue, KeyValueList } from "@/components/ui/key-value-list";
+import type { ManifestDetail } from "@/lib/contract/images";
 import { platformLabel } from "@/lib/oci/size";
-import type { ManifestDetail } from "@/lib/services/api-types";
 import { DigestText } from "./digest-text";
 
 type ConfigSummary = NonNullable<ManifestDetail["config"]>;
@@ -48,16 +48,7 @@ export function ConfigDetails({ config }: { config: ConfigSummary }) {
     {
       key: "ports",
       label: "Exposed ports",
-      value:
-        config.exposedPorts.length > 0 ? (
-          <span className="flex flex-wrap gap-1">
-            {config.exposedPorts.map((p) => (
-              <Badge key={p}>{p}</Badge>
-            ))}
-          </span>
-        ) : (
-          <span className={muted}>None</span>
-        ),
+      value: config.exposedPorts.length > 0 ? <BadgeList values={config.exposedPorts} /> : <span className={muted}>None</span>,
     },
     {
       key: "volumes",

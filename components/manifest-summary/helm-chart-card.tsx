@@ -1,8 +1,8 @@
-import { Badge } from "@/components/ui/badge";
+import { Badge, BadgeList } from "@/components/ui/badge";
 import { TitledCard } from "@/components/ui/card";
 import { ExternalText } from "@/components/ui/external-text";
 import { type KeyValue, KeyValueList } from "@/components/ui/key-value-list";
-import type { HelmChart } from "@/lib/services/api-types";
+import type { HelmChart } from "@/lib/contract/images";
 
 const muted = "text-zinc-600 dark:text-zinc-400";
 const notSet = <span className={muted}>Not set</span>;
@@ -49,13 +49,7 @@ export function HelmChartCard({ chart }: { chart: HelmChart }) {
     items.push({
       key: "keywords",
       label: "Keywords",
-      value: (
-        <span className="flex flex-wrap gap-1">
-          {chart.keywords.map((k) => (
-            <Badge key={k}>{k}</Badge>
-          ))}
-        </span>
-      ),
+      value: <BadgeList values={chart.keywords} />,
     });
   }
   if (chart.maintainers.length > 0) {

@@ -1,5 +1,5 @@
 import { Badge } from "@/components/ui/badge";
-import type { ManifestKind } from "@/lib/services/api-types";
+import type { ManifestKind } from "@/lib/contract/images";
 
 const LABELS: Record<ManifestKind, { label: string; tone: "neutral" | "accent" | "warning" }> = {
   image: { label: "Image", tone: "neutral" },

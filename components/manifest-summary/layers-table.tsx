@@ -4,12 +4,11 @@ import { useQuery } from "@tanstack/react-query";
 import { Bytes } from "@/components/ui/bytes";
 import { TitledCard } from "@/components/ui/card";
 import { pluralize } from "@/components/ui/format";
+import { BytesCell, Table, Td } from "@/components/ui/table";
+import type { ManifestDetail } from "@/lib/contract/images";
 import { describeMediaType } from "@/lib/oci/media-types";
-import { formatBytes } from "@/lib/oci/size";
 import { type ImageLayer, imageLayersOptions, type ManifestUsage, manifestUsageOptions } from "@/lib/queries";
-import type { ManifestDetail } from "@/lib/services/api-types";
 import { DigestText } from "./digest-text";
-import { tableClass, tdClass, thClass } from "./table-styles";
 
 const muted = "text-zinc-600 dark:text-zinc-400";
 
@@ -75,106 +74,79 @@ export function LayersTable({ manifest }: { manifest: ManifestDetail }) {
         digest) frees after a garbage collection. <Bytes value={total} /> compressed in all.
       </p>
       <div className="-mx-4 -mb-4 overflow-x-auto">
-        <table className={tableClass}>
-          <caption className="sr-only">{isArtifact ? "Files of this artifact" : "Layers of this image, base layer first"}</caption>
-          <thead>
-            <tr>
-              <th scope="col" className={`${thClass} w-10`}>
-                #
-              </th>
-              <th scope="col" className={thClass}>
-                {isArtifact ? "File" : "Instruction"}
-              </th>
-              <th scope="col" className={thClass}>
-                Digest
-              </th>
-              <th scope="col" className={thClass}>
-                Format
-              </th>
-              <th scope="col" className={`${thClass} text-right`}>
-                Size
-              </th>
-              {isImage ? (
-                <>
-                  <th scope="col" className={`${thClass} text-right`}>
-                    Uncompressed
-                  </th>
-                  <th scope="col" className={`${thClass} text-right`}>
-                    Files
-                  </th>
-                </>
-              ) : null}
-              <th scope="col" className={`${thClass} w-36`}>
-                Share of image
-              </th>
-              <th scope="col" className={thClass}>
-                Shared with
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {manifest.layers.map((layer, i) => {
-              const percent = total > 0 ? (layer.sizeBytes / total) * 100 : 0;
-              const info = indexed.get(layer.digest);
-              return (
-                // biome-ignore lint/suspicious/noArrayIndexKey: the same blob can appear twice in one image, so the position is part of the key
-                <tr key={`${i}-${layer.digest}`}>
-                  <td className={`${tdClass} ${muted}`}>{i + 1}</td>
-                  <td className={`${tdClass} max-w-[22rem]`}>
-                    {isArtifact ? (
-                      <code className="break-all font-mono text-xs">{layer.title ?? "—"}</code>
-                    ) : info?.createdBy ? (
-                      <code className="block truncate font-mono text-xs" title={info.createdBy}>
-                        {info.createdBy}
-                      </code>
-                    ) : (
-                      <span className={`text-xs ${muted}`}>{layersQuery.isPending ? "…" : "No build history"}</span>
-                    )}
-                  </td>
-                  <td className={tdClass}>
-                    <DigestText digest={layer.digest} short label={`Copy digest of layer ${i + 1}`} />
-                  </td>
-                  <td className={tdClass}>
-                    <span title={layer.mediaType}>{layerFormat(layer.mediaType)}</span>
-                  </td>
-                  <td className={`${tdClass} text-right`}>
-                    <Bytes value={layer.sizeBytes} />
-                  </td>
-                  {isImage ? (
-                    <>
-                      <td className={`${tdClass} text-right`}>
-                        {info?.uncompressedBytes != null ? (
-                          <Bytes value={info.uncompressedBytes} />
-                        ) : (
-                          <span className={muted}>not indexed</span>
-                        )}
-                      </td>
-                      <td className={`${tdClass} text-right`}>
-                        {info?.fileCount != null ? info.fileCount.toLocaleString("en") : <span className={muted}>—</span>}
-                      </td>
-                    </>
-                  ) : null}
-                  <td className={tdClass}>
-                    <span className="flex items-center gap-2">
-                      <span aria-hidden="true" className="h-1.5 flex-1 overflow-hidden rounded-full bg-zinc-200 dark:bg-zinc-700">
-                        <span
-                          className="block h-full rounded-full bg-indigo-600 dark:bg-indigo-400"
-                          style={{ width: `${Math.max(percent, percent > 0 ? 1 : 0)}%` }}
-                        />
-                      </span>
-                      <span className={`w-12 text-right text-xs ${muted}`}>
-                        {percent < 0.1 && percent > 0 ? "<0.1" : percent.toFixed(1)}%
-                      </span>
+        <Table
+          caption={isArtifact ? "Files of this artifact" : "Layers of this image, base layer first"}
+          columns={[
+            { label: "#", className: "w-10" },
+            isArtifact ? "File" : "Instruction",
+            "Digest",
+            "Format",
+            { label: "Size", align: "right" },
+            isImage && { label: "Uncompressed", align: "right" },
+            isImage && { label: "Files", align: "right" },
+            { label: "Share of image", className: "w-36" },
+            "Shared with",
+          ]}
+        >
+          {manifest.layers.map((layer, i) => {
+            const percent = total > 0 ? (layer.sizeBytes / total) * 100 : 0;
+            const info = indexed.get(layer.digest);
+            return (
+              // biome-ignore lint/suspicious/noArrayIndexKey: the same blob can appear twice in one image, so the position is part of the key
+              <tr key={`${i}-${layer.digest}`}>
+                <Td className={muted}>{i + 1}</Td>
+                <Td className="max-w-[22rem]">
+                  {isArtifact ? (
+                    <code className="break-all font-mono text-xs">{layer.title ?? "—"}</code>
+                  ) : info?.createdBy ? (
+                    <code className="block truncate font-mono text-xs" title={info.createdBy}>
+                      {info.createdBy}
+                    </code>
+                  ) : (
+                    <span className={`text-xs ${muted}`}>{layersQuery.isPending ? "…" : "No build history"}</span>
+                  )}
+                </Td>
+                <Td>
+                  <DigestText digest={layer.digest} short label={`Copy digest of layer ${i + 1}`} />
+                </Td>
+                <Td>
+                  <span title={layer.mediaType}>{layerFormat(layer.mediaType)}</span>
+                </Td>
+                <BytesCell value={layer.sizeBytes} />
+                {isImage ? (
+                  <>
+                    <Td align="right">
+                      {info?.uncompressedBytes != null ? (
+                        <Bytes value={info.uncompressedBytes} />
+                      ) : (
+                        <span className={muted}>not indexed</span>
+                      )}
+                    </Td>
+                    <Td align="right">
+                      {info?.fileCount != null ? info.fileCount.toLocaleString("en") : <span className={muted}>—</span>}
+                    </Td>
+                  </>
+                ) : null}
+                <Td>
+                  <span className="flex items-center gap-2">
+                    <span aria-hidden="true" className="h-1.5 flex-1 overflow-hidden rounded-full bg-zinc-200 dark:bg-zinc-700">
+                      <span
+                        className="block h-full rounded-full bg-indigo-600 dark:bg-indigo-400"
+                        style={{ width: `${Math.max(percent, percent > 0 ? 1 : 0)}%` }}
+                      />
                     </span>
-                  </td>
-                  <td className={`${tdClass} text-xs`}>
-                    <SharedWith use={usage.get(layer.digest)} />
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
+                    <span className={`w-12 text-right text-xs ${muted}`}>
+                      {percent < 0.1 && percent > 0 ? "<0.1" : percent.toFixed(1)}%
+                    </span>
+                  </span>
+                </Td>
+                <Td className="text-xs">
+                  <SharedWith use={usage.get(layer.digest)} />
+                </Td>
+              </tr>
+            );
+          })}
+        </Table>
       </div>
     </TitledCard>
   );

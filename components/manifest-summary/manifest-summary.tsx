@@ -8,11 +8,11 @@ import { CopyButton } from "@/components/ui/copy-button";
 import { formatExact } from "@/components/ui/format";
 import { type KeyValue, KeyValueList } from "@/components/ui/key-value-list";
 import { RelativeTime } from "@/components/ui/relative-time";
+import type { ManifestDetail } from "@/lib/contract/images";
 import { describeMediaType } from "@/lib/oci/media-types";
 import { pullByDigestCommand, pullByTagCommand, pullTool } from "@/lib/oci/pull-command";
 import { formatBytes } from "@/lib/oci/size";
 import { isDigestReference, pageHrefs } from "@/lib/queries";
-import type { ManifestDetail } from "@/lib/services/api-types";
 import { DigestText } from "./digest-text";
 import { KindBadge } from "./kind-badge";
 

@@ -1,18 +1,15 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import Link from "next/link";
 import { UniqueSize } from "@/components/manifest-summary/layers-table";
 import { Badge } from "@/components/ui/badge";
-import { Bytes } from "@/components/ui/bytes";
 import { TitledCard } from "@/components/ui/card";
-import { linkClass } from "@/components/ui/cn";
 import { InlineError } from "@/components/ui/inline-error";
+import { BytesCell, Table, Td } from "@/components/ui/table";
+import type { ManifestDetail } from "@/lib/contract/images";
 import { shortDigest } from "@/lib/oci/reference";
-import { formatBytes } from "@/lib/oci/size";
-import { manifestUsageOptions, pageHrefs, type RelatedArtifacts, relatedArtifactsOptions } from "@/lib/queries";
-import type { ManifestDetail } from "@/lib/services/api-types";
-import { tableClass, tdClass, thClass } from "./table-styles";
+import { manifestUsageOptions, type RelatedArtifacts, relatedArtifactsOptions } from "@/lib/queries";
+import { ManifestLink } from "./manifest-link";
 
 const muted = "text-zinc-600 dark:text-zinc-400";
 
@@ -47,62 +44,30 @@ export function RelatedArtifactsCard({ manifest }: { manifest: ManifestDetail })
         </p>
       ) : (
         <div className="-m-4 overflow-x-auto">
-          <table className={tableClass}>
-            <caption className="sr-only">Artifacts that describe this manifest</caption>
-            <thead>
-              <tr>
-                <th scope="col" className={thClass}>
-                  Kind
-                </th>
-                <th scope="col" className={thClass}>
-                  Digest
-                </th>
-                <th scope="col" className={thClass}>
-                  Type
-                </th>
-                <th scope="col" className={thClass}>
-                  Tags
-                </th>
-                <th scope="col" className={thClass}>
-                  Found through
-                </th>
-                <th scope="col" className={`${thClass} text-right`}>
-                  Size
-                </th>
+          <Table
+            caption="Artifacts that describe this manifest"
+            columns={["Kind", "Digest", "Type", "Tags", "Found through", { label: "Size", align: "right" }]}
+          >
+            {items.map((a) => (
+              <tr key={a.digest}>
+                <Td>
+                  <Badge tone={a.relation === "signature" ? "success" : "neutral"}>{RELATION_LABEL[a.relation]}</Badge>
+                </Td>
+                <Td>
+                  <ManifestLink repository={manifest.repository} digest={a.digest} />
+                  {a.describes !== manifest.digest ? (
+                    <span className={`block text-xs ${muted}`}>describes {shortDigest(a.describes)}</span>
+                  ) : null}
+                </Td>
+                <Td className="max-w-[18rem]">
+                  <code className="break-all font-mono text-xs">{a.artifactType ?? a.mediaType}</code>
+                </Td>
+                <Td className="font-mono text-xs">{a.tags.length > 0 ? a.tags.join(", ") : <span className={muted}>—</span>}</Td>
+                <Td className="text-xs">{a.sources.map((s) => SOURCE_LABEL[s]).join(", ")}</Td>
+                <BytesCell value={a.sizeBytes} />
               </tr>
-            </thead>
-            <tbody>
-              {items.map((a) => (
-                <tr key={a.digest}>
-                  <td className={tdClass}>
-                    <Badge tone={a.relation === "signature" ? "success" : "neutral"}>{RELATION_LABEL[a.relation]}</Badge>
-                  </td>
-                  <td className={tdClass}>
-                    <Link
-                      href={pageHrefs.manifest(manifest.repository, a.digest)}
-                      className={`font-mono text-xs ${linkClass}`}
-                      title={a.digest}
-                    >
-                      {shortDigest(a.digest)}
-                    </Link>
-                    {a.describes !== manifest.digest ? (
-                      <span className={`block text-xs ${muted}`}>describes {shortDigest(a.describes)}</span>
-                    ) : null}
-                  </td>
-                  <td className={`${tdClass} max-w-[18rem]`}>
-                    <code className="break-all font-mono text-xs">{a.artifactType ?? a.mediaType}</code>
-                  </td>
-                  <td className={`${tdClass} font-mono text-xs`}>
-                    {a.tags.length > 0 ? a.tags.join(", ") : <span className={muted}>—</span>}
-                  </td>
-                  <td className={`${tdClass} text-xs`}>{a.sources.map((s) => SOURCE_LABEL[s]).join(", ")}</td>
-                  <td className={`${tdClass} text-right`}>
-                    <Bytes value={a.sizeBytes} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </Table>
         </div>
       )}
     </TitledCard>

@@ -7,8 +7,8 @@ import { cn, focusRing } from "@/components/ui/cn";
 import { formatCount } from "@/components/ui/format";
 import { BoxIcon, ChevronRightIcon, FolderIcon } from "@/components/ui/icons";
 import { Skeleton } from "@/components/ui/skeleton";
+import type { NamespaceList } from "@/lib/contract/namespaces";
 import { namespaceAncestors, namespaceOptions, pageHrefs } from "@/lib/queries";
-import type { NamespaceList } from "@/lib/services/api-types";
 
 type NamespaceNode = NamespaceList["items"][number];
 

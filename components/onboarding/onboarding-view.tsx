@@ -7,8 +7,8 @@ import { formatCount } from "@/components/ui/format";
 import { KeyValueList } from "@/components/ui/key-value-list";
 import { ProgressBar } from "@/components/ui/progress-bar";
 import { RelativeTime } from "@/components/ui/relative-time";
+import type { SyncStatus } from "@/lib/contract/sync";
 import { meOptions } from "@/lib/queries";
-import type { SyncStatus } from "@/lib/services/api-types";
 import { CodeBlock } from "./code-block";
 
 function RegistryState({ sync }: { sync: SyncStatus | undefined }) {

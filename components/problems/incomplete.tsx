@@ -1,8 +1,8 @@
 // An image (or repository) whose manifest needs a blob the registry no longer has: it looks normal everywhere
 // else, and every pull of it fails. The badge goes in list rows, the banner on the image page.
 import { Badge } from "@/components/ui/badge";
+import type { Problem } from "@/lib/contract/images";
 import { shortDigest } from "@/lib/oci/reference";
-import type { Problem } from "@/lib/services/api-types";
 
 export const INCOMPLETE_LABEL = "incomplete: pulls will fail";
 

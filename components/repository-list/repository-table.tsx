@@ -8,8 +8,8 @@ import { linkClass } from "@/components/ui/cn";
 import { formatCount } from "@/components/ui/format";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { type VirtualColumn, VirtualTable } from "@/components/ui/virtual-table";
+import type { RepositoryItem } from "@/lib/contract/repositories";
 import { pageHrefs, type RepositoryListParams, type RepositorySort } from "@/lib/queries";
-import type { RepositoryItem } from "@/lib/services/api-types";
 
 function ariaSort(params: RepositoryListParams, sort: RepositorySort) {
   if (params.sort !== sort) return undefined;

@@ -7,7 +7,8 @@ import { Button } from "@/components/ui/button";
 import { TitledCard } from "@/components/ui/card";
 import { CopyButton } from "@/components/ui/copy-button";
 import { InlineError } from "@/components/ui/inline-error";
-import { type ConfigEntry, type RegistryCheck, type RegistryDiagnosis, registryDiagnosis } from "@/lib/services/registry-settings-types";
+import { Table } from "@/components/ui/table";
+import { type ConfigEntry, type RegistryCheck, type RegistryDiagnosis, registryDiagnosis } from "@/lib/contract/registry-settings";
 
 const TEST_PATH = "/api/v1/settings/registry/test";
 
@@ -48,35 +49,19 @@ export function RegistrySettings({ config, initialDiagnosis }: { config: ConfigE
           Checked {new Date(diagnosis.checkedAt).toLocaleString()} with requests that change nothing.
         </p>
         {test.error ? <InlineError>{test.error.message}</InlineError> : null}
-        <table className="w-full text-left text-sm">
-          <caption className="sr-only">Registry capabilities</caption>
-          <thead>
-            <tr className="border-zinc-200 border-b text-zinc-600 dark:border-zinc-800 dark:text-zinc-400">
-              <th scope="col" className="py-2 pr-4 font-medium">
-                Capability
+        <Table variant="plain" caption="Registry capabilities" columns={["Capability", "State", "Detail"]}>
+          {diagnosis.checks.map((c) => (
+            <tr key={c.id} data-check={c.id} className="border-zinc-100 border-b align-top dark:border-zinc-800">
+              <th scope="row" className="py-2 pr-4 font-medium text-zinc-900 dark:text-zinc-100">
+                {c.label}
               </th>
-              <th scope="col" className="py-2 pr-4 font-medium">
-                State
-              </th>
-              <th scope="col" className="py-2 font-medium">
-                Detail
-              </th>
+              <td className="py-2 pr-4">
+                <Badge tone={STATE[c.state].tone}>{STATE[c.state].label}</Badge>
+              </td>
+              <td className="py-2 text-zinc-700 dark:text-zinc-300">{c.detail}</td>
             </tr>
-          </thead>
-          <tbody>
-            {diagnosis.checks.map((c) => (
-              <tr key={c.id} data-check={c.id} className="border-zinc-100 border-b align-top dark:border-zinc-800">
-                <th scope="row" className="py-2 pr-4 font-medium text-zinc-900 dark:text-zinc-100">
-                  {c.label}
-                </th>
-                <td className="py-2 pr-4">
-                  <Badge tone={STATE[c.state].tone}>{STATE[c.state].label}</Badge>
-                </td>
-                <td className="py-2 text-zinc-700 dark:text-zinc-300">{c.detail}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </Table>
       </TitledCard>
 
       {fixes.length > 0 ? (
@@ -104,31 +89,18 @@ export function RegistrySettings({ config, initialDiagnosis }: { config: ConfigE
         <p className="mb-3 text-sm text-zinc-600 dark:text-zinc-400">
           Every setting as this instance uses it, defaults included. Secrets only show whether they are set.
         </p>
-        <table className="w-full text-left text-sm">
-          <caption className="sr-only">Settings</caption>
-          <thead>
-            <tr className="border-zinc-200 border-b text-zinc-600 dark:border-zinc-800 dark:text-zinc-400">
-              <th scope="col" className="py-2 pr-4 font-medium">
-                Setting
+        <Table variant="plain" caption="Settings" columns={["Setting", "Value"]}>
+          {config.map((e) => (
+            <tr key={e.name} data-setting={e.name} className="border-zinc-100 border-b dark:border-zinc-800">
+              <th scope="row" className="py-1.5 pr-4 font-mono font-normal text-xs text-zinc-900 dark:text-zinc-100">
+                {e.name}
               </th>
-              <th scope="col" className="py-2 font-medium">
-                Value
-              </th>
+              <td className="break-all py-1.5 font-mono text-xs text-zinc-700 dark:text-zinc-300">
+                {e.value ?? <span className="text-zinc-600 dark:text-zinc-400">not set</span>}
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {config.map((e) => (
-              <tr key={e.name} data-setting={e.name} className="border-zinc-100 border-b dark:border-zinc-800">
-                <th scope="row" className="py-1.5 pr-4 font-mono font-normal text-xs text-zinc-900 dark:text-zinc-100">
-                  {e.name}
-                </th>
-                <td className="break-all py-1.5 font-mono text-xs text-zinc-700 dark:text-zinc-300">
-                  {e.value ?? <span className="text-zinc-600 dark:text-zinc-400">not set</span>}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </Table>
       </TitledCard>
     </div>
   );

@@ -2,10 +2,10 @@
 
 import { useQueries, useQuery } from "@tanstack/react-query";
 import { useId, useMemo } from "react";
-import { tableClass, tdClass, thClass } from "@/components/manifest-summary/table-styles";
 import { cn, focusRing } from "@/components/ui/cn";
 import { ErrorState } from "@/components/ui/error-state";
 import { Skeleton } from "@/components/ui/skeleton";
+import { Table, Td } from "@/components/ui/table";
 import { formatBytes } from "@/lib/oci/size";
 import { type FileItem, fileDirectoryOptions } from "@/lib/queries";
 import { type Box, squarify } from "./squarify";
@@ -145,31 +145,18 @@ export function FileSystemTreemap({
           Largest directories as a table
         </summary>
         <div className="mt-2 overflow-x-auto">
-          <table className={tableClass}>
-            <caption className="sr-only">The largest directories of the merged file system</caption>
-            <thead>
-              <tr>
-                <th scope="col" className={thClass}>
-                  Directory
-                </th>
-                <th scope="col" className={`${thClass} text-right`}>
-                  Size
-                </th>
-                <th scope="col" className={`${thClass} text-right`}>
-                  Share
-                </th>
+          <Table
+            caption="The largest directories of the merged file system"
+            columns={["Directory", { label: "Size", align: "right" }, { label: "Share", align: "right" }]}
+          >
+            {largest.map((c) => (
+              <tr key={`${c.level}-${c.path}`}>
+                <Td className="font-mono text-xs">/{c.path}</Td>
+                <Td align="right">{formatBytes(c.bytes)}</Td>
+                <Td align="right">{((c.bytes / total) * 100).toFixed(1)}%</Td>
               </tr>
-            </thead>
-            <tbody>
-              {largest.map((c) => (
-                <tr key={`${c.level}-${c.path}`}>
-                  <td className={cn(tdClass, "font-mono text-xs")}>/{c.path}</td>
-                  <td className={`${tdClass} text-right`}>{formatBytes(c.bytes)}</td>
-                  <td className={`${tdClass} text-right`}>{((c.bytes / total) * 100).toFixed(1)}%</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </Table>
         </div>
       </details>
     </div>

@@ -12,10 +12,10 @@ import { CopyButton } from "@/components/ui/copy-button";
 import { ErrorState } from "@/components/ui/error-state";
 import { formatExact } from "@/components/ui/format";
 import { useSearchParamsUpdate } from "@/components/ui/use-search-params-update";
+import type { StorageLocation } from "@/lib/contract/storage";
 import { isValidDigest, isValidRepositoryName } from "@/lib/oci/reference";
 import { formatBytes } from "@/lib/oci/size";
 import { storageLocationOptions } from "@/lib/queries";
-import type { StorageLocation } from "@/lib/services/api-types";
 
 const muted = "text-zinc-600 dark:text-zinc-400";
 

@@ -1,6 +1,6 @@
 import { Badge } from "@/components/ui/badge";
+import type { ManifestKind, Platform } from "@/lib/contract/images";
 import { platformLabel } from "@/lib/oci/size";
-import type { ManifestKind, Platform } from "@/lib/services/api-types";
 
 /** os/arch badges; long lists collapse to the first few plus "+N" (full list in the title). */
 export function PlatformBadges({ kind, platforms, max = 3 }: { kind: ManifestKind; platforms: readonly Platform[]; max?: number }) {

@@ -1,6 +1,6 @@
 import { Badge } from "@/components/ui/badge";
+import type { RelatedCounts, RelatedTo, Relation } from "@/lib/contract/images";
 import { shortDigest } from "@/lib/oci/reference";
-import type { RelatedCounts, RelatedTo, Relation } from "@/lib/services/api-types";
 
 export const RELATION_LABELS: Record<Relation, string> = {
   signature: "Signature",

@@ -3,12 +3,12 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
 import { FormError, failureText } from "@/components/forms/form-message";
-import { tableClass, tdClass, thClass } from "@/components/manifest-summary/table-styles";
 import { Badge } from "@/components/ui/badge";
 import { Button, buttonClass } from "@/components/ui/button";
 import { RelativeTime } from "@/components/ui/relative-time";
+import { Table, Td } from "@/components/ui/table";
+import type { TokenItem } from "@/lib/contract/accounts";
 import { revokeTokenOptions } from "@/lib/queries";
-import type { TokenItem } from "@/lib/services/api-types";
 
 function isExpired(t: TokenItem): boolean {
   return t.expiresAt !== null && Date.parse(t.expiresAt) <= Date.now();
@@ -33,7 +33,7 @@ function TokenRow({ token }: { token: TokenItem }) {
   return (
     <tr>
       <TokenInfoCells token={token} />
-      <td className={`${tdClass} text-zinc-700 dark:text-zinc-300`}>
+      <Td className="text-zinc-700 dark:text-zinc-300">
         {token.expiresAt === null ? (
           "Never"
         ) : (
@@ -42,8 +42,8 @@ function TokenRow({ token }: { token: TokenItem }) {
             <RelativeTime iso={token.expiresAt} />
           </span>
         )}
-      </td>
-      <td className={`${tdClass} text-right`}>
+      </Td>
+      <Td align="right">
         {confirming ? (
           <div className="flex flex-wrap items-center justify-end gap-2">
             <span className="text-xs text-zinc-700 dark:text-zinc-300">Revoke “{token.name}”? Anything using it stops working.</span>
@@ -66,30 +66,35 @@ function TokenRow({ token }: { token: TokenItem }) {
             Revoke<span className="sr-only"> token {token.name}</span>
           </button>
         )}
-        {revoke.isError ? (
-          <div className="mt-2 text-left">
-            <FormError>{failureText(revoke.error)}</FormError>
-          </div>
-        ) : null}
-      </td>
+        <RevokeFailure error={revoke.error} />
+      </Td>
     </tr>
   );
+}
+
+/** Why revoking a token failed, under its button. */
+export function RevokeFailure({ error }: { error: Error | null }) {
+  return error ? (
+    <div className="mt-2 text-left">
+      <FormError>{failureText(error)}</FormError>
+    </div>
+  ) : null;
 }
 
 /** A token's name, prefix, creation and last use: the first cells of every token row. */
 export function TokenInfoCells({ token }: { token: TokenItem }) {
   return (
     <>
-      <td className={`${tdClass} font-medium text-zinc-900 dark:text-zinc-100`}>{token.name}</td>
-      <td className={tdClass}>
+      <Td className="font-medium text-zinc-900 dark:text-zinc-100">{token.name}</Td>
+      <Td>
         <code className="font-mono text-xs text-zinc-700 dark:text-zinc-300">{token.prefix}…</code>
-      </td>
-      <td className={`${tdClass} text-zinc-700 dark:text-zinc-300`}>
+      </Td>
+      <Td className="text-zinc-700 dark:text-zinc-300">
         <RelativeTime iso={token.createdAt} />
-      </td>
-      <td className={`${tdClass} text-zinc-700 dark:text-zinc-300`}>
+      </Td>
+      <Td className="text-zinc-700 dark:text-zinc-300">
         <RelativeTime iso={token.lastUsedAt} fallback="Never" />
-      </td>
+      </Td>
     </>
   );
 }
@@ -98,32 +103,12 @@ export function TokenInfoCells({ token }: { token: TokenItem }) {
 export function TokenTable({ caption, children }: { caption: string; children: React.ReactNode }) {
   return (
     <div className="overflow-x-auto rounded-lg border border-zinc-200 dark:border-zinc-800">
-      <table className={tableClass}>
-        <caption className="sr-only">{caption}</caption>
-        <thead>
-          <tr>
-            <th scope="col" className={thClass}>
-              Name
-            </th>
-            <th scope="col" className={thClass}>
-              Token
-            </th>
-            <th scope="col" className={thClass}>
-              Created
-            </th>
-            <th scope="col" className={thClass}>
-              Last used
-            </th>
-            <th scope="col" className={thClass}>
-              Expires
-            </th>
-            <th scope="col" className={`${thClass} text-right`}>
-              <span className="sr-only">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>{children}</tbody>
-      </table>
+      <Table
+        caption={caption}
+        columns={["Name", "Token", "Created", "Last used", "Expires", { label: "Actions", align: "right", srOnly: true }]}
+      >
+        {children}
+      </Table>
     </div>
   );
 }

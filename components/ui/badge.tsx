@@ -23,3 +23,14 @@ export function Badge({ tone = "neutral", className, ...props }: HTMLAttributes<
     />
   );
 }
+
+/** Short values (ports, keywords) as a wrapping row of neutral badges. */
+export function BadgeList({ values }: { values: readonly string[] }) {
+  return (
+    <span className="flex flex-wrap gap-1">
+      {values.map((v) => (
+        <Badge key={v}>{v}</Badge>
+      ))}
+    </span>
+  );
+}

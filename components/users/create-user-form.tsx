@@ -2,17 +2,21 @@
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
+import { type FieldErrors, firstFieldErrors } from "@/components/forms/field-errors";
 import { FormError, FormNotice, failureText } from "@/components/forms/form-message";
+import { NewPasswordFields } from "@/components/forms/new-password-fields";
 import { TextField } from "@/components/forms/text-field";
+import { UsernameField } from "@/components/forms/username-field";
 import { Button } from "@/components/ui/button";
 import { Select } from "@/components/ui/select";
 import type { Role } from "@/lib/auth/roles";
+import { createUserBody } from "@/lib/contract/accounts";
 import { createUserOptions } from "@/lib/queries";
-import { createUserBody } from "@/lib/services/api-types";
 import { ROLE_OPTIONS } from "./grants-editor";
 
 type Field = "username" | "name" | "password";
 const FIELD_LABELS: Record<Field, string> = { username: "User name", name: "Display name", password: "Password" };
+const FIELDS = Object.keys(FIELD_LABELS) as Field[];
 
 export function CreateUserForm() {
   const queryClient = useQueryClient();
@@ -21,7 +25,7 @@ export function CreateUserForm() {
   const [name, setName] = useState("");
   const [password, setPassword] = useState("");
   const [role, setRole] = useState<Role>("viewer");
-  const [errors, setErrors] = useState<Partial<Record<Field, string>>>({});
+  const [errors, setErrors] = useState<FieldErrors<Field>>({});
   const [created, setCreated] = useState<string | null>(null);
 
   function onSubmit(e: FormEvent<HTMLFormElement>) {
@@ -29,11 +33,9 @@ export function CreateUserForm() {
     setCreated(null);
     const parsed = createUserBody.safeParse({ username, name: name.trim() || undefined, password, role });
     if (!parsed.success) {
-      const next: Partial<Record<Field, string>> = {};
-      for (const issue of parsed.error.issues) {
-        const field = issue.path[0];
-        if (field === "username" || field === "name" || field === "password") next[field] ??= `${FIELD_LABELS[field]}: ${issue.message}`;
-      }
+      const invalid = firstFieldErrors(parsed.error);
+      const next: FieldErrors<Field> = {};
+      for (const field of FIELDS) if (invalid[field]) next[field] = `${FIELD_LABELS[field]}: ${invalid[field]}`;
       if (!username.trim()) next.username = "Enter a user name.";
       setErrors(next);
       return;
@@ -55,17 +57,7 @@ export function CreateUserForm() {
       {create.isError ? <FormError>{failureText(create.error)}</FormError> : null}
       {created ? <FormNotice>{created}</FormNotice> : null}
       <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
-        <TextField
-          label="User name"
-          name="username"
-          autoComplete="off"
-          autoCapitalize="none"
-          spellCheck={false}
-          required
-          error={errors.username}
-          value={username}
-          onChange={(e) => setUsername(e.target.value)}
-        />
+        <UsernameField autoComplete="off" error={errors.username} value={username} onChange={(e) => setUsername(e.target.value)} />
         <TextField
           label="Display name (optional)"
           name="name"
@@ -74,18 +66,7 @@ export function CreateUserForm() {
           value={name}
           onChange={(e) => setName(e.target.value)}
         />
-        <TextField
-          label="Password"
-          name="new-password"
-          type="password"
-          autoComplete="new-password"
-          required
-          minLength={8}
-          hint="At least 8 characters."
-          error={errors.password}
-          value={password}
-          onChange={(e) => setPassword(e.target.value)}
-        />
+        <NewPasswordFields label="Password" name="new-password" error={errors.password} value={password} onChange={setPassword} />
         <Select label="Role" value={role} options={ROLE_OPTIONS} onChange={setRole} className="self-start pt-6" />
       </div>
       <Button type="submit" variant="primary" disabled={create.isPending} aria-busy={create.isPending}>

@@ -2,13 +2,14 @@
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useRef, useState } from "react";
+import { firstFieldErrors } from "@/components/forms/field-errors";
 import { FormError, failureText } from "@/components/forms/form-message";
 import { TextField } from "@/components/forms/text-field";
 import { Button } from "@/components/ui/button";
 import { Select, type SelectOption } from "@/components/ui/select";
 import type { Role } from "@/lib/auth/roles";
+import { grantInput, type UserItem } from "@/lib/contract/accounts";
 import { updateUserOptions } from "@/lib/queries";
-import { grantInput, type UserItem } from "@/lib/services/api-types";
 
 export const ROLE_OPTIONS: SelectOption<Role>[] = [
   { value: "viewer", label: "Viewer" },
@@ -42,7 +43,7 @@ export function GrantsEditor({ user, onDone, onCancel }: { user: UserItem; onDon
       const parsed = grantInput.safeParse({ pattern: r.pattern, role: r.role });
       if (parsed.success) return { ...r, pattern: parsed.data.pattern, error: null };
       valid = false;
-      return { ...r, error: r.pattern.trim() ? (parsed.error.issues[0]?.message ?? "not a valid pattern") : "Enter a pattern." };
+      return { ...r, error: r.pattern.trim() ? (firstFieldErrors(parsed.error).pattern ?? "not a valid pattern") : "Enter a pattern." };
     });
     setRows(checked);
     if (!valid) return;

@@ -2,14 +2,14 @@
 
 import { useQuery } from "@tanstack/react-query";
 import { z } from "zod";
-import { tableClass, tdClass, thClass } from "@/components/manifest-summary/table-styles";
 import { Badge } from "@/components/ui/badge";
 import { EmptyState } from "@/components/ui/empty-state";
 import { ErrorState } from "@/components/ui/error-state";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { TableSkeleton } from "@/components/ui/skeleton";
+import { Table, Td } from "@/components/ui/table";
+import type { AuditList } from "@/lib/contract/audit";
 import { auditListOptions, RECENT_SIGN_INS } from "@/lib/queries";
-import type { AuditList } from "@/lib/services/api-types";
 
 type AuditResult = AuditList["items"][number]["result"];
 
@@ -37,43 +37,21 @@ export function RecentSignIns() {
   if (audit.data.items.length === 0) return <EmptyState title="No sign-ins yet" />;
   return (
     <div className="-m-4 overflow-x-auto">
-      <table className={tableClass}>
-        <caption className="sr-only">Recent sign-ins, newest first</caption>
-        <thead>
-          <tr>
-            <th scope="col" className={thClass}>
-              Time
-            </th>
-            <th scope="col" className={thClass}>
-              User
-            </th>
-            <th scope="col" className={thClass}>
-              Result
-            </th>
-            <th scope="col" className={thClass}>
-              Details
-            </th>
-            <th scope="col" className={thClass}>
-              IP address
-            </th>
+      <Table caption="Recent sign-ins, newest first" columns={["Time", "User", "Result", "Details", "IP address"]}>
+        {audit.data.items.map((e) => (
+          <tr key={e.id}>
+            <Td className="text-zinc-700 dark:text-zinc-300">
+              <RelativeTime iso={e.at} />
+            </Td>
+            <Td className="font-medium text-zinc-900 dark:text-zinc-100">{e.actor}</Td>
+            <Td>
+              <Badge tone={RESULTS[e.result].tone}>{RESULTS[e.result].label}</Badge>
+            </Td>
+            <Td className="text-zinc-700 dark:text-zinc-300">{describeSignIn(e.details)}</Td>
+            <Td className="font-mono text-xs text-zinc-700 dark:text-zinc-300">{e.ip ?? "—"}</Td>
           </tr>
-        </thead>
-        <tbody>
-          {audit.data.items.map((e) => (
-            <tr key={e.id}>
-              <td className={`${tdClass} text-zinc-700 dark:text-zinc-300`}>
-                <RelativeTime iso={e.at} />
-              </td>
-              <td className={`${tdClass} font-medium text-zinc-900 dark:text-zinc-100`}>{e.actor}</td>
-              <td className={tdClass}>
-                <Badge tone={RESULTS[e.result].tone}>{RESULTS[e.result].label}</Badge>
-              </td>
-              <td className={`${tdClass} text-zinc-700 dark:text-zinc-300`}>{describeSignIn(e.details)}</td>
-              <td className={`${tdClass} font-mono text-xs text-zinc-700 dark:text-zinc-300`}>{e.ip ?? "—"}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </Table>
     </div>
   );
 }

@@ -2,15 +2,14 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { FormError, failureText } from "@/components/forms/form-message";
-import { tdClass } from "@/components/manifest-summary/table-styles";
-import { TokenInfoCells, TokenTable } from "@/components/tokens/tokens-table";
+import { RevokeFailure, TokenInfoCells, TokenTable } from "@/components/tokens/tokens-table";
 import { Button } from "@/components/ui/button";
 import { ErrorState } from "@/components/ui/error-state";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { TableSkeleton } from "@/components/ui/skeleton";
+import { Td } from "@/components/ui/table";
+import type { TokenItem, UserItem } from "@/lib/contract/accounts";
 import { revokeUserTokenOptions, userTokensOptions } from "@/lib/queries";
-import type { TokenItem, UserItem } from "@/lib/services/api-types";
 
 function TokenRow({ user, token, onRevoked }: { user: UserItem; token: TokenItem; onRevoked: (name: string) => void }) {
   const queryClient = useQueryClient();
@@ -18,10 +17,10 @@ function TokenRow({ user, token, onRevoked }: { user: UserItem; token: TokenItem
   return (
     <tr>
       <TokenInfoCells token={token} />
-      <td className={`${tdClass} text-zinc-700 dark:text-zinc-300`}>
+      <Td className="text-zinc-700 dark:text-zinc-300">
         <RelativeTime iso={token.expiresAt} fallback="Never" />
-      </td>
-      <td className={`${tdClass} text-right`}>
+      </Td>
+      <Td align="right">
         <Button
           size="sm"
           variant="ghost"
@@ -31,12 +30,8 @@ function TokenRow({ user, token, onRevoked }: { user: UserItem; token: TokenItem
         >
           Revoke<span className="sr-only"> token {token.name}</span>
         </Button>
-        {revoke.isError ? (
-          <div className="mt-2 text-left">
-            <FormError>{failureText(revoke.error)}</FormError>
-          </div>
-        ) : null}
-      </td>
+        <RevokeFailure error={revoke.error} />
+      </Td>
     </tr>
   );
 }

@@ -2,9 +2,7 @@ import { LoadingRegion, Skeleton, TableSkeleton } from "@/components/ui/skeleton
 
 export function UsersSkeleton() {
   return (
-    <LoadingRegion label="Loading users">
-      <Skeleton className="mb-2 h-8 w-32" />
-      <Skeleton className="mb-6 h-4 w-24" />
+    <LoadingRegion label="Loading users" header={["h-8 w-32", "h-4 w-24"]}>
       <div className="space-y-6">
         <Skeleton className="h-40 w-full rounded-xl" />
         <TableSkeleton rows={6} columns={6} />

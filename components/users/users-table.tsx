@@ -2,17 +2,17 @@
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
-import { useId, useRef, useState } from "react";
+import { type ReactNode, type Ref, useId, useRef, useState } from "react";
 import { hasLocalPassword, providerLabel } from "@/components/auth/provider";
 import { FormError, FormNotice, failureText } from "@/components/forms/form-message";
-import { tableClass, tdClass, thClass } from "@/components/manifest-summary/table-styles";
 import { Badge } from "@/components/ui/badge";
 import { Button, buttonClass } from "@/components/ui/button";
 import { pluralize } from "@/components/ui/format";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { Select } from "@/components/ui/select";
+import { Table, Td } from "@/components/ui/table";
+import type { UserItem } from "@/lib/contract/accounts";
 import { updateUserOptions } from "@/lib/queries";
-import type { UserItem } from "@/lib/services/api-types";
 import { GrantsEditor, ROLE_OPTIONS } from "./grants-editor";
 import { ResetPasswordForm } from "./reset-password-form";
 import { UserTokens } from "./user-tokens";
@@ -20,6 +20,37 @@ import { UserTokens } from "./user-tokens";
 const COLUMNS = 7;
 
 type Panel = "password" | "grants" | "tokens" | null;
+
+/** A button that opens (and closes) one panel of a user's row; its name says whose. */
+function PanelToggle({
+  ref,
+  open,
+  controls,
+  of,
+  onClick,
+  children,
+}: {
+  ref: Ref<HTMLButtonElement>;
+  open: boolean;
+  controls: string;
+  of: string;
+  onClick: () => void;
+  children: ReactNode;
+}) {
+  return (
+    <button
+      ref={ref}
+      type="button"
+      className={buttonClass("ghost", "sm")}
+      aria-expanded={open}
+      aria-controls={open ? controls : undefined}
+      onClick={onClick}
+    >
+      {children}
+      <span className="sr-only"> of {of}</span>
+    </button>
+  );
+}
 
 function UserRow({ user, isSelf }: { user: UserItem; isSelf: boolean }) {
   const queryClient = useQueryClient();
@@ -68,14 +99,14 @@ function UserRow({ user, isSelf }: { user: UserItem; isSelf: boolean }) {
   return (
     <>
       <tr>
-        <td className={tdClass}>
+        <Td>
           <div className="font-medium text-zinc-900 dark:text-zinc-100">
             {name}
             {isSelf ? <span className="ml-1.5 font-normal text-xs text-zinc-600 dark:text-zinc-400">(you)</span> : null}
           </div>
           {user.name ? <div className="text-xs text-zinc-600 dark:text-zinc-400">{user.name}</div> : null}
-        </td>
-        <td className={tdClass}>
+        </Td>
+        <Td>
           <Select
             label={`Role of ${name}`}
             hideLabel
@@ -85,16 +116,14 @@ function UserRow({ user, isSelf }: { user: UserItem; isSelf: boolean }) {
               if (!update.isPending && role !== user.role) save({ role }, `${name} is now ${role === "viewer" ? "a" : "an"} ${role}.`);
             }}
           />
-        </td>
-        <td className={`${tdClass} text-zinc-700 dark:text-zinc-300`}>{providerLabel(user.provider)}</td>
-        <td className={tdClass}>{disabled ? <Badge tone="danger">Disabled</Badge> : <Badge tone="success">Active</Badge>}</td>
-        <td className={`${tdClass} text-zinc-700 dark:text-zinc-300`}>
+        </Td>
+        <Td className="text-zinc-700 dark:text-zinc-300">{providerLabel(user.provider)}</Td>
+        <Td>{disabled ? <Badge tone="danger">Disabled</Badge> : <Badge tone="success">Active</Badge>}</Td>
+        <Td className="text-zinc-700 dark:text-zinc-300">
           <RelativeTime iso={user.lastLoginAt} fallback="Never" />
-        </td>
-        <td className={`${tdClass} text-zinc-700 dark:text-zinc-300`}>
-          {user.grants.length === 0 ? "None" : pluralize(user.grants.length, "grant")}
-        </td>
-        <td className={tdClass}>
+        </Td>
+        <Td className="text-zinc-700 dark:text-zinc-300">{user.grants.length === 0 ? "None" : pluralize(user.grants.length, "grant")}</Td>
+        <Td>
           <div className="flex flex-wrap justify-end gap-1">
             <Button
               size="sm"
@@ -109,43 +138,22 @@ function UserRow({ user, isSelf }: { user: UserItem; isSelf: boolean }) {
               <span className="sr-only"> {name}</span>
             </Button>
             {hasLocalPassword(user) ? (
-              <button
-                ref={passwordButton}
-                type="button"
-                className={buttonClass("ghost", "sm")}
-                aria-expanded={panel === "password"}
-                aria-controls={panel === "password" ? panelId : undefined}
-                onClick={() => toggle("password")}
-              >
-                Reset password<span className="sr-only"> of {name}</span>
-              </button>
+              <PanelToggle ref={passwordButton} open={panel === "password"} controls={panelId} of={name} onClick={() => toggle("password")}>
+                Reset password
+              </PanelToggle>
             ) : null}
-            <button
-              ref={grantsButton}
-              type="button"
-              className={buttonClass("ghost", "sm")}
-              aria-expanded={panel === "grants"}
-              aria-controls={panel === "grants" ? panelId : undefined}
-              onClick={() => toggle("grants")}
-            >
-              Edit grants<span className="sr-only"> of {name}</span>
-            </button>
-            <button
-              ref={tokensButton}
-              type="button"
-              className={buttonClass("ghost", "sm")}
-              aria-expanded={panel === "tokens"}
-              aria-controls={panel === "tokens" ? panelId : undefined}
-              onClick={() => toggle("tokens")}
-            >
-              API tokens ({user.activeTokens})<span className="sr-only"> of {name}</span>
-            </button>
+            <PanelToggle ref={grantsButton} open={panel === "grants"} controls={panelId} of={name} onClick={() => toggle("grants")}>
+              Edit grants
+            </PanelToggle>
+            <PanelToggle ref={tokensButton} open={panel === "tokens"} controls={panelId} of={name} onClick={() => toggle("tokens")}>
+              API tokens ({user.activeTokens})
+            </PanelToggle>
           </div>
-        </td>
+        </Td>
       </tr>
       {showDetails ? (
         <tr>
-          <td colSpan={COLUMNS} className={`${tdClass} bg-zinc-50 dark:bg-zinc-950/40`}>
+          <Td colSpan={COLUMNS} className="bg-zinc-50 dark:bg-zinc-950/40">
             <div id={panelId} className="space-y-3 py-1">
               {update.isError ? <FormError>{failureText(update.error)}</FormError> : null}
               {notice ? <FormNotice>{notice}</FormNotice> : null}
@@ -169,7 +177,7 @@ function UserRow({ user, isSelf }: { user: UserItem; isSelf: boolean }) {
                 <UserTokens user={user} onDone={close} />
               ) : null}
             </div>
-          </td>
+          </Td>
         </tr>
       ) : null}
     </>
@@ -179,39 +187,14 @@ function UserRow({ user, isSelf }: { user: UserItem; isSelf: boolean }) {
 export function UsersTable({ users, selfId }: { users: readonly UserItem[]; selfId: number | null }) {
   return (
     <div className="overflow-x-auto">
-      <table className={tableClass}>
-        <caption className="sr-only">Users</caption>
-        <thead>
-          <tr>
-            <th scope="col" className={thClass}>
-              User
-            </th>
-            <th scope="col" className={thClass}>
-              Role
-            </th>
-            <th scope="col" className={thClass}>
-              Signs in with
-            </th>
-            <th scope="col" className={thClass}>
-              Status
-            </th>
-            <th scope="col" className={thClass}>
-              Last sign-in
-            </th>
-            <th scope="col" className={thClass}>
-              Grants
-            </th>
-            <th scope="col" className={`${thClass} text-right`}>
-              <span className="sr-only">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {users.map((u) => (
-            <UserRow key={u.id} user={u} isSelf={u.id === selfId} />
-          ))}
-        </tbody>
-      </table>
+      <Table
+        caption="Users"
+        columns={["User", "Role", "Signs in with", "Status", "Last sign-in", "Grants", { label: "Actions", align: "right", srOnly: true }]}
+      >
+        {users.map((u) => (
+          <UserRow key={u.id} user={u} isSelf={u.id === selfId} />
+        ))}
+      </Table>
     </div>
   );
 }

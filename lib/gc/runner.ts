@@ -4,7 +4,6 @@
 // Runners never pass `--delete-untagged`: on 2.8 it also deletes the child manifests of *tagged* multi-arch indexes
 // (distribution#3178), after which pulls fail. The job deletes untagged manifests through the registry API instead.
 
-import { errorMessage } from "@/lib/errors";
 import type { GcStream } from "./output";
 
 export type GcRunnerKind = "exec" | "docker" | "webhook";

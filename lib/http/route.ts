@@ -2,7 +2,7 @@ import "server-only";
 import { type NextRequest, NextResponse } from "next/server";
 import { z } from "zod";
 import { AppError, errorMessage } from "@/lib/errors";
-import { ANONYMOUS, type Caller, clientIp, resolveCaller, SYSTEM } from "../auth/caller";
+import { ANONYMOUS, type Caller, SYSTEM } from "../auth/caller";
 import { bestRole, roleAtLeast } from "../auth/roles";
 import { logger, withLogContext } from "../log";
 import { observe, routeTemplate } from "../metrics";
@@ -13,6 +13,7 @@ import { assertGcCallbackSecret } from "../services/gc-callback-mailbox";
 import { registryFailure } from "../services/registry";
 import { assertRegistryWebhookSecret } from "../services/registry-notifications";
 import { readJsonLimited } from "./body";
+import { clientIp, resolveCaller } from "./caller";
 import { type ControlCharacterFinding, findControlCharacter } from "./input";
 
 type RouteContext = { params: Promise<Record<string, string | string[] | undefined>> };

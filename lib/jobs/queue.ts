@@ -6,19 +6,17 @@ import { databaseUrl } from "../db/client";
 import { logger } from "../log";
 
 /**
- * A background job: a queue name, the schema its payload must satisfy, and the handler.
- * Jobs run on a Postgres-backed queue (pg-boss), so several app instances share one queue.
+ * A background job's queue: its name (as stored in pg-boss), the schema its payload must satisfy, and the
+ * queue's policy. Jobs run on a Postgres-backed queue (pg-boss), so several app instances share one queue.
+ * The jobs themselves are listed in definitions.ts; their handlers in handlers/.
  */
-export type JobDefinition<S extends z.ZodType> = {
-  name: string;
+export type JobSpec<N extends string = string, S extends z.ZodType = z.ZodType> = {
+  name: N;
   payload: S;
   queue: Omit<PgBoss.Queue, "name">;
-  handler: (payload: z.infer<S>, job: { id: string }) => Promise<unknown>;
 };
 
-export function defineJob<S extends z.ZodType>(def: JobDefinition<S>): JobDefinition<S> {
-  return def;
-}
+export type SendOptions = PgBoss.SendOptions;
 
 const globalForBoss = globalThis as unknown as { layerscopeBoss?: Promise<PgBoss>; layerscopeBossClosed?: boolean };
 
@@ -60,7 +58,7 @@ export async function stopBoss(opts: StopBossOptions = {}): Promise<void> {
 // otherwise race in pg-boss's createQueue, which Postgres answers with a deadlock
 const ensured = new Map<string, Promise<void>>();
 
-function ensureQueue<S extends z.ZodType>(boss: PgBoss, job: JobDefinition<S>): Promise<void> {
+function ensureQueue(boss: PgBoss, job: JobSpec): Promise<void> {
   let pending = ensured.get(job.name);
   if (!pending) {
     pending = (async () => {
@@ -78,11 +76,11 @@ function ensureQueue<S extends z.ZodType>(boss: PgBoss, job: JobDefinition<S>): 
   return pending;
 }
 
-/** Enqueue a job; returns the job id, or null when the queue policy refused a duplicate. */
-export async function enqueue<S extends z.ZodType>(
-  job: JobDefinition<S>,
+/** Send a job; returns the job id, or null when the queue policy refused a duplicate. Callers use definitions.ts's enqueue. */
+export async function send<S extends z.ZodType>(
+  job: JobSpec<string, S>,
   payload: z.infer<S>,
-  options: PgBoss.SendOptions = {},
+  options: SendOptions = {},
 ): Promise<string | null> {
   const data = job.payload.parse(payload) as object;
   const boss = await getBoss();
@@ -90,8 +88,11 @@ export async function enqueue<S extends z.ZodType>(
   return boss.send(job.name, data, options);
 }
 
-/** Start consuming a job's queue in this process. */
-export async function work<S extends z.ZodType>(job: JobDefinition<S>): Promise<void> {
+/** Start consuming a job's queue in this process with the given handler. */
+export async function consume<S extends z.ZodType>(
+  job: JobSpec<string, S>,
+  handler: (payload: z.infer<S>, job: { id: string }) => Promise<unknown>,
+): Promise<void> {
   const boss = await getBoss();
   await ensureQueue(boss, job);
   await boss.work<unknown>(job.name, { batchSize: 1, pollingIntervalSeconds: 2 }, async (jobs) => {
@@ -102,7 +103,7 @@ export async function work<S extends z.ZodType>(job: JobDefinition<S>): Promise<
         logger.error("job payload rejected", { job: job.name, id: j.id, issues: parsed.error.issues.length });
         continue;
       }
-      await job.handler(parsed.data, { id: j.id });
+      await handler(parsed.data, { id: j.id });
     }
   });
 }

@@ -6,22 +6,20 @@ import "server-only";
 import { disconnectDb } from "../db/client";
 import { getEnv } from "../env";
 import { logger } from "../log";
+import { isStopping, markStopping } from "./state";
 import { stopWorkers } from "./worker";
 
-const globalForStop = globalThis as unknown as { layerscopeStopInstalled?: boolean; layerscopeStopping?: boolean };
+export { isStopping } from "./state";
 
-/** True from the first SIGTERM/SIGINT on: the readiness route answers 503 so that load balancers drain this instance. */
-export function isStopping(): boolean {
-  return globalForStop.layerscopeStopping === true;
-}
+const globalForStop = globalThis as unknown as { layerscopeStopInstalled?: boolean };
 
 /** Installs the signal handlers once per process (instrumentation.ts). */
 export function installGracefulStop(): void {
   if (globalForStop.layerscopeStopInstalled) return;
   globalForStop.layerscopeStopInstalled = true;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (globalForStop.layerscopeStopping) return;
-    globalForStop.layerscopeStopping = true;
+    if (isStopping()) return;
+    markStopping();
     const graceMs = getEnv().LAYERSCOPE_STOP_GRACE_SECONDS * 1000;
     logger.info("stopping: draining requests and jobs", { signal, graceSeconds: graceMs / 1000 });
     const exit = process.exit.bind(process);

@@ -2,66 +2,54 @@ import "server-only";
 import { logger } from "../log";
 import { failAbandonedGcRuns } from "../services/gc";
 import { failAbandonedStorageScans } from "../services/storage";
-import { gcJob } from "./gc";
-import { layerIndexJob } from "./layer-index";
-import { stopBoss, work } from "./queue";
-import { registryEventsJob } from "./registry-events";
-import { retentionJob, retentionTickJob, scheduleRetentionTick } from "./retention";
-import { storageScanJob } from "./storage-scan";
-import { enqueueSync, scheduleNextSync, syncJob } from "./sync";
+import { enqueueSync, type JobName, jobNames, jobs, scheduleNextSync, scheduleRetentionTick } from "./definitions";
+import { handlers } from "./handlers";
+import { consume, stopBoss } from "./queue";
+import { setWorkerState, workerState } from "./state";
 
-export type WorkerState = "starting" | "running" | "failed" | "stopping" | "stopped";
+export { type WorkerState, workerState } from "./state";
 
-const globalForWorker = globalThis as unknown as { layerscopeWorker?: Promise<void>; layerscopeWorkerState?: WorkerState };
+const globalForWorker = globalThis as unknown as { layerscopeWorker?: Promise<void> };
 
-/** This process's job workers: undefined when they were never started here (LAYERSCOPE_WORKERS=false). */
-export function workerState(): WorkerState | undefined {
-  return globalForWorker.layerscopeWorkerState;
+/** Start consuming one job's queue in this process, with the handler registered under its name. */
+export function work<N extends JobName>(job: { name: N }): Promise<void> {
+  return consume(jobs[job.name], handlers[job.name] as Parameters<typeof consume>[1]);
 }
+
+// before a queue is consumed again: what a stopped process left "running" is marked failed
+const recoverBeforeWork: Partial<Record<JobName, () => Promise<void>>> = {
+  "registry-gc": failAbandonedGcRuns,
+  "storage-scan": failAbandonedStorageScans,
+};
 
 /**
  * On shutdown: stop taking jobs, let running ones finish for up to `timeoutMs` (the rest are failed and so
  * retried by another instance or the next start), close the queue for good.
  */
 export async function stopWorkers(timeoutMs: number): Promise<void> {
-  if (globalForWorker.layerscopeWorkerState !== undefined) globalForWorker.layerscopeWorkerState = "stopping";
+  if (workerState() !== undefined) setWorkerState("stopping");
   await globalForWorker.layerscopeWorker?.catch(() => undefined);
   await stopBoss({ timeoutMs, final: true });
-  if (globalForWorker.layerscopeWorkerState !== undefined) globalForWorker.layerscopeWorkerState = "stopped";
+  if (workerState() !== undefined) setWorkerState("stopped");
 }
 
 /** Start this process's job workers and queue the start-up sync. Idempotent. */
 export function startWorkers(): Promise<void> {
   if (globalForWorker.layerscopeWorker) return globalForWorker.layerscopeWorker;
-  globalForWorker.layerscopeWorkerState = "starting";
+  setWorkerState("starting");
   globalForWorker.layerscopeWorker = (async () => {
-    await work(syncJob);
-    await work(layerIndexJob);
-    await work(registryEventsJob);
-    await failAbandonedGcRuns();
-    await work(gcJob);
-    await failAbandonedStorageScans();
-    await work(storageScanJob);
-    await work(retentionJob);
-    await work(retentionTickJob);
+    for (const name of jobNames) {
+      await recoverBeforeWork[name]?.();
+      await work({ name });
+    }
     await scheduleRetentionTick();
     await enqueueSync("startup");
     await scheduleNextSync();
-    globalForWorker.layerscopeWorkerState = "running";
-    logger.info("job workers started", {
-      queues: [
-        syncJob.name,
-        registryEventsJob.name,
-        layerIndexJob.name,
-        gcJob.name,
-        storageScanJob.name,
-        retentionJob.name,
-        retentionTickJob.name,
-      ],
-    });
+    setWorkerState("running");
+    logger.info("job workers started", { queues: jobNames });
   })().catch((e: unknown) => {
     globalForWorker.layerscopeWorker = undefined;
-    globalForWorker.layerscopeWorkerState = "failed";
+    setWorkerState("failed");
     logger.error("job workers failed to start", { error: String(e) });
     throw e;
   });

@@ -2,8 +2,8 @@
 // (auth, params, query and body zod schemas), converted with zod 4's z.toJSONSchema; answers come from
 // OPERATIONS. Nothing here is written twice: a schema changed in a route changes the document.
 import { z } from "zod";
+import { apiError } from "../contract/common";
 import type { RouteAuth, RouteSpec } from "../http/route";
-import { apiError } from "../services/api-types";
 import { OPERATIONS } from "./operations";
 
 export const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;

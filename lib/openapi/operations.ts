@@ -1,33 +1,17 @@
 // What the routes' own specs cannot say: a summary, a group, and the answer's schema and status. Keyed by
 // "METHOD /api/v1/path" as on disk; the request side (params, query, body, auth) comes from the route itself.
 import type { z } from "zod";
-import {
-  auditList,
-  createdToken,
-  deletionPreview,
-  deletionResult,
-  gcOverview,
-  gcRun,
-  health,
-  me,
-  namespaceList,
-  passwordChanged,
-  readiness,
-  repositoryList,
-  retentionPolicyList,
-  retentionPolicyView,
-  retentionPreview,
-  retentionRunList,
-  setupStatus,
-  storageLocation,
-  storageOverview,
-  syncStatus,
-  tokenList,
-  updatedUser,
-  userItem,
-  userList,
-} from "../services/api-types";
-import { registryDiagnosis } from "../services/registry-settings-types";
+import { createdToken, me, passwordChanged, setupStatus, tokenList, updatedUser, userItem, userList } from "../contract/accounts";
+import { auditList } from "../contract/audit";
+import { deletionPreview, deletionResult } from "../contract/deletions";
+import { gcOverview, gcRun } from "../contract/gc";
+import { health, readiness } from "../contract/health";
+import { namespaceList } from "../contract/namespaces";
+import { registryDiagnosis } from "../contract/registry-settings";
+import { repositoryList } from "../contract/repositories";
+import { retentionPolicyList, retentionPolicyView, retentionPreview, retentionRunList } from "../contract/retention";
+import { storageLocation, storageOverview } from "../contract/storage";
+import { syncStatus } from "../contract/sync";
 
 export type OperationInfo = {
   summary: string;

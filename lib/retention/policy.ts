@@ -17,7 +17,7 @@
 // missing or implausibly early (reproducible builds stamp 1970 or 1980). `enabled` and `schedule`
 // are for the scheduler: evaluateRetention ignores them so disabled policies can be previewed.
 import { z } from "zod";
-import { grantPatternSchema, matchesPattern } from "../auth/roles";
+import { matchesPattern, repositoryGlobSchema } from "./repository-glob";
 import { scheduleSchema } from "./schedule";
 import { compileTagPattern, TAG_PATTERN_MAX_LENGTH, type TagPattern, tagPatternError } from "./tag-pattern";
 
@@ -46,7 +46,7 @@ const daysSchema = z.number().int().min(1).max(MAX_DAYS);
 export const retentionPolicySchema = z.object({
   name: z.string().trim().min(1).max(100),
   /** Repository glob, the same grammar as grants: `*` within a path segment, `**` across; `team/**` does not match `team`. */
-  repositoryGlob: grantPatternSchema,
+  repositoryGlob: repositoryGlobSchema,
   keepLatest: z.number().int().min(0).max(1_000_000).optional(),
   keepTagPattern: keepTagPatternSchema.optional(),
   deleteOlderThanDays: daysSchema.optional(),

@@ -6,6 +6,7 @@ import { createPublicKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { errorMessage } from "@/lib/errors";
+import type { ArtifactContent, RelatedCounts, Relation, SignatureVerification } from "../contract/images";
 import type { Db } from "../db/client";
 import { getEnv } from "../env";
 import { logger } from "../log";
@@ -17,7 +18,6 @@ import {
   verifySimpleSigning,
 } from "../oci/cosign";
 import { summarizeSbom } from "../oci/sbom";
-import type { ArtifactContent, RelatedCounts, Relation, SignatureVerification } from "./api-types";
 import { sharedRegistry } from "./registry";
 
 export const NO_RELATED: RelatedCounts = { signatures: 0, attestations: 0, sboms: 0, verification: null };

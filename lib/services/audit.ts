@@ -1,10 +1,11 @@
 import "server-only";
 import { z } from "zod";
 import type { Caller } from "../auth/caller";
+import { authorize } from "../auth/permissions";
+import type { AuditListQuery } from "../contract/audit";
 import { getDb } from "../db/client";
 import type { Prisma } from "../db/generated/client";
 import { decodeCursor, encodeCursor } from "./cursor";
-import { authorize } from "./permissions";
 
 export const auditResultSchema = z.enum(["success", "failure", "denied"]);
 export type AuditResult = z.infer<typeof auditResultSchema>;
@@ -37,14 +38,6 @@ export async function recordAudit(e: AuditEntry): Promise<void> {
     },
   });
 }
-
-export const auditListQuery = z.object({
-  action: z.string().max(64).optional(),
-  actor: z.string().max(128).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-  cursor: z.string().max(64).optional(),
-});
-export type AuditListQuery = z.infer<typeof auditListQuery>;
 
 export type AuditItem = {
   id: string;

@@ -6,12 +6,12 @@
 import "server-only";
 import { stat } from "node:fs/promises";
 import { errorMessage } from "@/lib/errors";
+import type { Problem } from "../contract/images";
 import { type Db, getDb } from "../db/client";
 import { Prisma } from "../db/generated/client";
 import { getEnv } from "../env";
 import { logger } from "../log";
 import { blobDataPath, resolveInRoot } from "../storage/layout";
-import type { Problem } from "./api-types";
 import { sharedRegistry } from "./registry";
 
 /** Digests checked per round trip to the database. */

@@ -4,8 +4,9 @@
 // One computation serves the image page's unique size and the deletion preview.
 import "server-only";
 import type { Caller } from "../auth/caller";
+import type { ManifestUsage } from "../contract/images";
 import { type Db, getDb } from "../db/client";
-import { getManifestDetail } from "./repositories";
+import { getManifestDetail } from "./manifests";
 
 export type BlobKind = "layer" | "config" | "manifest";
 export type TagRef = { repository: string; tag: string };
@@ -115,7 +116,7 @@ async function tagsReaching(db: Db, blobs: string[], removedTags: readonly TagRe
  * tags share it, and the unique size: what deleting this manifest (with every tag on it, as a registry 2.x
  * delete by digest does) would free after a garbage collection.
  */
-export async function getManifestUsage(caller: Caller, repository: string, reference: string) {
+export async function getManifestUsage(caller: Caller, repository: string, reference: string): Promise<ManifestUsage> {
   const detail = await getManifestDetail(caller, repository, reference);
   const usage = await blobUsage(
     getDb(),

@@ -4,43 +4,22 @@
 // the tag. The capability is probed once per registry (a DELETE of a tag that cannot exist) and remembered.
 import "server-only";
 import { randomBytes } from "node:crypto";
-import { z } from "zod";
 import { AppError, errorMessage } from "@/lib/errors";
 import type { Caller } from "../auth/caller";
+import { authorize } from "../auth/permissions";
+import type { DeletionPreview, DeletionRequest, DeletionResult } from "../contract/deletions";
 import { getDb } from "../db/client";
 import { getEnv } from "../env";
 import { logger } from "../log";
-import { isValidDigest, isValidTag } from "../oci/reference";
 import { platformLabel, plural } from "../oci/size";
 import { compareNatural } from "../oci/tag-sort";
 import { RegistryError } from "../registry/errors";
-import type { DeletionPreview, DeletionResult } from "./api-types";
 import { auditActor, recordAudit } from "./audit";
 import { blobsFreedBy } from "./deletion-usage";
 import { createLimiter } from "./limit";
-import { authorize } from "./permissions";
 import { registryFailure, sharedRegistry } from "./registry";
 import { assertRepository } from "./repositories";
 import { refreshRepositoryAggregates } from "./sync-engine/store";
-
-const MAX_ITEMS = 5000;
-
-export const deletionRequest = z
-  .object({
-    repository: z.string().min(1).max(255),
-    tags: z.array(z.string().refine(isValidTag, "invalid tag")).max(MAX_ITEMS).optional(),
-    digests: z.array(z.string().refine(isValidDigest, "invalid digest")).max(MAX_ITEMS).optional(),
-    /** Bulk: every cached tag whose name contains this text (case-insensitive). */
-    tagFilter: z.string().min(1).max(128).optional(),
-    /** Bulk: every tag of the repository. */
-    allTags: z.boolean().optional(),
-  })
-  .refine((r) => (r.tags?.length ?? 0) + (r.digests?.length ?? 0) > 0 || r.tagFilter !== undefined || r.allTags === true, {
-    message: "name what to delete: tags, digests, tagFilter or allTags",
-  });
-export type DeletionRequest = z.infer<typeof deletionRequest>;
-
-export const deletionConfirm = z.object({ confirmTags: z.array(z.string()).max(MAX_ITEMS * 4) });
 
 export type Capabilities = { tagDelete: boolean | null; deleteEnabled: boolean | null };
 

@@ -13,6 +13,9 @@ import {
   webhookCompletionSchema,
 } from "../gc";
 
+// The callback route's body schema and size limit: routes reach lib/gc through this service, not directly.
+export { MAX_CALLBACK_BYTES, webhookCompletionSchema } from "../gc";
+
 /** Rows a crashed instance left behind are removed after this long. */
 const STALE_MS = 7 * 24 * 3600 * 1000;
 

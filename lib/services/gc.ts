@@ -7,14 +7,16 @@
 // A dry run only runs `garbage-collect --dry-run` and reports what is eligible and how many bytes that is.
 import "server-only";
 import { stat } from "node:fs/promises";
-import { z } from "zod";
 import { AppError, errorMessage } from "@/lib/errors";
 import { type Caller, SYSTEM } from "../auth/caller";
+import { authorize } from "../auth/permissions";
+import type { GcOverview, GcRun, GcRunItem, QueuedJob } from "../contract/gc";
 import { getDb } from "../db/client";
 import { withAdvisoryLock } from "../db/locks";
 import { getEnv } from "../env";
 import { createGcRunner, GcOutputParser, type GcPhase, type GcProgress, type GcRunner } from "../gc";
 import { HeadTailLog } from "../gc/log-buffer";
+import { enqueueGc } from "../jobs/definitions";
 import { logger } from "../log";
 import { observe } from "../metrics";
 import { plural } from "../oci/size";
@@ -23,17 +25,13 @@ import { BLOBS_DIR, blobDataPath, resolveInRoot } from "../storage/layout";
 import { repositoriesLinking } from "../storage/links";
 import { measureDirectory } from "../storage/scan";
 import { findUntaggedManifests } from "../storage/untagged";
-import type { GcRun, GcRunItem } from "./api-types";
 import { auditActor, recordAudit } from "./audit";
 import { checkBlobPresence } from "./blob-presence";
 import { cachedBlobSizes } from "./blob-usage";
 import { DELETE_DISABLED, registryCapabilities } from "./deletions";
 import { webhookMailbox } from "./gc-callback-mailbox";
-import { authorize } from "./permissions";
 import { sharedRegistry } from "./registry";
 import { runSync } from "./sync";
-
-export const gcStartBody = z.object({ dryRun: z.boolean() });
 
 const FLUSH_EVERY_MS = 500;
 /** Items of each list a run's API answer carries (largest first); the counts are in `progress`. */
@@ -73,7 +71,7 @@ export function configuredRunner(): GcRunner | null {
   return createGcRunner(getEnv().gcRunner, { webhookMailbox });
 }
 
-export async function gcOverview(caller: Caller) {
+export async function gcOverview(caller: Caller): Promise<GcOverview> {
   authorize(caller, "gc:run");
   const runner = configuredRunner();
   const env = getEnv();
@@ -217,6 +215,13 @@ export async function createGcRun(caller: Caller, dryRun: boolean, trigger: "man
     details: { id: outcome.id, runner: runner.describe(), trigger },
   });
   return { id: outcome.id };
+}
+
+/** A run an admin asked for: created (see createGcRun) and queued for the job worker. */
+export async function startGcRun(caller: Caller, dryRun: boolean, ip: string | null): Promise<QueuedJob> {
+  const run = await createGcRun(caller, dryRun, "manual", ip);
+  await enqueueGc(run.id);
+  return run;
 }
 
 /** Sizes of blobs by digest: from the storage root when mounted, else from the cache (layers, configs, manifests). */

@@ -1,6 +1,6 @@
 import "server-only";
+import type { Health } from "../contract/health";
 import { getDb } from "../db/client";
-import type { Health } from "./api-types";
 import { probeRegistry } from "./registry";
 
 export async function getHealth(): Promise<Health> {

@@ -2,28 +2,31 @@
 // merged file system, wasted space. The merged trees are stored once per list of layers (a chain,
 // see layer-chains.ts): every view reads pages of SQL rows, never every row of every layer.
 import "server-only";
-import { z } from "zod";
 import { AppError } from "@/lib/errors";
 import type { Caller } from "../auth/caller";
+import { authorize } from "../auth/permissions";
+import type { ManifestDetail } from "../contract/images";
+import type {
+  CompareQuery,
+  FileList,
+  FilesQuery,
+  ImageComparison,
+  ImageEfficiency,
+  ImageFindings,
+  ImageHistory,
+  ImageLayer,
+  LayerIndexRequest,
+} from "../contract/layers";
 import { getDb } from "../db/client";
 import { getEnv } from "../env";
-import { enqueueLayerIndex } from "../jobs/layer-index";
+import { enqueueLayerIndex } from "../jobs/definitions";
 import type { EscapedName } from "../layers/entries";
 import { configFindings, escapeFindings, sortFindings } from "../layers/findings";
 import { createdByOf, historyLines, instructionFromCreatedBy, pairHistory } from "../layers/history";
 import { parseImageConfig } from "../oci/config";
-import type { ManifestDetail } from "./api-types";
 import { chainFiles, chainSummary, compareChains, readyChain } from "./layer-chains";
 import { markLayersPending, type RefusedRequeue } from "./layer-index";
-import { authorize } from "./permissions";
-import { getManifestDetail } from "./repositories";
-
-export const imageQuery = z.object({
-  platform: z
-    .string()
-    .regex(/^[a-z0-9._-]+\/[a-z0-9._-]+(\/[a-z0-9._-]+)?$/i, "platform is os/architecture[/variant], e.g. linux/amd64")
-    .optional(),
-});
+import { getManifestDetail } from "./manifests";
 
 /** The image a reference means: itself, or for an index the platform asked for (default linux/amd64, else the first). */
 export async function resolveImage(caller: Caller, repository: string, reference: string, platform?: string): Promise<ManifestDetail> {
@@ -75,7 +78,12 @@ export function reindexRetryAfter(e: unknown): number | null {
  * failed layer is re-queued at most once per LAYER_INDEX_RETRY_SECONDS: a second retry within the window is
  * refused (429) once the layers that may go are queued.
  */
-export async function requestLayerIndex(caller: Caller, repository: string, reference: string, platform?: string) {
+export async function requestLayerIndex(
+  caller: Caller,
+  repository: string,
+  reference: string,
+  platform?: string,
+): Promise<LayerIndexRequest> {
   authorize(caller, "repository:read", repository);
   const image = await resolveImage(caller, repository, reference, platform);
   const refused: RefusedRequeue[] = [];
@@ -99,7 +107,7 @@ function configHistory(raw: string | null) {
  * The image's build history, every entry in order: the ones that made no layer (ENV, LABEL, CMD…) marked,
  * each layer next to the entry that made it. Needs only the config, not the layer index.
  */
-export async function getHistory(caller: Caller, repository: string, reference: string, platform?: string) {
+export async function getHistory(caller: Caller, repository: string, reference: string, platform?: string): Promise<ImageHistory> {
   const image = await resolveImage(caller, repository, reference, platform);
   const config = image.config
     ? await getDb().imageConfig.findUnique({ where: { digest: image.config.digest }, select: { raw: true } })
@@ -121,7 +129,7 @@ export async function getHistory(caller: Caller, repository: string, reference: 
   };
 }
 
-export async function listLayers(caller: Caller, repository: string, reference: string, platform?: string) {
+export async function listLayers(caller: Caller, repository: string, reference: string, platform?: string): Promise<ImageLayer[]> {
   const image = await resolveImage(caller, repository, reference, platform);
   const db = getDb();
   const [rows, config] = await Promise.all([
@@ -178,16 +186,6 @@ async function indexedImage(caller: Caller, repository: string, reference: strin
   return image;
 }
 
-export const filesQuery = imageQuery.extend({
-  layer: z.union([z.literal("merged"), z.string().regex(/^sha256:[a-f0-9]{64}$/, "layer is a layer digest or merged")]).default("merged"),
-  path: z.string().max(4096).default(""),
-  changes: z.enum(["only", "all"]).default("all"),
-  recursive: z.enum(["true", "false"]).default("false"),
-  limit: z.coerce.number().int().min(1).max(5000).default(1000),
-  cursor: z.string().max(200).optional(),
-});
-export type FilesQuery = z.infer<typeof filesQuery>;
-
 function normalizeDir(p: string): string {
   return p.replace(/^\/+|\/+$/g, "");
 }
@@ -212,7 +210,7 @@ function decodePathCursor(cursor: string | undefined): string | null {
  * Files of the merged file system, or of the file system as one layer left it (with that layer's changes):
  * one page (at most `limit`, enforced by the query schema) of SQL rows, keyset-paged in path byte order.
  */
-export async function listFiles(caller: Caller, repository: string, reference: string, q: FilesQuery) {
+export async function listFiles(caller: Caller, repository: string, reference: string, q: FilesQuery): Promise<FileList> {
   const image = await indexedImage(caller, repository, reference, q.platform);
   const digests = image.layers.map((l) => l.digest);
   const top = q.layer === "merged" ? digests.length - 1 : digests.indexOf(q.layer);
@@ -242,7 +240,7 @@ export async function listFiles(caller: Caller, repository: string, reference: s
   };
 }
 
-export async function getEfficiency(caller: Caller, repository: string, reference: string, platform?: string) {
+export async function getEfficiency(caller: Caller, repository: string, reference: string, platform?: string): Promise<ImageEfficiency> {
   const image = await indexedImage(caller, repository, reference, platform);
   const digests = image.layers.map((l) => l.digest);
   const { efficiency: e } = await chainSummary(await readyChain(digests));
@@ -259,7 +257,7 @@ export async function getEfficiency(caller: Caller, repository: string, referenc
 }
 
 /** Best-practice findings from the history, the config and every layer's files. */
-export async function getFindings(caller: Caller, repository: string, reference: string, platform?: string) {
+export async function getFindings(caller: Caller, repository: string, reference: string, platform?: string): Promise<ImageFindings> {
   const image = await indexedImage(caller, repository, reference, platform);
   const config = image.config
     ? await getDb().imageConfig.findUnique({ where: { digest: image.config.digest }, select: { raw: true } })
@@ -272,19 +270,12 @@ export async function getFindings(caller: Caller, repository: string, reference:
   return { digest: image.digest, items: sortFindings([...findings, ...escapes, ...configFindings(info, image.layers.length)]) };
 }
 
-export const compareQuery = imageQuery.extend({
-  from: z.string().min(1).max(200),
-  to: z.string().min(1).max(200),
-  limit: z.coerce.number().int().min(1).max(10_000).default(2000),
-});
-export type CompareQuery = z.infer<typeof compareQuery>;
-
 /**
  * Two images of a repository side by side: which layer blobs they share and which are only in
  * one, and — once both are indexed — the files added, removed and changed between their merged
  * file systems (a file changed when its type, size, mode, link target or content digest differ).
  */
-export async function compareImages(caller: Caller, repository: string, q: CompareQuery) {
+export async function compareImages(caller: Caller, repository: string, q: CompareQuery): Promise<ImageComparison> {
   const [from, to] = await Promise.all([
     resolveImage(caller, repository, q.from, q.platform),
     resolveImage(caller, repository, q.to, q.platform),

@@ -1,7 +1,7 @@
 import "server-only";
+import type { ConfigSummary, Platform } from "../contract/images";
 import type { Db } from "../db/client";
 import { parseImageConfig } from "../oci/config";
-import type { Platform } from "./api-types";
 
 // Builds the read models of cached manifests (created time, platforms, sizes) in a fixed
 // number of queries however many tags point at them.
@@ -89,7 +89,7 @@ export function annotationCreated(annotations: unknown): Date | null {
   return Number.isNaN(d.getTime()) || d.getTime() <= 0 ? null : d;
 }
 
-export function configSummary(digest: string, mediaType: string, raw: string) {
+export function configSummary(digest: string, mediaType: string, raw: string): ConfigSummary {
   const info = parseImageConfig(raw);
   return {
     digest,

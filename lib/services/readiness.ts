@@ -1,11 +1,10 @@
 import "server-only";
 import { errorMessage } from "@/lib/errors";
+import type { Readiness, ReadinessCheck } from "../contract/health";
 import { getDb } from "../db/client";
 import { defaultMigrationsDir, readMigrations } from "../db/migrate";
 import { getEnv } from "../env";
-import { isStopping } from "../jobs/shutdown";
-import { workerState } from "../jobs/worker";
-import type { Readiness, ReadinessCheck } from "./api-types";
+import { isStopping, workerState } from "../jobs/state";
 import { probeRegistry } from "./registry";
 
 const ok = (detail: string): ReadinessCheck => ({ ok: true, detail });

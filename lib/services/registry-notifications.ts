@@ -8,10 +8,11 @@ import { timingSafeEqual } from "node:crypto";
 import { z } from "zod";
 import { AppError } from "@/lib/errors";
 import { getEnv } from "../env";
+import { enqueueRegistryEventsDrain } from "../jobs/definitions";
 import { logger } from "../log";
 import { REGISTRY_USER_AGENT } from "../registry/client";
 import { drainRegistryEvents, storeRegistryEvents } from "./registry-events";
-import { pullEventsFrom, recordPulls } from "./retention";
+import { pullEventsFrom, recordPulls } from "./retention/pulls";
 
 /** Checks `Authorization: Bearer <LAYERSCOPE_WEBHOOK_SECRET>` in constant time. */
 export function assertRegistryWebhookSecret(headers: Headers): void {
@@ -67,7 +68,6 @@ export async function receiveRegistryNotification(envelope: RegistryEnvelope): P
   if (stored > 0) {
     void drainRegistryEvents().catch((e: unknown) => logger.warn("registry events: drain failed, the job retries", { error: String(e) }));
     // the events are stored: a failed enqueue only delays them until the next drain or sync
-    const { enqueueRegistryEventsDrain } = await import("../jobs/registry-events");
     await enqueueRegistryEventsDrain().catch((e: unknown) =>
       logger.warn("registry events: could not queue the drain job", { error: String(e) }),
     );

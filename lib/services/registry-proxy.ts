@@ -1,8 +1,8 @@
 import "server-only";
 import { AppError } from "@/lib/errors";
 import type { Caller } from "../auth/caller";
+import { authorize } from "../auth/permissions";
 import { isValidDigest, isValidRepositoryName, isValidTag } from "../oci/reference";
-import { authorize } from "./permissions";
 import { sharedRegistry } from "./registry";
 
 const PREFIX = "/api/registry/v2";

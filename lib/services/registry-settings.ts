@@ -6,13 +6,13 @@ import { stat } from "node:fs/promises";
 import path from "node:path";
 import { errorMessage } from "@/lib/errors";
 import type { Caller } from "../auth/caller";
+import { authorize } from "../auth/permissions";
+import type { ConfigEntry, RegistryCheck, RegistryDiagnosis } from "../contract/registry-settings";
 import { getDb } from "../db/client";
 import { envSchema, getEnv } from "../env";
 import { createRegistryClient, type RegistryClient } from "../registry/client";
 import { RegistryError } from "../registry/errors";
-import { authorize } from "./permissions";
 import { registryClient } from "./registry";
-import type { ConfigEntry, RegistryCheck, RegistryDiagnosis } from "./registry-settings-types";
 
 export const SECRET_SETTINGS = new Set([
   "REGISTRY_PASSWORD",

@@ -4,11 +4,12 @@
 import "server-only";
 import { errorMessage } from "@/lib/errors";
 import type { Caller } from "../auth/caller";
+import type { RelatedArtifacts } from "../contract/images";
 import { getDb } from "../db/client";
 import { logger } from "../log";
 import { cosignTagsFor, parseCosignTag, type Relation, relationOf } from "../oci/related";
+import { getManifestDetail } from "./manifests";
 import { sharedRegistry } from "./registry";
-import { getManifestDetail } from "./repositories";
 
 export type RelatedSource = "referrers-api" | "subject" | "cosign-tag" | "index";
 export type RelatedArtifact = {
@@ -45,7 +46,7 @@ async function fromReferrersApi(repository: string, digest: string) {
   }
 }
 
-export async function listRelatedArtifacts(caller: Caller, repository: string, reference: string) {
+export async function listRelatedArtifacts(caller: Caller, repository: string, reference: string): Promise<RelatedArtifacts> {
   const detail = await getManifestDetail(caller, repository, reference);
   const db = getDb();
   const digest = detail.digest;

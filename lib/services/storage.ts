@@ -3,21 +3,23 @@
 // empty repository's folders needs the registry stopped or read-only.
 //
 // A scan reads every file of the root (2,600 blobs took 17 s on a network volume), so it never runs on a page
-// visit: a background job (lib/jobs/storage-scan.ts) scans on demand and after each GC, stores the result with
-// its time in storage_scans, and reports progress there while it runs. Pages show the last finished scan.
+// visit: a background job (lib/jobs/handlers/storage-scan.ts) scans on demand and after each GC, stores the result
+// with its time in storage_scans, and reports progress there while it runs. Pages show the last finished scan.
 import "server-only";
-import { z } from "zod";
 import { AppError, errorMessage } from "@/lib/errors";
 import type { Caller } from "../auth/caller";
+import { authorize } from "../auth/permissions";
+import type { QueuedJob } from "../contract/gc";
+import type { LocateQuery, RemoveRepositoryBody, StorageLocation, StorageOverview } from "../contract/storage";
 import { getDb } from "../db/client";
 import type { Prisma } from "../db/generated/client";
 import { getEnv } from "../env";
+import { enqueueStorageScan } from "../jobs/definitions";
 import { logger } from "../log";
-import { isValidDigest } from "../oci/reference";
+import { locateBlob, locateManifest } from "../storage/locate";
 import { removeEmptyRepository } from "../storage/remove";
-import { locateBlob, locateManifest, type ScanProgress, type StorageScan, scanStorage } from "../storage/scan";
+import { type ScanProgress, type StorageScan, scanStorage } from "../storage/scan";
 import { auditActor, recordAudit } from "./audit";
-import { authorize } from "./permissions";
 import { probeRegistry } from "./registry";
 
 /** How often a running scan writes its progress. */
@@ -61,7 +63,7 @@ function scanView(row: ScanRow) {
 }
 
 /** The last finished scan (with its time) and the newest scan job, which may be queued or running. */
-export async function getStorageOverview(caller: Caller) {
+export async function getStorageOverview(caller: Caller): Promise<StorageOverview> {
   authorize(caller, "gc:run");
   if (!getEnv().REGISTRY_STORAGE_ROOT) return { configured: false as const };
   const db = getDb();
@@ -90,10 +92,17 @@ export async function createStorageScan(trigger: StorageScanTrigger): Promise<{ 
   });
 }
 
-/** The scan a user asked for (the route enqueues the job). */
-export async function requestStorageScan(caller: Caller) {
+/** Queues a scan (or joins the one queued or running); returns its id. */
+export async function queueStorageScan(trigger: StorageScanTrigger): Promise<number> {
+  const { id, created } = await createStorageScan(trigger);
+  if (created) await enqueueStorageScan(id);
+  return id;
+}
+
+/** The scan a user asked for, queued in the background (or the one already queued or running). */
+export async function requestStorageScan(caller: Caller): Promise<QueuedJob> {
   authorize(caller, "gc:run");
-  return createStorageScan("manual");
+  return { id: await queueStorageScan("manual") };
 }
 
 /** The job: scans the root, writing progress while it walks and the result at the end. Never throws for a scan failure. */
@@ -137,16 +146,11 @@ export async function failAbandonedStorageScans(): Promise<void> {
   });
 }
 
-export const locateQuery = z.object({
-  digest: z.string().refine(isValidDigest, "invalid digest"),
-  repository: z.string().min(1).max(255).optional(),
-});
-
 /**
  * Where a manifest (with a repository) or a blob lives on disk, and whether the next garbage collection
  * deletes the blob: that takes every manifest in the root, so it comes from the last scan (with its time).
  */
-export async function locateOnDisk(caller: Caller, q: z.infer<typeof locateQuery>) {
+export async function locateOnDisk(caller: Caller, q: LocateQuery): Promise<StorageLocation> {
   authorize(caller, "gc:run");
   const root = storageRoot();
   const blob = await locateBlob(root, q.digest);
@@ -165,13 +169,7 @@ export async function locateOnDisk(caller: Caller, q: z.infer<typeof locateQuery
   return { blob: { ...blob, gc }, manifest };
 }
 
-export const removeRepositoryBody = z.object({
-  repository: z.string().min(1).max(255),
-  /** The admin says the registry is read-only (storage.maintenance.readonly) or stopped. */
-  registryReadOnly: z.boolean(),
-});
-
-export async function removeEmptyRepositoryFolders(caller: Caller, body: z.infer<typeof removeRepositoryBody>, ip: string | null) {
+export async function removeEmptyRepositoryFolders(caller: Caller, body: RemoveRepositoryBody, ip: string | null) {
   authorize(caller, "gc:run");
   const root = storageRoot();
   // a registry that answers and was not declared read-only could be writing into the folder right now

@@ -1,19 +1,21 @@
 import "server-only";
 import { errorMessage } from "@/lib/errors";
 import type { Caller } from "../auth/caller";
+import { authorize } from "../auth/permissions";
+import type { SyncRequestResult, SyncRunSummary, SyncStatus } from "../contract/sync";
 import { getDb } from "../db/client";
 import { isLockHeld, withAdvisoryLock } from "../db/locks";
 import { getEnv } from "../env";
+import { enqueueSync, type SyncJobTrigger, syncJob } from "../jobs/definitions";
 import { logger } from "../log";
 import { observe } from "../metrics";
 import { storageTagDigests } from "../storage/catalog";
-import type { SyncRunSummary, SyncStatus } from "./api-types";
 import { createAdaptiveLimiter } from "./limit";
-import { authorize } from "./permissions";
 import { probeRegistry, recordRegistryStatus, registryClient } from "./registry";
 import { type SyncCounters, syncRegistry } from "./sync-engine/engine";
 
-export type SyncTrigger = "startup" | "schedule" | "manual" | "notification";
+/** What started a sync: the job payload's trigger (lib/jobs/definitions.ts). */
+export type SyncTrigger = SyncJobTrigger;
 
 type RunRow = Awaited<ReturnType<typeof loadRun>>;
 
@@ -137,7 +139,7 @@ async function syncQueuedAt(): Promise<Date | null> {
   try {
     const rows = await getDb().$queryRaw<{ created: Date }[]>`
       SELECT created_on AS created FROM pgboss.job
-      WHERE name = 'registry-sync' AND state IN ('created', 'retry') AND start_after <= now()
+      WHERE name = ${syncJob.name} AND state IN ('created', 'retry') AND start_after <= now()
       ORDER BY created_on LIMIT 1`;
     return rows[0]?.created ?? null;
   } catch {
@@ -174,10 +176,9 @@ export async function getSyncStatus(caller: Caller): Promise<SyncStatus> {
 }
 
 /** Ask for a sync now. Starts nothing when one is already running (the caller shows it instead). */
-export async function requestSync(caller: Caller): Promise<{ started: boolean; running: boolean; queued: boolean; jobId: string | null }> {
+export async function requestSync(caller: Caller): Promise<SyncRequestResult> {
   authorize(caller, "sync:run");
   if (await isSyncRunning()) return { started: false, running: true, queued: false, jobId: null };
-  const { enqueueSync } = await import("../jobs/sync");
   const jobId = await enqueueSync("manual");
   // null: a manual request already waits (the queue keeps one per trigger): still queued
   return { started: jobId !== null, running: false, queued: true, jobId };

@@ -4,14 +4,15 @@
 // LAYERSCOPE_TOKEN_MAX_DAYS, and a password change or reset revokes them all.
 import "server-only";
 import { createHash, randomBytes } from "node:crypto";
+import type { z } from "zod";
 import { AppError } from "@/lib/errors";
 import type { Caller, UserCaller } from "../auth/caller";
+import { authorize, requireUser } from "../auth/permissions";
+import type { CreatedToken, createTokenBody, TokenItem, TokenList } from "../contract/accounts";
 import { getDb } from "../db/client";
 import type { ApiToken } from "../db/generated/client";
 import { getEnv } from "../env";
-import type { CreatedToken, TokenItem, TokenList } from "./api-types";
 import { auditActor, recordAudit } from "./audit";
-import { authorize, requireUser } from "./permissions";
 import { callerFromUser } from "./users";
 
 const PREFIX = "lsc_";
@@ -64,11 +65,7 @@ export async function listUserTokens(caller: Caller, userId: number): Promise<To
   return { items: (await listFor(userId)).map(toItem) };
 }
 
-export async function createToken(
-  caller: Caller,
-  input: { name: string; expiresInDays?: number | null },
-  ip: string | null,
-): Promise<CreatedToken> {
+export async function createToken(caller: Caller, input: z.infer<typeof createTokenBody>, ip: string | null): Promise<CreatedToken> {
   requireUser(caller);
   if (caller.via !== "session") {
     throw new AppError(

@@ -4,15 +4,15 @@ import "server-only";
 import { AppError } from "@/lib/errors";
 import type { Caller, CallerVia, SessionClaims, UserCaller } from "../auth/caller";
 import { hashPassword, verifyAgainstNothing, verifyPassword } from "../auth/password";
+import { authorize, principal, requireUser } from "../auth/permissions";
 import { type Grant, heldPermissions, type Role, roleFromGroups } from "../auth/roles";
+import type { CreateUserBody, Me, PasswordChanged, UpdatedUser, UpdateUserBody, UserItem, UserList } from "../contract/accounts";
 import { getDb } from "../db/client";
 import type { Prisma, User } from "../db/generated/client";
 import { getEnv } from "../env";
 import { logger } from "../log";
-import type { CreateUserBody, Me, PasswordChanged, UpdatedUser, UpdateUserBody, UserItem, UserList } from "./api-types";
 import { auditActor, recordAudit } from "./audit";
 import { beginAttempt, finishAttempt } from "./login-throttle";
-import { authorize, principal, requireUser } from "./permissions";
 
 type UserWithGrants = User & { grants: { pattern: string; role: Role }[] };
 

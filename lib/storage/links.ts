@@ -3,7 +3,7 @@ import "server-only";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { isSha256Hex, REPOSITORIES_DIR, repositoryDir, resolveInRoot, STORAGE_DIGEST_ALGORITHM } from "./layout";
-import { listStorageRepositories } from "./scan";
+import { listStorageRepositories } from "./locate";
 
 // Which repositories link (or last linked) given blobs: their `_layers/sha256/<hex>` and
 // `_manifests/revisions/sha256/<hex>` entries. A deleted manifest keeps its revision folder (only the link file

@@ -1,48 +1,39 @@
 import "server-only";
 
-import type { Dirent, Stats } from "node:fs";
-import { lstatSync, readdirSync, readFileSync } from "node:fs";
-import { lstat, readdir, readFile, stat } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import path from "node:path";
-import { AppError } from "@/lib/errors";
-import { isValidRepositoryName, isValidTag } from "../oci/reference";
+import { isValidRepositoryName } from "../oci/reference";
 import {
   BLOBS_DIR,
   blobDataPath,
   classifyBlobFile,
   classifyRepositoryFile,
-  digestHex,
-  layerLinkPath,
-  manifestRevisionLinkPath,
-  parseLinkContent,
   REPOSITORIES_DIR,
   REPOSITORY_MARKERS,
-  repositoryDir,
-  resolveInRoot,
   STORAGE_DIGEST_ALGORITHM,
   STORAGE_PREFIX,
-  tagCurrentLinkPath,
-  tagIndexLinkPath,
-  tagsDir,
 } from "./layout";
 import { manifestReferences } from "./references";
+import {
+  compare,
+  DEFAULT_PROGRESS_INTERVAL_MS,
+  DEFAULT_SLICE_MS,
+  isRealDirectoryChain,
+  resolveRoot,
+  type ScanProgress,
+  type SkippedEntry,
+  WalkContext,
+  walkTree,
+  yieldToEventLoop,
+} from "./walk";
 
 // Reads a registry's storage root (filesystem driver) in one pass: every directory is listed once and every
 // regular file lstat'ed once; symlinks are reported, never followed. Memory is one Map entry per blob
 // (hex → index) plus one Set of blob indexes per repository, freed when the scan returns. Read-only: the only
-// writer in lib/storage is remove.ts.
+// writer in lib/storage is remove.ts. Finding one blob or manifest on disk is locate.ts.
 
-export type ScanPhase = "blobs" | "repositories" | "manifests" | "other" | "done";
-
-export interface ScanProgress {
-  phase: ScanPhase;
-  directories: number;
-  files: number;
-  /** Bytes of the regular files seen so far. */
-  bytes: number;
-  blobs: number;
-  repositories: number;
-}
+export type { ScanPhase, ScanProgress, SkippedEntry, SkipReason } from "./walk";
+export { MAX_SKIPPED } from "./walk";
 
 export interface ScanStorageOptions {
   signal?: AbortSignal;
@@ -88,13 +79,6 @@ export interface LeftoverUpload {
   path: string;
 }
 
-export type SkipReason = "symlink" | "invalid-repository-name" | "unreadable" | "special-file";
-
-export interface SkippedEntry {
-  path: string;
-  reason: SkipReason;
-}
-
 export interface StorageScan {
   /** Absolute storage root directory. */
   root: string;
@@ -121,169 +105,10 @@ export interface StorageScan {
   durationMs: number;
 }
 
-export const MAX_SKIPPED = 1000;
-const DEFAULT_SLICE_MS = 15;
-/** Concurrent lookups of the locate* functions. */
-const LOCATE_CONCURRENCY = 8;
-const DEFAULT_PROGRESS_INTERVAL_MS = 250;
 /** A manifest larger than this is not parsed (the registry itself refuses manifests over 4 MiB). */
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 /** startedat holds one RFC 3339 timestamp; anything larger is not what the registry wrote. */
 const MAX_STARTEDAT_BYTES = 256;
-
-function errorCode(e: unknown): string | undefined {
-  return typeof e === "object" && e !== null && "code" in e && typeof e.code === "string" ? e.code : undefined;
-}
-
-class WalkContext {
-  directories = 0;
-  files = 0;
-  bytes = 0;
-  skipped: SkippedEntry[] = [];
-  skippedCount = 0;
-  phase: ScanPhase = "blobs";
-  blobs = 0;
-  repositories = 0;
-  private lastProgress = 0;
-  private readonly skippedPaths = new Set<string>();
-
-  constructor(
-    readonly signal: AbortSignal | undefined,
-    private readonly onProgress: ((progress: ScanProgress) => void) | undefined,
-    private readonly progressIntervalMs: number,
-    readonly sliceMs: number,
-  ) {}
-
-  skip(p: string, reason: SkipReason): void {
-    // The same symlinked ancestor can be met by more than one phase.
-    if (this.skippedPaths.has(p)) return;
-    if (this.skippedPaths.size < MAX_SKIPPED) this.skippedPaths.add(p);
-    this.skippedCount++;
-    if (this.skipped.length < MAX_SKIPPED) this.skipped.push({ path: p, reason });
-  }
-
-  progress(force = false): void {
-    if (!this.onProgress) return;
-    const now = Date.now();
-    if (!force && now - this.lastProgress < this.progressIntervalMs) return;
-    this.lastProgress = now;
-    this.onProgress({
-      phase: this.phase,
-      directories: this.directories,
-      files: this.files,
-      bytes: this.bytes,
-      blobs: this.blobs,
-      repositories: this.repositories,
-    });
-  }
-}
-
-interface WalkHandlers {
-  /** Return false to leave the directory out (neither listed nor counted). */
-  directory?(segments: readonly string[], abs: string): boolean;
-  file?(segments: readonly string[], abs: string, size: number): void;
-}
-
-interface PendingDir {
-  abs: string;
-  segments: string[];
-}
-
-/** setImmediate, so timers and I/O callbacks run between two slices of a walk. */
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
-/**
- * Lists `base` and everything below it without recursion (a stack of pending directories). Synchronous fs
- * calls in slices of at most ctx.sliceMs, then a yield to the event loop: on local disks readdirSync/lstatSync
- * are ~4x faster than their promise versions (one thread-pool round trip per call), and the server stays
- * responsive between slices. On a slow network filesystem a single call can outlast a slice; the walk still
- * yields after it. Segments given to the handlers are relative to `base`.
- */
-async function walkTree(ctx: WalkContext, base: string, handlers: WalkHandlers): Promise<void> {
-  const pending: PendingDir[] = [{ abs: base, segments: [] }];
-  let sliceStarted = performance.now();
-  for (let dir = pending.pop(); dir !== undefined; dir = pending.pop()) {
-    if (performance.now() - sliceStarted >= ctx.sliceMs) {
-      ctx.progress();
-      await yieldToEventLoop();
-      sliceStarted = performance.now();
-    }
-    ctx.signal?.throwIfAborted();
-    let entries: Dirent[];
-    try {
-      entries = readdirSync(dir.abs, { withFileTypes: true });
-    } catch (e) {
-      // A directory removed while we walk (a running registry, GC) is simply gone.
-      if (errorCode(e) !== "ENOENT") ctx.skip(dir.abs, "unreadable");
-      continue;
-    }
-    ctx.directories++;
-    for (const entry of entries) {
-      const abs = path.join(dir.abs, entry.name);
-      const segments = [...dir.segments, entry.name];
-      if (entry.isSymbolicLink()) {
-        ctx.skip(abs, "symlink");
-      } else if (entry.isDirectory()) {
-        if (handlers.directory?.(segments, abs) ?? true) pending.push({ abs, segments });
-      } else if (entry.isFile()) {
-        let st: Stats | undefined;
-        try {
-          st = lstatSync(abs, { throwIfNoEntry: false });
-        } catch {
-          ctx.skip(abs, "unreadable");
-          continue;
-        }
-        if (st === undefined || !st.isFile()) continue;
-        ctx.files++;
-        ctx.bytes += st.size;
-        handlers.file?.(segments, abs, st.size);
-      } else {
-        ctx.skip(abs, "special-file");
-      }
-    }
-  }
-  ctx.progress();
-}
-
-/** Absolute path of the storage root; not_found when it does not exist, bad_request when it is not a directory. */
-async function resolveRoot(root: string): Promise<string> {
-  const abs = path.resolve(root);
-  let isDirectory: boolean;
-  try {
-    // The root itself may be a symlink (a mounted volume); only what lies below it is never followed.
-    isDirectory = (await stat(abs)).isDirectory();
-  } catch (e) {
-    if (errorCode(e) === "ENOENT") throw new AppError("not_found", `storage root ${abs} does not exist`);
-    throw e;
-  }
-  if (!isDirectory) throw new AppError("bad_request", `storage root ${abs} is not a directory`);
-  return abs;
-}
-
-/**
- * True when every component of `relative` below `root` is a real directory. A missing one is false; a symlink
- * is reported through `ctx` and false.
- */
-async function isRealDirectoryChain(root: string, relative: string, ctx: WalkContext | null): Promise<boolean> {
-  let current = root;
-  for (const part of relative.split("/")) {
-    current = path.join(current, part);
-    try {
-      const st = await lstat(current);
-      if (st.isSymbolicLink()) {
-        ctx?.skip(current, "symlink");
-        return false;
-      }
-      if (!st.isDirectory()) return false;
-    } catch (e) {
-      if (errorCode(e) === "ENOENT" || errorCode(e) === "ENOTDIR") return false;
-      throw e;
-    }
-  }
-  return true;
-}
 
 interface RepositoryAccumulator {
   name: string;
@@ -315,6 +140,23 @@ function markerIndex(segments: readonly string[]): number {
   return segments.findIndex((s) => s.startsWith("_"));
 }
 
+/** Phase 1, "blobs": blob data. hex → index into `sizes`. */
+interface BlobsPhase {
+  index: Map<string, number>;
+  sizes: number[];
+  bytes: number;
+}
+
+/** Phase 2, "repositories": what each repository links, and the upload folders. */
+interface RepositoriesPhase {
+  repositories: Map<string, RepositoryAccumulator>;
+  uploads: Map<string, UploadAccumulator>;
+  /** How many repositories link each blob. */
+  linkCounts: Uint32Array;
+  /** Blobs that are manifest revisions somewhere (GC's roots). */
+  revisionBlobs: Set<number>;
+}
+
 export async function scanStorage(root: string, opts: ScanStorageOptions = {}): Promise<StorageScan> {
   const started = performance.now();
   opts.signal?.throwIfAborted();
@@ -325,31 +167,38 @@ export async function scanStorage(root: string, opts: ScanStorageOptions = {}): 
     opts.progressIntervalMs ?? DEFAULT_PROGRESS_INTERVAL_MS,
     Math.max(1, opts.sliceMs ?? DEFAULT_SLICE_MS),
   );
+  const blobs = await scanBlobs(ctx, rootAbs);
+  const repositories = await scanRepositories(ctx, rootAbs, blobs);
+  const linkedFlags = await scanManifests(ctx, rootAbs, blobs, repositories.revisionBlobs);
+  await scanOther(ctx, rootAbs);
+  return finish(ctx, rootAbs, started, blobs, repositories, linkedFlags);
+}
 
-  // Phase 1: blob data. hex → index into blobSizes; linkedFlags is filled in phase 2.
-  const blobIndex = new Map<string, number>();
-  const blobSizes: number[] = [];
-  let blobBytes = 0;
+async function scanBlobs(ctx: WalkContext, rootAbs: string): Promise<BlobsPhase> {
+  const blobs: BlobsPhase = { index: new Map(), sizes: [], bytes: 0 };
   if (await isRealDirectoryChain(rootAbs, BLOBS_DIR, ctx)) {
     await walkTree(ctx, path.join(rootAbs, BLOBS_DIR), {
       file(segments, _abs, size) {
         const hex = classifyBlobFile(segments);
-        if (hex === null || blobIndex.has(hex)) return;
-        blobIndex.set(hex, blobSizes.length);
-        blobSizes.push(size);
-        blobBytes += size;
+        if (hex === null || blobs.index.has(hex)) return;
+        blobs.index.set(hex, blobs.sizes.length);
+        blobs.sizes.push(size);
+        blobs.bytes += size;
         ctx.blobs++;
       },
     });
   }
+  return blobs;
+}
 
-  // Phase 2: repositories. A repository is a directory holding _manifests, _layers or _uploads; names nest
-  // (team/app and team/app/api can both be repositories), so namespaces are always descended.
+/**
+ * A repository is a directory holding _manifests, _layers or _uploads; names nest (team/app and team/app/api
+ * can both be repositories), so namespaces are always descended.
+ */
+async function scanRepositories(ctx: WalkContext, rootAbs: string, blobs: BlobsPhase): Promise<RepositoriesPhase> {
   ctx.phase = "repositories";
   ctx.progress(true);
-  const linkedFlags = new Uint8Array(blobSizes.length);
-  // how many repositories link each blob, and which blobs are manifest revisions somewhere (GC's roots)
-  const linkCounts = new Uint32Array(blobSizes.length);
+  const linkCounts = new Uint32Array(blobs.sizes.length);
   const revisionBlobs = new Set<number>();
   const repositories = new Map<string, RepositoryAccumulator>();
   const uploads = new Map<string, UploadAccumulator>();
@@ -367,7 +216,7 @@ export async function scanStorage(root: string, opts: ScanStorageOptions = {}): 
     return repo;
   };
   const link = (repo: RepositoryAccumulator, hex: string, revision: boolean): void => {
-    const index = blobIndex.get(hex);
+    const index = blobs.index.get(hex);
     if (index === undefined) {
       repo.missing.add(hex);
       return;
@@ -430,10 +279,15 @@ export async function scanStorage(root: string, opts: ScanStorageOptions = {}): 
       },
     });
   }
+  return { repositories, uploads, linkCounts, revisionBlobs };
+}
 
-  // Phase 3: GC's mark set. Every revision-linked manifest whose data exists is kept, with what it references.
+/** GC's mark set: every revision-linked manifest whose data exists is kept, with what it references. */
+async function scanManifests(ctx: WalkContext, rootAbs: string, blobs: BlobsPhase, revisionBlobs: Set<number>): Promise<Uint8Array> {
   ctx.phase = "manifests";
   ctx.progress(true);
+  const { index: blobIndex, sizes: blobSizes } = blobs;
+  const linkedFlags = new Uint8Array(blobSizes.length);
   const hexes: string[] = new Array(blobSizes.length);
   for (const [hex, index] of blobIndex) hexes[index] = hex;
   let sliceStarted = performance.now();
@@ -460,8 +314,11 @@ export async function scanStorage(root: string, opts: ScanStorageOptions = {}): 
       if (refIndex !== undefined) linkedFlags[refIndex] = 1;
     }
   }
+  return linkedFlags;
+}
 
-  // Phase 4: whatever else the registry keeps under docker/ counts toward the total.
+/** Whatever else the registry keeps under docker/ counts toward the total. */
+async function scanOther(ctx: WalkContext, rootAbs: string): Promise<void> {
   ctx.phase = "other";
   const skipPaths = new Set([BLOBS_DIR, REPOSITORIES_DIR].map((p) => p.slice(STORAGE_PREFIX.length + 1)));
   if (await isRealDirectoryChain(rootAbs, STORAGE_PREFIX, ctx)) {
@@ -469,7 +326,18 @@ export async function scanStorage(root: string, opts: ScanStorageOptions = {}): 
       directory: (segments) => !skipPaths.has(segments.join("/")),
     });
   }
+}
 
+/** Phase "done": the totals, sorted lists and orphaned blobs. */
+function finish(
+  ctx: WalkContext,
+  rootAbs: string,
+  started: number,
+  blobs: BlobsPhase,
+  { repositories, uploads, linkCounts }: RepositoriesPhase,
+  linkedFlags: Uint8Array,
+): StorageScan {
+  const { index: blobIndex, sizes: blobSizes, bytes: blobBytes } = blobs;
   const uploadList = [...uploads.values()]
     .filter((u) => repositories.get(u.repository)?.valid === true)
     .sort((a, b) => compare(a.repository, b.repository) || compare(a.uuid, b.uuid));
@@ -529,171 +397,6 @@ export async function scanStorage(root: string, opts: ScanStorageOptions = {}): 
     files: ctx.files,
     durationMs: Math.round(performance.now() - started),
   };
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// "Where is this on disk"
-
-/**
- * Names of the repositories under the root (directories holding _manifests, _layers or _uploads), sorted.
- * Lists namespaces only: a repository's own folders are not entered. Invalid names are left out.
- */
-export async function listStorageRepositories(root: string, opts: { signal?: AbortSignal } = {}): Promise<string[]> {
-  const rootAbs = await resolveRoot(root);
-  const ctx = new WalkContext(opts.signal, undefined, 0, DEFAULT_SLICE_MS);
-  const names = new Set<string>();
-  if (await isRealDirectoryChain(rootAbs, REPOSITORIES_DIR, null)) {
-    await walkTree(ctx, path.join(rootAbs, REPOSITORIES_DIR), {
-      directory(segments) {
-        const last = segments[segments.length - 1] ?? "";
-        if (!last.startsWith("_")) return true;
-        const name = segments.slice(0, -1).join("/");
-        if ((REPOSITORY_MARKERS as readonly string[]).includes(last) && isValidRepositoryName(name)) names.add(name);
-        return false;
-      },
-    });
-  }
-  return [...names].sort(compare);
-}
-
-export interface BlobFile {
-  path: string;
-  bytes: number;
-}
-
-export interface BlobLink {
-  repository: string;
-  kind: "layer" | "manifest-revision";
-  path: string;
-}
-
-export interface BlobLocation {
-  digest: string;
-  /** `blobs/sha256/<2>/<hex>/data`, null when there is no such file. */
-  blob: BlobFile | null;
-  /** Link files (in every repository) that point at this digest, by repository then kind. */
-  links: BlobLink[];
-}
-
-export interface TagPointer {
-  tag: string;
-  /** `_manifests/tags/<tag>/current/link` holding this digest. */
-  currentLink: string;
-}
-
-export interface TagHistoryEntry {
-  tag: string;
-  /** `_manifests/tags/<tag>/index/sha256/<hex>/link`: the tag pointed at this digest at some time. */
-  indexLink: string;
-  current: boolean;
-}
-
-export interface ManifestLocation {
-  repository: string;
-  digest: string;
-  /** The repository directory, null when it does not exist. */
-  repositoryPath: string | null;
-  revisionLink: string | null;
-  /** The manifest's own bytes in the blob store. */
-  blob: BlobFile | null;
-  tags: TagPointer[];
-  tagHistory: TagHistoryEntry[];
-}
-
-/** A regular file at `abs` (not followed if a symlink), else null. */
-async function regularFile(abs: string): Promise<{ bytes: number } | null> {
-  try {
-    const st = await lstat(abs);
-    return st.isFile() ? { bytes: st.size } : null;
-  } catch (e) {
-    const code = errorCode(e);
-    if (code === "ENOENT" || code === "ENOTDIR") return null;
-    throw e;
-  }
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return results;
-}
-
-export async function locateBlob(root: string, digest: string, opts: { signal?: AbortSignal } = {}): Promise<BlobLocation> {
-  digestHex(digest);
-  const rootAbs = await resolveRoot(root);
-  const dataPath = resolveInRoot(rootAbs, blobDataPath(digest));
-  const data = await regularFile(dataPath);
-  const names = await listStorageRepositories(rootAbs, opts);
-  const perRepository = await mapLimit(names, LOCATE_CONCURRENCY, async (name) => {
-    opts.signal?.throwIfAborted();
-    const found: BlobLink[] = [];
-    const layer = resolveInRoot(rootAbs, layerLinkPath(name, digest));
-    if (await regularFile(layer)) found.push({ repository: name, kind: "layer", path: layer });
-    const revision = resolveInRoot(rootAbs, manifestRevisionLinkPath(name, digest));
-    if (await regularFile(revision)) found.push({ repository: name, kind: "manifest-revision", path: revision });
-    return found;
-  });
-  return { digest, blob: data ? { path: dataPath, bytes: data.bytes } : null, links: perRepository.flat() };
-}
-
-export async function locateManifest(root: string, repository: string, digest: string): Promise<ManifestLocation> {
-  const revisionRelative = manifestRevisionLinkPath(repository, digest);
-  const rootAbs = await resolveRoot(root);
-  const repoAbs = resolveInRoot(rootAbs, repositoryDir(repository));
-  const revision = resolveInRoot(rootAbs, revisionRelative);
-  const dataPath = resolveInRoot(rootAbs, blobDataPath(digest));
-  const data = await regularFile(dataPath);
-  const repoExists = await isRealDirectoryChain(rootAbs, repositoryDir(repository), null);
-  const result: ManifestLocation = {
-    repository,
-    digest,
-    repositoryPath: repoExists ? repoAbs : null,
-    revisionLink: repoExists && (await regularFile(revision)) ? revision : null,
-    blob: data ? { path: dataPath, bytes: data.bytes } : null,
-    tags: [],
-    tagHistory: [],
-  };
-  if (!repoExists) return result;
-
-  let tagNames: string[];
-  try {
-    const entries = await readdir(resolveInRoot(rootAbs, tagsDir(repository)), { withFileTypes: true });
-    tagNames = entries.filter((e) => e.isDirectory() && isValidTag(e.name)).map((e) => e.name);
-  } catch (e) {
-    if (errorCode(e) !== "ENOENT" && errorCode(e) !== "ENOTDIR") throw e;
-    tagNames = [];
-  }
-  tagNames.sort(compare);
-  const perTag = await mapLimit(tagNames, LOCATE_CONCURRENCY, async (tag) => {
-    const currentLink = resolveInRoot(rootAbs, tagCurrentLinkPath(repository, tag));
-    let current = false;
-    if (await regularFile(currentLink)) {
-      try {
-        current = parseLinkContent(await readFile(currentLink, "utf8")) === digest;
-      } catch {
-        current = false;
-      }
-    }
-    const indexLink = resolveInRoot(rootAbs, tagIndexLinkPath(repository, tag, digest));
-    const inHistory = (await regularFile(indexLink)) !== null;
-    return { tag, currentLink, current, indexLink, inHistory };
-  });
-  for (const t of perTag) {
-    if (t.current) result.tags.push({ tag: t.tag, currentLink: t.currentLink });
-    if (t.inHistory) result.tagHistory.push({ tag: t.tag, indexLink: t.indexLink, current: t.current });
-  }
-  return result;
 }
 
 /** Files and bytes below `abs` (symlinks not followed); used to report what a removal frees. */

@@ -8,7 +8,7 @@ import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { ManifestParseError, parseManifest } from "../oci/manifest";
 import { blobDataPath, isSha256Hex, parseLinkContent, REPOSITORIES_DIR, resolveInRoot, tagsDir } from "./layout";
-import { listStorageRepositories } from "./scan";
+import { listStorageRepositories } from "./locate";
 
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 

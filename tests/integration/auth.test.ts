@@ -7,10 +7,11 @@ import type { AddressInfo } from "node:net";
 import { NextRequest } from "next/server";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { SYSTEM } from "@/lib/auth/caller";
-import { installPeerHeader, peerHeaderFor } from "@/lib/auth/peer";
+import { installPeerHeader, peerHeaderFor } from "@/lib/http/peer";
 import { type RunningRegistry, startRegistry } from "../fixtures/registry";
 import { configureEnv, freshDatabase } from "./helpers";
 import { basic, bearer, callRoute, ROOT, sessionCookie } from "./route-harness";
+import { closeServices } from "./teardown";
 
 const AUTH_SECRET = "auth-test-secret-0123456789abcdef0123456789";
 const ADMIN = { username: "root-admin", password: "admin password 1" };
@@ -84,11 +85,7 @@ beforeAll(async () => {
   installPeerHeader();
 }, 120_000);
 
-afterAll(async () => {
-  const { disconnectDb } = await import("@/lib/db/client");
-  await disconnectDb();
-  await registry.destroy();
-});
+afterAll(() => closeServices({ registries: [registry] }));
 
 describe("first admin", () => {
   it("offers first-run setup only while no user exists", async () => {
@@ -527,7 +524,7 @@ describe("user management", () => {
     // a grant raises the role on matching repositories only
     const edMe = await json(await me(basic("ed", "ed password 1")));
     expect(edMe).toMatchObject({ role: "viewer", grants: [{ pattern: "team-a/**", role: "editor" }] });
-    const { can } = await import("@/lib/services/permissions");
+    const { can } = await import("@/lib/auth/permissions");
     const { authenticatePassword } = await import("@/lib/services/users");
     const edCaller = await authenticatePassword("ed", "ed password 1", { ip: null, via: "basic" });
     expect(can(edCaller, "tag:delete", "team-a/api")).toBe(true);

@@ -5,10 +5,11 @@ import { rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { SYSTEM } from "@/lib/auth/caller";
-import { repositoryListQuery, tagListQuery } from "@/lib/services/api-types";
+import { repositoryListQuery, tagListQuery } from "@/lib/contract/repositories";
 import { makeLayer, type PushedManifest, RegistryPusher } from "../fixtures/images";
 import { type RunningRegistry, startRegistry } from "../fixtures/registry";
 import { configureEnv, freshDatabase, syncCache } from "./helpers";
+import { closeServices } from "./teardown";
 
 let registry: RunningRegistry;
 let pusher: RegistryPusher;
@@ -62,11 +63,7 @@ beforeAll(async () => {
   await syncCache();
 }, 120_000);
 
-afterAll(async () => {
-  const { disconnectDb } = await import("@/lib/db/client");
-  await disconnectDb();
-  await registry.destroy();
-});
+afterAll(() => closeServices({ registries: [registry] }));
 
 describe("blob_missing", () => {
   it("is reported on the tag, the index over it, the manifest and the repository once the presence check ran", async () => {
@@ -77,7 +74,7 @@ describe("blob_missing", () => {
 
     expect(await tagProblems("broken/app")).toEqual({ "1.0": missing, ok: [] });
     expect(await tagProblems("broken/multi")).toEqual({ all: missing });
-    const { getManifestDetail } = await import("@/lib/services/repositories");
+    const { getManifestDetail } = await import("@/lib/services/manifests");
     expect((await getManifestDetail(SYSTEM, "broken/app", "1.0")).problems).toEqual(missing);
     expect((await getManifestDetail(SYSTEM, "broken/app", "ok")).problems).toEqual([]);
     expect((await getManifestDetail(SYSTEM, "broken/multi", "all")).problems).toEqual(missing);

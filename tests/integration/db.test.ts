@@ -8,10 +8,10 @@ import { fileURLToPath } from "node:url";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
-import { diagnoseMigrationHistory, diffMigrationsToSchema } from "../../scripts/db-migration";
 import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from "../../lib/db/embedded";
 import { PrismaClient } from "../../lib/db/generated/client";
 import { applyMigrations, migrationChecksum, readMigrations } from "../../lib/db/migrate";
+import { diagnoseMigrationHistory, diffMigrationsToSchema } from "../../scripts/db-migration";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 const migrationsDir = path.join(repoRoot, "prisma", "migrations");

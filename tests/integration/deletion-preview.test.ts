@@ -7,6 +7,7 @@ import { SYSTEM } from "@/lib/auth/caller";
 import { makeLayer, type PushedManifest, RegistryPusher } from "../fixtures/images";
 import { type RunningRegistry, startRegistry } from "../fixtures/registry";
 import { cachedTags, configureEnv, freshDatabase, syncCache } from "./helpers";
+import { closeServices } from "./teardown";
 
 let registry: RunningRegistry;
 let pusher: RegistryPusher;
@@ -45,11 +46,7 @@ beforeAll(async () => {
   await syncCache();
 }, 180_000);
 
-afterAll(async () => {
-  const { disconnectDb } = await import("@/lib/db/client");
-  await disconnectDb();
-  await registry.destroy();
-});
+afterAll(() => closeServices({ registries: [registry] }));
 
 const requests = [
   { repository: "pre/app", allTags: true },

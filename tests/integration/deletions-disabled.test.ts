@@ -5,6 +5,7 @@ import { SYSTEM } from "@/lib/auth/caller";
 import { makeLayer, RegistryPusher } from "../fixtures/images";
 import { type RunningRegistry, startRegistry } from "../fixtures/registry";
 import { configureEnv, freshDatabase, syncCache } from "./helpers";
+import { closeServices } from "./teardown";
 
 describe("a registry with deletes disabled", () => {
   let locked: RunningRegistry;
@@ -26,11 +27,7 @@ describe("a registry with deletes disabled", () => {
     });
     await syncCache();
   }, 60_000);
-  afterAll(async () => {
-    const { disconnectDb } = await import("@/lib/db/client");
-    await disconnectDb();
-    await locked.destroy();
-  });
+  afterAll(() => closeServices({ registries: [locked] }));
 
   it("says which setting to change, and deletes nothing", async () => {
     const { previewDeletion, executeDeletion } = await import("@/lib/services/deletions");

@@ -6,11 +6,11 @@ import { SYSTEM } from "@/lib/auth/caller";
 import { makeLayer, type PushedIndex, type PushedManifest, RegistryPusher } from "../fixtures/images";
 import { type RunningRegistry, startRegistry } from "../fixtures/registry";
 import { cachedTags, configureEnv, freshDatabase, syncCache } from "./helpers";
+import { closeServices } from "./teardown";
 
 let registry: RunningRegistry;
 let pusher: RegistryPusher;
 let x: PushedManifest; // app:a and app:b
-let y: PushedManifest; // app:c
 let amd: PushedManifest;
 let arm: PushedManifest;
 let index: PushedIndex; // app:multi
@@ -34,7 +34,8 @@ beforeAll(async () => {
     layers: [shared, await makeLayer([{ path: "x", content: "x".repeat(2000) }])],
     config: cfg("amd64", "2024-01-01T00:00:00Z"),
   });
-  y = await pusher.pushImage("del/app", ["c"], {
+  // app:c
+  await pusher.pushImage("del/app", ["c"], {
     layers: [shared, await makeLayer([{ path: "y", content: "y".repeat(3000) }])],
     config: cfg("amd64", "2024-01-02T00:00:00Z"),
   });
@@ -50,11 +51,7 @@ beforeAll(async () => {
   await syncCache();
 }, 120_000);
 
-afterAll(async () => {
-  const { disconnectDb } = await import("@/lib/db/client");
-  await disconnectDb();
-  await registry.destroy();
-});
+afterAll(() => closeServices({ registries: [registry] }));
 
 describe("deleting a tag on registry 2.8.2", () => {
   it("previews the sibling tag that goes with it, and the bytes a GC would free", async () => {

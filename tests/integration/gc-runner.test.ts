@@ -13,7 +13,7 @@ import type { GcPhase, GcRunner, GcRunResult } from "../../lib/gc/runner";
 import { WEBHOOK_SECRET_HEADER, WebhookGcRunner } from "../../lib/gc/webhook-runner";
 import { makeLayer, type PushedManifest, RegistryPusher } from "../fixtures/images";
 import { findRegistryBinary, type RunningRegistry, startRegistry } from "../fixtures/registry";
-import { configureEnv, freshDatabase } from "./helpers";
+import { closeServers, configureEnv, freshDatabase } from "./helpers";
 import { callRoute, ROOT } from "./route-harness";
 
 let registryBinary: string | null = null;
@@ -439,15 +439,7 @@ describe.skipIf(!registryBinary)("webhook GC runner", () => {
 
   afterEach(async () => {
     received.length = 0;
-    await Promise.all(
-      servers.splice(0).map(
-        (s) =>
-          new Promise<void>((resolve) => {
-            s.closeAllConnections();
-            s.close(() => resolve());
-          }),
-      ),
-    );
+    await closeServers(servers);
   });
 
   async function serve(handler: (req: IncomingMessage, res: ServerResponse, body: string) => void): Promise<string> {

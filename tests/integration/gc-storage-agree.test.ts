@@ -9,6 +9,7 @@ import { SYSTEM } from "@/lib/auth/caller";
 import { makeLayer, type PushedManifest, RegistryPusher } from "../fixtures/images";
 import { type RunningRegistry, startRegistry } from "../fixtures/registry";
 import { configureEnv, freshDatabase, syncCache } from "./helpers";
+import { closeServices } from "./teardown";
 
 let registry: RunningRegistry;
 let pusher: RegistryPusher;
@@ -68,11 +69,7 @@ beforeAll(async () => {
   await executeDeletion(SYSTEM, { repository: "agree/v2", tags: ["2"], confirmTags: ["2"] }, null);
 }, 120_000);
 
-afterAll(async () => {
-  const { disconnectDb } = await import("@/lib/db/client");
-  await disconnectDb();
-  await registry.destroy();
-});
+afterAll(() => closeServices({ registries: [registry] }));
 
 describe("storage and garbage collection agree", () => {
   it("a dry run lists the blobs of the just-deleted image as eligible, with size, kind and repository", async () => {

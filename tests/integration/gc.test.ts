@@ -9,6 +9,7 @@ import { SYSTEM } from "@/lib/auth/caller";
 import { makeLayer, type PushedIndex, type PushedManifest, RegistryPusher } from "../fixtures/images";
 import { type RunningRegistry, startRegistry } from "../fixtures/registry";
 import { configureEnv, freshDatabase, syncCache } from "./helpers";
+import { closeServices } from "./teardown";
 
 let registry: RunningRegistry;
 let pusher: RegistryPusher;
@@ -84,9 +85,7 @@ afterAll(async () => {
       // already gone
     }
   }
-  const { disconnectDb } = await import("@/lib/db/client");
-  await disconnectDb();
-  await registry.destroy();
+  await closeServices({ registries: [registry] });
 });
 
 describe("garbage collection with the exec runner", () => {

@@ -3,10 +3,11 @@
 // in the one error shape — never a 500, never a crash.
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { type Caller, SYSTEM } from "@/lib/auth/caller";
+import { SYSTEM } from "@/lib/auth/caller";
 import { type RunningRegistry, startRegistry } from "../fixtures/registry";
-import { configureEnv, freshDatabase } from "./helpers";
+import { configureEnv, freshDatabase, sessionAdmin } from "./helpers";
 import { bearer, callRoute, ROOT } from "./route-harness";
+import { closeServices } from "./teardown";
 
 const route = (p: string) => `${ROOT}/app/api${p}/route.ts`;
 let registry: RunningRegistry;
@@ -61,25 +62,11 @@ beforeAll(async () => {
   const { createUser } = await import("@/lib/services/users");
   const { createToken } = await import("@/lib/services/tokens");
   const u = await createUser(SYSTEM, { username: "fuzz-admin", password: "fuzz admin password", role: "admin", grants: [] }, null);
-  const caller: Caller = {
-    kind: "user",
-    id: u.id,
-    username: u.username,
-    name: u.username,
-    provider: "credentials",
-    role: "admin",
-    grants: [],
-    // tokens are created from a browser session
-    via: "session",
-  };
+  const caller = sessionAdmin(u);
   admin = bearer((await createToken(caller, { name: "fuzz", expiresInDays: null }, null)).token);
 }, 120_000);
 
-afterAll(async () => {
-  const { disconnectDb } = await import("@/lib/db/client");
-  await disconnectDb();
-  await registry.destroy();
-});
+afterAll(() => closeServices({ registries: [registry] }));
 
 describe("hostile input", () => {
   it("repository paths: any segments give 200, 400 or 404", async () => {

@@ -9,6 +9,7 @@ import { makeLayer, type PushedManifest, RegistryPusher } from "../fixtures/imag
 import { type RunningRegistry, startRegistry } from "../fixtures/registry";
 import { pushAttestation, pushHelmChart, pushSbomReferrer } from "../fixtures/scenarios";
 import { configureEnv, freshDatabase } from "./helpers";
+import { closeServices } from "./teardown";
 
 let registry: RunningRegistry;
 let pusher: RegistryPusher;
@@ -92,11 +93,7 @@ beforeAll(async () => {
   expect(run?.status).toBe("succeeded");
 }, 180_000);
 
-afterAll(async () => {
-  const { disconnectDb } = await import("@/lib/db/client");
-  await disconnectDb();
-  await registry.destroy();
-});
+afterAll(() => closeServices({ registries: [registry] }));
 
 describe("blob sharing and unique size", () => {
   it("counts the other tags and repositories that share each blob, siblings on the same digest excluded", async () => {
@@ -174,7 +171,7 @@ describe("related artifacts", () => {
 
 describe("artifacts", () => {
   it("shows a Helm chart's Chart.yaml fields and the chart file's title", async () => {
-    const { getManifestDetail } = await import("@/lib/services/repositories");
+    const { getManifestDetail } = await import("@/lib/services/manifests");
     const detail = await getManifestDetail(SYSTEM, "charts/web", "1.2.3");
     expect(detail.kind).toBe("artifact");
     expect(detail.helmChart).toMatchObject({ name: "web", version: "1.2.3", appVersion: "4.5", apiVersion: "v2" });

@@ -6,6 +6,7 @@ import { SYSTEM } from "@/lib/auth/caller";
 import { makeLayer, RegistryPusher } from "../fixtures/images";
 import { type RunningRegistry, startRegistry } from "../fixtures/registry";
 import { configureEnv, freshDatabase } from "./helpers";
+import { closeServices } from "./teardown";
 
 let registry: RunningRegistry;
 
@@ -34,13 +35,7 @@ beforeAll(async () => {
   });
 }, 120_000);
 
-afterAll(async () => {
-  const { stopBoss } = await import("../../lib/jobs/queue");
-  const { disconnectDb } = await import("../../lib/db/client");
-  await stopBoss();
-  await disconnectDb();
-  await registry?.destroy();
-});
+afterAll(() => closeServices({ jobs: true, registries: [registry] }));
 
 describe("sync jobs on the Postgres queue", () => {
   it("runs a start-up sync and schedules the next run in the queue", async () => {

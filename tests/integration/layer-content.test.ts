@@ -6,6 +6,7 @@ import { SYSTEM } from "@/lib/auth/caller";
 import { type LayerFile, makeLayer, RegistryPusher, sha256Digest } from "../fixtures/images";
 import { type RunningRegistry, startRegistry } from "../fixtures/registry";
 import { configureEnv, freshDatabase } from "./helpers";
+import { closeServices } from "./teardown";
 
 let registry: RunningRegistry;
 
@@ -60,13 +61,7 @@ beforeAll(async () => {
   await indexImage("content/layered", "v1");
 }, 120_000);
 
-afterAll(async () => {
-  const { stopBoss } = await import("@/lib/jobs/queue");
-  await stopBoss();
-  const { disconnectDb } = await import("@/lib/db/client");
-  await disconnectDb();
-  await registry.destroy();
-});
+afterAll(() => closeServices({ jobs: true, registries: [registry] }));
 
 const changedPaths = ["etc/motd", "opt/app/VERSION", "opt/app/config.yaml", "opt/app/model.bin"];
 

@@ -18,6 +18,7 @@ import {
 } from "../fixtures/images";
 import { type RunningRegistry, startRegistry } from "../fixtures/registry";
 import { configureEnv, freshDatabase } from "./helpers";
+import { closeServices } from "./teardown";
 
 let registry: RunningRegistry;
 let pusher: RegistryPusher;
@@ -101,11 +102,7 @@ beforeAll(async () => {
   });
 }, 120_000);
 
-afterAll(async () => {
-  const { disconnectDb } = await import("@/lib/db/client");
-  await disconnectDb();
-  await registry.destroy();
-});
+afterAll(() => closeServices({ registries: [registry] }));
 
 describe("layer index on the real registry", () => {
   it("indexes gzip, plain and zstd layers and pairs history with layers (skipping empty_layer)", async () => {
@@ -388,7 +385,7 @@ describe("layer index on the real registry", () => {
 
   it("pages a listing in SQL: every entry exactly once across pages, each page at most the limit", async () => {
     const { listFiles } = await import("@/lib/services/layers");
-    const { filesQuery } = await import("@/lib/services/layers");
+    const { filesQuery } = await import("@/lib/contract/layers");
     // the 20,000-entry layer of layers/hostile, merged with the others
     const seen: string[] = [];
     let cursor: string | undefined;

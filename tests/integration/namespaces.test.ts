@@ -3,9 +3,10 @@
 // from every repository name, through inserts, deletes, concurrent writers and keyset pages.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { SYSTEM } from "@/lib/auth/caller";
+import type { NamespaceList } from "@/lib/contract/namespaces";
 import type { Db } from "@/lib/db/client";
-import type { NamespaceList } from "@/lib/services/api-types";
 import { configureEnv, freshDatabase } from "./helpers";
+import { closeServices } from "./teardown";
 
 let db: Db;
 let listNamespaces: typeof import("@/lib/services/repositories").listNamespaces;
@@ -16,10 +17,7 @@ beforeAll(async () => {
   db = (await import("@/lib/db/client")).getDb();
 }, 120_000);
 
-afterAll(async () => {
-  const { disconnectDb } = await import("@/lib/db/client");
-  await disconnectDb();
-});
+afterAll(() => closeServices());
 
 type Node = NamespaceList["items"][number];
 

@@ -4,11 +4,11 @@
 // written through the logger and anything else on stdout/stderr — is searched for each secret value. Then the
 // Prometheus scrape shows what happened, and only with METRICS_TOKEN.
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
-import type { Caller } from "@/lib/auth/caller";
 import { MediaType, makeLayer, RegistryPusher } from "../fixtures/images";
 import { type RunningRegistry, startRegistry } from "../fixtures/registry";
-import { configureEnv, freshDatabase } from "./helpers";
+import { configureEnv, freshDatabase, sessionAdmin } from "./helpers";
 import { basic, bearer, callRoute, discoverRoutes, sessionCookie } from "./route-harness";
+import { closeServices } from "./teardown";
 
 const SECRETS = {
   REGISTRY_PASSWORD: "registry-pass-Zq81xV",
@@ -64,16 +64,7 @@ beforeAll(async () => {
   const { getDb } = await import("@/lib/db/client");
   const admin = await getDb().user.findUniqueOrThrow({ where: { username: "root" } });
   const { createToken } = await import("@/lib/services/tokens");
-  const caller: Caller = {
-    kind: "user",
-    id: admin.id,
-    username: "root",
-    name: "root",
-    provider: "credentials",
-    role: "admin",
-    grants: [],
-    via: "session",
-  };
+  const caller = sessionAdmin({ id: admin.id, username: "root" });
   apiToken = (await createToken(caller, { name: "observability", expiresInDays: null }, null)).token;
   session = { ...(await sessionCookie(SECRETS.AUTH_SECRET, { uid: admin.id, sv: 0 })), origin: "http://localhost:3000" };
 }, 120_000);
@@ -81,11 +72,7 @@ beforeAll(async () => {
 afterAll(async () => {
   restoreSink();
   vi.restoreAllMocks();
-  const { stopBoss } = await import("@/lib/jobs/queue");
-  const { disconnectDb } = await import("@/lib/db/client");
-  await stopBoss();
-  await disconnectDb();
-  await registry?.destroy();
+  await closeServices({ jobs: true, registries: [registry] });
 });
 
 describe("logs", () => {

@@ -7,6 +7,7 @@ import { SYSTEM } from "@/lib/auth/caller";
 import { type OidcUser, type RunningOidcProvider, startOidcProvider } from "../fixtures/oidc-provider";
 import { configureEnv, freshDatabase } from "./helpers";
 import { callRoute, ROOT } from "./route-harness";
+import { closeServices } from "./teardown";
 
 const AUTH_SECRET = "oidc-test-secret-0123456789abcdef0123456789";
 const CLIENT = { clientId: "layerscope", clientSecret: "client secret with spaces & symbols" };
@@ -140,8 +141,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  const { disconnectDb } = await import("@/lib/db/client");
-  await disconnectDb();
+  await closeServices();
   await provider?.close();
 });
 

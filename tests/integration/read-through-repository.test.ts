@@ -2,11 +2,12 @@
 // it through from the registry instead of answering 404 until the next sync.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { SYSTEM } from "@/lib/auth/caller";
-import { tagListQuery } from "@/lib/services/api-types";
+import { tagListQuery } from "@/lib/contract/repositories";
 import { makeLayer, RegistryPusher } from "../fixtures/images";
 import { type RunningRegistry, startRegistry } from "../fixtures/registry";
 import { pushHelmChart } from "../fixtures/scenarios";
 import { cachedTags, configureEnv, freshDatabase, syncCache } from "./helpers";
+import { closeServices } from "./teardown";
 
 let registry: RunningRegistry;
 let pusher: RegistryPusher;
@@ -27,11 +28,7 @@ beforeAll(async () => {
   await syncCache();
 }, 120_000);
 
-afterAll(async () => {
-  const { disconnectDb } = await import("@/lib/db/client");
-  await disconnectDb();
-  await registry.destroy();
-});
+afterAll(() => closeServices({ registries: [registry] }));
 
 describe("reading a repository through", () => {
   it("lists the tags of a repository pushed since the last sync", async () => {

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { findFreePort } from "../fixtures/registry";
 import { configureEnv, freshDatabase } from "./helpers";
 import { callRoute, ROOT } from "./route-harness";
+import { closeServices } from "./teardown";
 
 const READY = path.join(ROOT, "app/api/v1/ready/route.ts");
 type Body = {
@@ -29,12 +30,7 @@ beforeAll(async () => {
   });
 }, 120_000);
 
-afterAll(async () => {
-  const { stopBoss } = await import("@/lib/jobs/queue");
-  const { disconnectDb } = await import("@/lib/db/client");
-  await stopBoss();
-  await disconnectDb();
-});
+afterAll(() => closeServices({ jobs: true }));
 
 describe("GET /api/v1/ready", () => {
   it("answers 503 naming the workers until they run", async () => {
@@ -82,7 +78,7 @@ describe("GET /api/v1/ready", () => {
     await stopping;
     expect(workerState()).toBe("stopped");
     // the queue stays closed: nothing restarts it in a process that is shutting down
-    const { enqueueSync } = await import("@/lib/jobs/sync");
+    const { enqueueSync } = await import("@/lib/jobs/definitions");
     await expect(enqueueSync("manual")).rejects.toThrow(/shutting down/);
   });
 

@@ -18,6 +18,7 @@ import {
   type RegistryRequestEvent,
   type RegistryWarning,
 } from "../../lib/registry";
+import { closeServers, failure } from "./helpers";
 
 const OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
 const OCI_CONFIG = "application/vnd.oci.image.config.v1+json";
@@ -30,15 +31,7 @@ const clients: RegistryClient[] = [];
 
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => c.close()));
-  await Promise.all(
-    servers.splice(0).map(
-      (s) =>
-        new Promise<void>((resolve) => {
-          s.closeAllConnections();
-          s.close(() => resolve());
-        }),
-    ),
-  );
+  await closeServers(servers);
 });
 
 async function serve(handler: Handler): Promise<string> {
@@ -66,16 +59,6 @@ function registryErrorBody(code: string, message: string): { errors: { code: str
 
 function sha256(data: string | Buffer): string {
   return `sha256:${createHash("sha256").update(data).digest("hex")}`;
-}
-
-async function failure(promise: Promise<unknown>): Promise<RegistryError> {
-  try {
-    await promise;
-  } catch (e) {
-    if (e instanceof RegistryError) return e;
-    throw e;
-  }
-  throw new Error("expected the call to fail with a RegistryError");
 }
 
 function freePort(): Promise<number> {

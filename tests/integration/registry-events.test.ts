@@ -8,6 +8,7 @@ import { makeLayer, RegistryPusher } from "../fixtures/images";
 import { type RunningRegistry, startRegistry } from "../fixtures/registry";
 import { cachedTags, configureEnv, freshDatabase, syncCache } from "./helpers";
 import { bearer, callRoute, ROOT } from "./route-harness";
+import { closeServices } from "./teardown";
 
 const SECRET = "registry-events-secret-0123456789abcdef";
 const WEBHOOK = `${ROOT}/app/api/v1/webhooks/registry/route.ts`;
@@ -99,9 +100,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  const { disconnectDb } = await import("@/lib/db/client");
-  await disconnectDb();
-  await registry?.destroy();
+  await closeServices({ registries: [registry] });
   await new Promise((resolve) => hook?.close(resolve));
 });
 

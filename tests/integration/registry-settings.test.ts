@@ -2,20 +2,12 @@
 // offered for each gap, and the effective settings with every secret masked.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Caller } from "@/lib/auth/caller";
-import type { RegistryCheck } from "@/lib/services/registry-settings-types";
+import type { RegistryCheck } from "@/lib/contract/registry-settings";
 import { type RunningRegistry, startRegistry } from "../fixtures/registry";
-import { configureEnv, freshDatabase } from "./helpers";
+import { configureEnv, freshDatabase, sessionAdmin } from "./helpers";
+import { closeServices } from "./teardown";
 
-const ADMIN: Caller = {
-  kind: "user",
-  id: 1,
-  username: "root",
-  name: "root",
-  provider: "credentials",
-  role: "admin",
-  grants: [],
-  via: "session",
-};
+const ADMIN = sessionAdmin({ id: 1, username: "root" });
 const VIEWER: Caller = { ...ADMIN, username: "v", role: "viewer" };
 const SECRETS = {
   REGISTRY_PASSWORD: "settings-registry-pass",
@@ -38,12 +30,7 @@ beforeAll(async () => {
   });
 }, 60_000);
 
-afterAll(async () => {
-  const { disconnectDb } = await import("@/lib/db/client");
-  await disconnectDb();
-  await noDelete?.destroy();
-  await withDelete?.destroy();
-});
+afterAll(() => closeServices({ registries: [noDelete, withDelete] }));
 
 const byId = (checks: RegistryCheck[], id: RegistryCheck["id"]): RegistryCheck => {
   const found = checks.find((c) => c.id === id);

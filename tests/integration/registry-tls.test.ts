@@ -11,9 +11,9 @@ import {
   type RegistryClientOptions,
   type RegistryRequestEvent,
 } from "../../lib/registry/client";
-import { RegistryError } from "../../lib/registry/errors";
 import { REPO_ROOT, type RunningRegistry, startRegistry } from "../fixtures/registry";
 import { type CertificateFiles, makeCertificateAuthority, makeServerCertificate } from "../fixtures/tls";
+import { failure } from "./helpers";
 
 let dir = "";
 let ca: CertificateFiles;
@@ -44,16 +44,6 @@ function client(options: Partial<RegistryClientOptions> = {}): RegistryClient {
   const c = createRegistryClient({ baseUrl: registry.url, ...options });
   clients.push(c);
   return c;
-}
-
-async function failure(promise: Promise<unknown>): Promise<RegistryError> {
-  try {
-    await promise;
-  } catch (e) {
-    if (e instanceof RegistryError) return e;
-    throw e;
-  }
-  throw new Error("expected the call to fail with a RegistryError");
 }
 
 describe("registry over TLS", () => {

@@ -9,12 +9,11 @@ import {
   type RegistryClientOptions,
   type RegistryRequestEvent,
 } from "../../lib/registry/client";
-import { RegistryError } from "../../lib/registry/errors";
 import { CATALOG_SCOPE, scopeForRequest } from "../../lib/registry/token";
 import { blobOf, MediaType, makeLayer, type PushedManifest } from "../fixtures/images";
 import { type RunningRegistry, startRegistry } from "../fixtures/registry";
 import { type RunningTokenServer, startTokenServer, TokenPusher } from "../fixtures/token-server";
-import { configureEnv } from "./helpers";
+import { configureEnv, failure } from "./helpers";
 
 const ADMIN = { username: "admin", password: "admin-s3cret-pass" };
 const READER = { username: "reader", password: "reader-s3cret-pass" };
@@ -62,16 +61,6 @@ function client(options: Partial<RegistryClientOptions> = {}): RegistryClient {
   const c = createRegistryClient({ baseUrl: registry.url, allowedTokenRealms: [tokens.origin], retries: 0, ...options });
   clients.push(c);
   return c;
-}
-
-async function failure(promise: Promise<unknown>): Promise<RegistryError> {
-  try {
-    await promise;
-  } catch (e) {
-    if (e instanceof RegistryError) return e;
-    throw e;
-  }
-  throw new Error("expected the call to fail with a RegistryError");
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

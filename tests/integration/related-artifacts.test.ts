@@ -7,12 +7,13 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { SYSTEM } from "@/lib/auth/caller";
-import type { TagItem } from "@/lib/services/api-types";
+import type { TagItem } from "@/lib/contract/repositories";
 import { cosignTag, generateCosignKey, pushCosignAttestation, pushCosignSignature, writePublicKey } from "../fixtures/cosign";
 import { makeLayer, type PushedManifest, RegistryPusher } from "../fixtures/images";
 import { type RunningRegistry, startRegistry } from "../fixtures/registry";
 import { pushSbomReferrer } from "../fixtures/scenarios";
 import { configureEnv, freshDatabase } from "./helpers";
+import { closeServices } from "./teardown";
 
 const REPO = "signed/app";
 let registry: RunningRegistry;
@@ -70,9 +71,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  const { disconnectDb } = await import("@/lib/db/client");
-  await disconnectDb();
-  await registry.destroy();
+  await closeServices({ registries: [registry] });
   rmSync(keyDir, { recursive: true, force: true });
 });
 
@@ -160,7 +159,7 @@ describe("the tags API", () => {
 
 describe("an artifact's page", () => {
   it("says a signature is one, links its subject, and shows its verified payload", async () => {
-    const { getManifestDetail } = await import("@/lib/services/repositories");
+    const { getManifestDetail } = await import("@/lib/services/manifests");
     const detail = await getManifestDetail(SYSTEM, REPO, cosignTag(verified.digest, "sig"));
     expect(detail.digest).toBe(signature.digest);
     expect(detail.relatedTo).toEqual({ digest: verified.digest, relation: "signature" });
@@ -180,7 +179,7 @@ describe("an artifact's page", () => {
   });
 
   it("reports a signature that does not verify, whichever way it fails", async () => {
-    const { getManifestDetail } = await import("@/lib/services/repositories");
+    const { getManifestDetail } = await import("@/lib/services/manifests");
     const bad = await getManifestDetail(SYSTEM, REPO, cosignTag(wrongKey.digest, "sig"));
     expect(bad.artifactContents[0]).toMatchObject({
       kind: "signature",
@@ -195,7 +194,7 @@ describe("an artifact's page", () => {
   });
 
   it("summarises an SBOM, bare or inside an attestation, and counts what describes the subject", async () => {
-    const { getManifestDetail } = await import("@/lib/services/repositories");
+    const { getManifestDetail } = await import("@/lib/services/manifests");
     const doc = await getManifestDetail(SYSTEM, REPO, sbom.cosignTag);
     expect(doc.relatedTo).toEqual({ digest: verified.digest, relation: "sbom" });
     expect(doc.artifactContents).toEqual([

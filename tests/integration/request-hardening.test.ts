@@ -3,10 +3,11 @@
 // that leaves an audit row (they used to reach Postgres and answer 500); setup is refused before any hashing.
 import { NextRequest } from "next/server";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
-import { type Caller, SYSTEM } from "@/lib/auth/caller";
+import { SYSTEM } from "@/lib/auth/caller";
 import { type RunningRegistry, startRegistry } from "../fixtures/registry";
-import { configureEnv, freshDatabase } from "./helpers";
+import { configureEnv, freshDatabase, sessionAdmin } from "./helpers";
 import { basic, bearer, callRoute, ROOT } from "./route-harness";
+import { closeServices } from "./teardown";
 
 // counts argon2 hashes (the real ones still run)
 const hashes = vi.hoisted(() => ({ count: 0 }));
@@ -70,11 +71,7 @@ beforeAll(async () => {
   });
 }, 120_000);
 
-afterAll(async () => {
-  const { disconnectDb } = await import("@/lib/db/client");
-  await disconnectDb();
-  await registry.destroy();
-});
+afterAll(() => closeServices({ registries: [registry] }));
 
 describe("request bodies", () => {
   const callback = route("/v1/gc/callback/[id]");
@@ -149,16 +146,7 @@ describe("first-run setup", () => {
       { username: "hardening-admin", password: "hardening admin password", role: "admin", grants: [] },
       null,
     );
-    const caller: Caller = {
-      kind: "user",
-      id: u.id,
-      username: u.username,
-      name: u.username,
-      provider: "credentials",
-      role: "admin",
-      grants: [],
-      via: "session",
-    };
+    const caller = sessionAdmin(u);
     admin = bearer((await createToken(caller, { name: "hardening", expiresInDays: null }, null)).token);
     const before = hashes.count;
     for (let i = 0; i < 3; i++) {

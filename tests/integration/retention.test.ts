@@ -7,6 +7,7 @@ import { SYSTEM } from "@/lib/auth/caller";
 import { type Layer, makeLayer, type PushedIndex, type PushedManifest, RegistryPusher } from "../fixtures/images";
 import { type RunningRegistry, startRegistry } from "../fixtures/registry";
 import { cachedTags, configureEnv, freshDatabase, syncCache } from "./helpers";
+import { closeServices } from "./teardown";
 
 const DAY = 24 * 60 * 60 * 1000;
 const daysAgo = (n: number) => new Date(Date.now() - n * DAY);
@@ -78,13 +79,7 @@ beforeAll(async () => {
   appPolicyId = policy.id;
 }, 180_000);
 
-afterAll(async () => {
-  const { stopBoss } = await import("@/lib/jobs/queue");
-  const { disconnectDb } = await import("@/lib/db/client");
-  await stopBoss();
-  await disconnectDb();
-  await registry.destroy();
-});
+afterAll(() => closeServices({ jobs: true, registries: [registry] }));
 
 describe("retention preview", () => {
   it("deletes only old tags beyond the newest 2 that no kept tag or kept index needs, and says why for each tag", async () => {
@@ -356,7 +351,7 @@ describe("scheduled retention", () => {
   });
 
   it("queues the maintenance tick once", async () => {
-    const { scheduleRetentionTick } = await import("@/lib/jobs/retention");
+    const { scheduleRetentionTick } = await import("@/lib/jobs/definitions");
     const { getDb } = await import("@/lib/db/client");
     expect(await scheduleRetentionTick()).not.toBeNull();
     expect(await scheduleRetentionTick()).toBeNull();
@@ -439,8 +434,8 @@ describe("retention API", () => {
     ).toBe(403);
 
     // the job runs it, as the admin who asked
-    const { work } = await import("@/lib/jobs/queue");
-    const { retentionJob } = await import("@/lib/jobs/retention");
+    const { work } = await import("@/lib/jobs/worker");
+    const { retentionJob } = await import("@/lib/jobs/definitions");
     await work(retentionJob);
     const { getDb } = await import("@/lib/db/client");
     const deadline = Date.now() + 60_000;

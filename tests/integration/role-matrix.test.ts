@@ -8,6 +8,7 @@ import type { Role } from "@/lib/auth/roles";
 import { type RunningRegistry, startRegistry } from "../fixtures/registry";
 import { configureEnv, freshDatabase } from "./helpers";
 import { basic, bearer, callRoute, discoverRoutes, discoverServerActions, type Method, sessionCookie } from "./route-harness";
+import { closeServices } from "./teardown";
 
 type Rule = "public" | "viewer" | "self" | "session" | "editor" | "admin" | "webhook" | "none" | "authjs";
 
@@ -163,13 +164,7 @@ beforeAll(async () => {
   }
 }, 120_000);
 
-afterAll(async () => {
-  const { stopBoss } = await import("@/lib/jobs/queue");
-  const { disconnectDb } = await import("@/lib/db/client");
-  await stopBoss();
-  await disconnectDb();
-  await registry.destroy();
-});
+afterAll(() => closeServices({ jobs: true, registries: [registry] }));
 
 function expectedOutcome(rule: Rule, who: Identity): "allowed" | 401 | 403 | 405 {
   const rank = { viewer: 1, editor: 2, admin: 3 } as const;

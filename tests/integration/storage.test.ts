@@ -20,8 +20,9 @@ import {
   tagCurrentLinkPath,
   tagIndexLinkPath,
 } from "../../lib/storage/layout";
+import { locateBlob, locateManifest } from "../../lib/storage/locate";
 import { removeEmptyRepository } from "../../lib/storage/remove";
-import { locateBlob, locateManifest, type RepositoryStorage, type ScanProgress, scanStorage } from "../../lib/storage/scan";
+import { type RepositoryStorage, type ScanProgress, scanStorage } from "../../lib/storage/scan";
 import { type BlobData, blobOf, type Layer, makeLayer, type PushedManifest, RegistryPusher } from "../fixtures/images";
 import { REPO_ROOT, type RunningRegistry, startRegistry } from "../fixtures/registry";
 

@@ -5,6 +5,7 @@ import { SYSTEM } from "@/lib/auth/caller";
 import { makeLayer, RegistryPusher } from "../fixtures/images";
 import { type RunningRegistry, startRegistry } from "../fixtures/registry";
 import { configureEnv, freshDatabase } from "./helpers";
+import { closeServices } from "./teardown";
 
 let registry: RunningRegistry;
 
@@ -32,13 +33,7 @@ beforeAll(async () => {
   });
 }, 120_000);
 
-afterAll(async () => {
-  const { stopBoss } = await import("../../lib/jobs/queue");
-  const { disconnectDb } = await import("../../lib/db/client");
-  await stopBoss();
-  await disconnectDb();
-  await registry?.destroy();
-});
+afterAll(() => closeServices({ jobs: true, registries: [registry] }));
 
 describe("sync now", () => {
   it("is queued at once, then runs, then is no longer queued", async () => {
@@ -52,8 +47,8 @@ describe("sync now", () => {
     const waiting = await getSyncStatus(SYSTEM);
     expect(waiting).toMatchObject({ queued: true, running: false, lastRun: null });
 
-    const { work } = await import("../../lib/jobs/queue");
-    const { syncJob } = await import("../../lib/jobs/sync");
+    const { work } = await import("../../lib/jobs/worker");
+    const { syncJob } = await import("../../lib/jobs/definitions");
     await work(syncJob);
     const done = await poll("the queued sync to finish", async () => {
       const s = await getSyncStatus(SYSTEM);

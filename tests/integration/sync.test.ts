@@ -5,14 +5,15 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import { NextRequest } from "next/server";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { SYSTEM } from "@/lib/auth/caller";
+import type { TagItem } from "../../lib/contract/repositories";
 import { PrismaClient } from "../../lib/db/generated/client";
 import { createRegistryClient } from "../../lib/registry/client";
-import type { TagItem } from "../../lib/services/api-types";
 import { MediaType, makeLayer, RegistryPusher } from "../fixtures/images";
 import { type RunningRegistry, startRegistry } from "../fixtures/registry";
 import { type FoundationExpectation, seedFoundation } from "../fixtures/scenarios";
 import { configureEnv, freshDatabase } from "./helpers";
 import { callRoute, ROOT } from "./route-harness";
+import { closeServices } from "./teardown";
 
 let registry: RunningRegistry;
 let expected: FoundationExpectation;
@@ -41,11 +42,7 @@ beforeAll(async () => {
   });
 }, 300_000);
 
-afterAll(async () => {
-  const { disconnectDb } = await import("../../lib/db/client");
-  await disconnectDb();
-  await registry?.destroy();
-});
+afterAll(() => closeServices({ registries: [registry] }));
 
 const byPlatform = (a: { os: string; architecture: string; variant: string | null }, b: typeof a) =>
   `${a.os}/${a.architecture}/${a.variant}`.localeCompare(`${b.os}/${b.architecture}/${b.variant}`);
@@ -114,7 +111,7 @@ describe("sync from a real registry", () => {
   });
 
   it("shows an index's platforms without its attestation manifests", async () => {
-    const { getManifestDetail } = await import("../../lib/services/repositories");
+    const { getManifestDetail } = await import("../../lib/services/manifests");
     const want = expected.repositories["multi/platform"]?.tags.v2;
     const detail = await getManifestDetail(SYSTEM, "multi/platform", "v2");
     expect(detail.kind).toBe("index");
@@ -124,7 +121,7 @@ describe("sync from a real registry", () => {
   });
 
   it("keeps an artifact's artifactType and subject", async () => {
-    const { getManifestDetail } = await import("../../lib/services/repositories");
+    const { getManifestDetail } = await import("../../lib/services/manifests");
     const referrer = expected.repositories["demo/app"]?.referrers[0];
     expect(referrer).toBeDefined();
     if (!referrer) return;

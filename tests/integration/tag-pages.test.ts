@@ -5,11 +5,12 @@ import fc from "fast-check";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { SYSTEM } from "@/lib/auth/caller";
+import type { TagItem, TagListQuery } from "@/lib/contract/repositories";
 import { compareNatural, compareTagsSemver, compareTagsVersionOrder } from "@/lib/oci/tag-sort";
-import type { TagItem, TagListQuery } from "@/lib/services/api-types";
 import { MediaType, makeLayer, RegistryPusher } from "../fixtures/images";
 import { type RunningRegistry, startRegistry } from "../fixtures/registry";
 import { configureEnv, freshDatabase, syncCache } from "./helpers";
+import { closeServices } from "./teardown";
 
 let registry: RunningRegistry;
 let pusher: RegistryPusher;
@@ -48,9 +49,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await client?.end();
-  const { disconnectDb } = await import("@/lib/db/client");
-  await disconnectDb();
-  await registry?.destroy();
+  await closeServices({ registries: [registry] });
 });
 
 async function sqlOrder(tags: string[], key: "version" | "natural"): Promise<string[]> {

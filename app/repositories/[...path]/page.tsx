@@ -1,8 +1,9 @@
 import { dehydrate, HydrationBoundary } from "@tanstack/react-query";
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
-import { requirePageCaller } from "@/lib/auth/page";
+import { compareQuery } from "@/lib/contract/layers";
 import { pullHost } from "@/lib/env";
+import { requirePageCaller } from "@/lib/http/page";
 import { InvalidReferenceError, isValidRepositoryName, parseReference, splitRepositoryPath } from "@/lib/oci/reference";
 import {
   comparisonOptions,
@@ -15,7 +16,7 @@ import {
   tagListParamsFromSearch,
 } from "@/lib/queries";
 import { makeServerQueryClient, notFoundIfMissing, serviceLoaders } from "@/lib/queries/server";
-import { compareImages, compareQuery } from "@/lib/services/layers";
+import { compareImages } from "@/lib/services/layers";
 import { CompareClient } from "./compare-client";
 import { ManifestClient } from "./manifest-client";
 import { RepositoryClient } from "./repository-client";

@@ -11,10 +11,10 @@ import { Button, buttonClass } from "@/components/ui/button";
 import { CopyButton } from "@/components/ui/copy-button";
 import { EmptyState } from "@/components/ui/empty-state";
 import { ErrorState } from "@/components/ui/error-state";
+import { FilterBar } from "@/components/ui/filter-bar";
 import { formatCount, pluralize } from "@/components/ui/format";
 import { PageHeader } from "@/components/ui/page-header";
-import { SearchInput } from "@/components/ui/search-input";
-import { Select, type SelectOption } from "@/components/ui/select";
+import type { SelectOption } from "@/components/ui/select";
 import { TableSkeleton } from "@/components/ui/skeleton";
 import { useSearchParamsUpdate } from "@/components/ui/use-search-params-update";
 import { pullByTagCommand, repositoryPullTag } from "@/lib/oci/pull-command";
@@ -25,7 +25,6 @@ import {
   flattenPages,
   meOptions,
   pageHrefs,
-  type SortOrder,
   type TagSort,
   tagListOptions,
   tagListParamsFromSearch,
@@ -36,11 +35,6 @@ const SORTS: SelectOption<TagSort>[] = [
   { value: "created", label: "Created" },
   { value: "size", label: "Size" },
   { value: "name", label: "Name" },
-];
-
-const ORDERS: SelectOption<SortOrder>[] = [
-  { value: "asc", label: "Ascending" },
-  { value: "desc", label: "Descending" },
 ];
 
 export function RepositoryClient({ name, pullHost }: { name: string; pullHost: string }) {
@@ -83,9 +77,6 @@ export function RepositoryClient({ name, pullHost }: { name: string; pullHost: s
   const pullTagCommand = pullTag ? pullByTagCommand(pullHost, name, pullTag.name, pullTag) : null;
   const pullCommand = pullTagCommand ? { command: pullTagCommand, tool: pullTagCommand.split(" ")[0] } : null;
 
-  const setSort = (sort: TagSort) => update({ sort: sort === "semver" ? undefined : sort, order: undefined }, "push");
-  const setOrder = (order: SortOrder) => update({ order: order === defaultTagOrder(params.sort) ? undefined : order }, "push");
-
   return (
     <>
       <PageHeader
@@ -125,16 +116,7 @@ export function RepositoryClient({ name, pullHost }: { name: string; pullHost: s
         }
       />
       <section aria-label="Tags" className="space-y-3">
-        <div className="flex flex-wrap items-center gap-3">
-          <SearchInput
-            label="Filter tags"
-            placeholder="Filter tags…"
-            value={params.q ?? ""}
-            onDebouncedChange={(q) => update({ q })}
-            className="min-w-48 flex-1"
-          />
-          <Select label="Sort by" value={params.sort} options={SORTS} onChange={setSort} />
-          <Select label="Order" hideLabel value={params.order} options={ORDERS} onChange={setOrder} />
+        <FilterBar searchLabel="Filter tags" params={params} sorts={SORTS} defaultSort="semver" defaultOrder={defaultTagOrder}>
           <label className="flex items-center gap-2 text-sm text-zinc-700 dark:text-zinc-300">
             <input
               type="checkbox"
@@ -148,7 +130,7 @@ export function RepositoryClient({ name, pullHost }: { name: string; pullHost: s
             />
             List signatures and SBOMs as rows
           </label>
-        </div>
+        </FilterBar>
         {canDelete && tags.length > 0 ? (
           <div className="flex flex-wrap items-center gap-2" role="toolbar" aria-label="Delete tags">
             <Button

@@ -2,9 +2,7 @@ import { LoadingRegion, Skeleton, TableSkeleton } from "@/components/ui/skeleton
 
 export default function Loading() {
   return (
-    <LoadingRegion label="Loading your profile">
-      <Skeleton className="mb-2 h-8 w-32" />
-      <Skeleton className="mb-6 h-4 w-48" />
+    <LoadingRegion label="Loading your profile" header={["h-8 w-32", "h-4 w-48"]}>
       <div className="grid gap-6 lg:grid-cols-2">
         <Skeleton className="h-48 rounded-xl" />
         <Skeleton className="h-48 rounded-xl" />

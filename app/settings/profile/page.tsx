@@ -1,7 +1,7 @@
 import { dehydrate, HydrationBoundary } from "@tanstack/react-query";
 import type { Metadata } from "next";
 import { ForbiddenView } from "@/components/auth/forbidden-view";
-import { requirePageCaller } from "@/lib/auth/page";
+import { requirePageCaller } from "@/lib/http/page";
 import { myTokensOptions, pageHrefs, signInHref } from "@/lib/queries";
 import { makeServerQueryClient, prefetchMe, serviceLoaders } from "@/lib/queries/server";
 import { ProfileClient } from "./profile-client";

@@ -3,9 +3,9 @@ import { headers } from "next/headers";
 import { ForbiddenView } from "@/components/auth/forbidden-view";
 import { RegistrySettings } from "@/components/settings/registry-settings";
 import { PageHeader } from "@/components/ui/page-header";
-import { requirePageCaller } from "@/lib/auth/page";
+import { can } from "@/lib/auth/permissions";
+import { requirePageCaller } from "@/lib/http/page";
 import { signInHref } from "@/lib/queries";
-import { can } from "@/lib/services/permissions";
 import { diagnoseRegistry, effectiveConfiguration } from "@/lib/services/registry-settings";
 
 export const dynamic = "force-dynamic";

@@ -5,16 +5,12 @@ import {
   BearerAuth,
   type BearerAuthOptions,
   CATALOG_SCOPE,
-  canonicalScope,
   checkRealm,
-  parseTokenReply,
   repositoryScope,
   scopeForRequest,
-  TokenCache,
   type TokenHttpResponse,
-  type TokenKey,
-  tokenExpiresAt,
 } from "../../../lib/registry/token";
+import { canonicalScope, parseTokenReply, TokenCache, type TokenKey, tokenExpiresAt } from "../../../lib/registry/token-cache";
 
 const REGISTRY = "https://registry.example.com";
 const REALM = "https://registry.example.com/auth/token";

@@ -2,9 +2,9 @@
 // their own CSRF protection; everything else goes through lib/http/route.ts. Bodies are read here
 // first, as a stream with a limit (a sign-in form is a few hundred bytes): Auth.js would read any size.
 import { NextRequest } from "next/server";
-import { handlers } from "@/lib/auth/next-auth";
 import { headersForBufferedBody, readBodyLimited } from "@/lib/http/body";
 import { errorResponse, toAppError } from "@/lib/http/route";
+import { handlers } from "@/lib/http/session";
 
 export const dynamic = "force-dynamic";
 

@@ -1,5 +1,6 @@
+import { auditListQuery } from "@/lib/contract/audit";
 import { route } from "@/lib/http/route";
-import { auditListQuery, listAudit } from "@/lib/services/audit";
+import { listAudit } from "@/lib/services/audit";
 
 export const dynamic = "force-dynamic";
 

@@ -1,5 +1,6 @@
+import { deletionConfirm, deletionRequest } from "@/lib/contract/deletions";
 import { route } from "@/lib/http/route";
-import { deletionConfirm, deletionRequest, executeDeletion } from "@/lib/services/deletions";
+import { executeDeletion } from "@/lib/services/deletions";
 
 export const dynamic = "force-dynamic";
 

@@ -1,5 +1,5 @@
+import { namespaceListQuery } from "@/lib/contract/namespaces";
 import { route } from "@/lib/http/route";
-import { namespaceListQuery } from "@/lib/services/api-types";
 import { listNamespaces } from "@/lib/services/repositories";
 
 export const dynamic = "force-dynamic";

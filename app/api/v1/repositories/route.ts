@@ -1,5 +1,5 @@
+import { repositoryListQuery } from "@/lib/contract/repositories";
 import { route } from "@/lib/http/route";
-import { repositoryListQuery } from "@/lib/services/api-types";
 import { listRepositories } from "@/lib/services/repositories";
 
 export const dynamic = "force-dynamic";

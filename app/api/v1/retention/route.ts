@@ -1,5 +1,6 @@
+import { createRetentionPolicyBody } from "@/lib/contract/retention";
 import { json, route } from "@/lib/http/route";
-import { createPolicy, createRetentionPolicyBody, listPolicies } from "@/lib/services/retention";
+import { createPolicy, listPolicies } from "@/lib/services/retention";
 
 export const dynamic = "force-dynamic";
 

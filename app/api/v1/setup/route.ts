@@ -1,5 +1,5 @@
+import { setupBody } from "@/lib/contract/accounts";
 import { json, route } from "@/lib/http/route";
-import { setupBody } from "@/lib/services/api-types";
 import { createFirstAdmin, setupNeeded } from "@/lib/services/users";
 
 export const dynamic = "force-dynamic";

@@ -1,6 +1,4 @@
 import { json, route } from "@/lib/http/route";
-import { enqueue } from "@/lib/jobs/queue";
-import { storageScanJob } from "@/lib/jobs/storage-scan";
 import { getStorageOverview, requestStorageScan } from "@/lib/services/storage";
 
 export const dynamic = "force-dynamic";
@@ -9,8 +7,4 @@ export const dynamic = "force-dynamic";
 export const GET = route({ auth: "admin" }, ({ caller }) => getStorageOverview(caller));
 
 // 202 {id}: queues a rescan in the background, or answers with the one already queued or running.
-export const POST = route({ auth: "admin" }, async ({ caller }) => {
-  const scan = await requestStorageScan(caller);
-  if (scan.created) await enqueue(storageScanJob, { id: scan.id });
-  return json({ id: scan.id }, 202);
-});
+export const POST = route({ auth: "admin" }, async ({ caller }) => json(await requestStorageScan(caller), 202));

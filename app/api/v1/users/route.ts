@@ -1,5 +1,5 @@
+import { createUserBody } from "@/lib/contract/accounts";
 import { json, route } from "@/lib/http/route";
-import { createUserBody } from "@/lib/services/api-types";
 import { createUser, listUsers } from "@/lib/services/users";
 
 export const dynamic = "force-dynamic";

@@ -1,5 +1,6 @@
+import { deletionRequest } from "@/lib/contract/deletions";
 import { route } from "@/lib/http/route";
-import { deletionRequest, previewDeletion } from "@/lib/services/deletions";
+import { previewDeletion } from "@/lib/services/deletions";
 
 export const dynamic = "force-dynamic";
 

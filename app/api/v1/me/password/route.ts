@@ -1,5 +1,5 @@
+import { changePasswordBody } from "@/lib/contract/accounts";
 import { route } from "@/lib/http/route";
-import { changePasswordBody } from "@/lib/services/api-types";
 import { changeOwnPassword } from "@/lib/services/users";
 
 export const dynamic = "force-dynamic";

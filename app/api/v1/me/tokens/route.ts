@@ -1,5 +1,5 @@
+import { createTokenBody } from "@/lib/contract/accounts";
 import { json, route } from "@/lib/http/route";
-import { createTokenBody } from "@/lib/services/api-types";
 import { createToken, listTokens } from "@/lib/services/tokens";
 
 export const dynamic = "force-dynamic";

@@ -1,23 +1,22 @@
+import { compareQuery, filesQuery, imageQuery } from "@/lib/contract/layers";
+import { tagListQuery } from "@/lib/contract/repositories";
 import { AppError } from "@/lib/errors";
 import { errorResponse, json, pathSegments, route } from "@/lib/http/route";
 import { splitRepositoryPath } from "@/lib/oci/reference";
-import { tagListQuery } from "@/lib/services/api-types";
 import { getManifestUsage } from "@/lib/services/blob-usage";
 import {
   compareImages,
-  compareQuery,
-  filesQuery,
   getEfficiency,
   getFindings,
   getHistory,
-  imageQuery,
   listFiles,
   listLayers,
   reindexRetryAfter,
   requestLayerIndex,
 } from "@/lib/services/layers";
+import { getManifestDetail } from "@/lib/services/manifests";
 import { listRelatedArtifacts } from "@/lib/services/related";
-import { assertRepository, getManifestDetail, listTags } from "@/lib/services/repositories";
+import { assertRepository, listTags } from "@/lib/services/repositories";
 
 export const dynamic = "force-dynamic";
 

@@ -1,5 +1,6 @@
+import { updateRetentionPolicyBody } from "@/lib/contract/retention";
 import { idParam, route } from "@/lib/http/route";
-import { deletePolicy, getPolicy, updatePolicy, updateRetentionPolicyBody } from "@/lib/services/retention";
+import { deletePolicy, getPolicy, updatePolicy } from "@/lib/services/retention";
 
 export const dynamic = "force-dynamic";
 

@@ -1,5 +1,6 @@
+import { retentionPreviewBody } from "@/lib/contract/retention";
 import { route } from "@/lib/http/route";
-import { previewPolicy, retentionPreviewBody } from "@/lib/services/retention";
+import { previewPolicy } from "@/lib/services/retention";
 
 export const dynamic = "force-dynamic";
 

@@ -1,5 +1,6 @@
+import { locateQuery } from "@/lib/contract/storage";
 import { route } from "@/lib/http/route";
-import { locateOnDisk, locateQuery } from "@/lib/services/storage";
+import { locateOnDisk } from "@/lib/services/storage";
 
 export const dynamic = "force-dynamic";
 

@@ -1,6 +1,6 @@
+import { removeRepositoryBody } from "@/lib/contract/storage";
 import { route } from "@/lib/http/route";
-import { queueStorageScan } from "@/lib/jobs/storage-scan";
-import { removeEmptyRepositoryFolders, removeRepositoryBody } from "@/lib/services/storage";
+import { queueStorageScan, removeEmptyRepositoryFolders } from "@/lib/services/storage";
 
 export const dynamic = "force-dynamic";
 

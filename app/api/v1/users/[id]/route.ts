@@ -1,5 +1,5 @@
+import { updateUserBody } from "@/lib/contract/accounts";
 import { idParam, route } from "@/lib/http/route";
-import { updateUserBody } from "@/lib/services/api-types";
 import { updateUser } from "@/lib/services/users";
 
 export const dynamic = "force-dynamic";

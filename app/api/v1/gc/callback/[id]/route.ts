@@ -1,8 +1,7 @@
 import { z } from "zod";
 import { AppError } from "@/lib/errors";
-import { MAX_CALLBACK_BYTES, webhookCompletionSchema } from "@/lib/gc";
 import { json, route } from "@/lib/http/route";
-import { deliverWebhookCompletion } from "@/lib/services/gc-callback-mailbox";
+import { deliverWebhookCompletion, MAX_CALLBACK_BYTES, webhookCompletionSchema } from "@/lib/services/gc-callback-mailbox";
 
 export const dynamic = "force-dynamic";
 

@@ -1,6 +1,6 @@
+import { retentionRunBody, retentionRunsQuery } from "@/lib/contract/retention";
 import { idParam, json, route } from "@/lib/http/route";
-import { enqueueRetentionRun } from "@/lib/jobs/retention";
-import { createRetentionRun, listRuns, retentionRunBody, retentionRunsQuery } from "@/lib/services/retention";
+import { listRuns, startRetentionRun } from "@/lib/services/retention";
 
 export const dynamic = "force-dynamic";
 
@@ -10,8 +10,6 @@ export const GET = route({ auth: "editor", params: idParam, query: retentionRuns
 );
 
 // 202 {id}; 409 {error: {details: {id}}} while a run of this policy is queued or running
-export const POST = route({ auth: "admin", params: idParam, body: retentionRunBody }, async ({ caller, params, body, ip }) => {
-  const run = await createRetentionRun(caller, params.id, { dryRun: body.dryRun, trigger: "manual" }, ip);
-  await enqueueRetentionRun(run.id);
-  return json(run, 202);
-});
+export const POST = route({ auth: "admin", params: idParam, body: retentionRunBody }, async ({ caller, params, body, ip }) =>
+  json(await startRetentionRun(caller, params.id, { dryRun: body.dryRun, trigger: "manual" }, ip), 202),
+);

@@ -1,0 +1,135 @@
+// Repositories, namespaces and tags: list parameters (normalized so that the server page and the client build
+// identical keys), loaders and query options.
+
+import { infiniteQueryOptions } from "@tanstack/react-query";
+import { type SortOrder, sortOrder } from "@/lib/contract/common";
+import { type NamespaceList, namespaceList } from "@/lib/contract/namespaces";
+import {
+  type RepositoryList,
+  type RepositoryListQuery,
+  type RepositorySort,
+  repositoryList,
+  repositorySort,
+  type TagList,
+  type TagListQuery,
+  type TagSort,
+  tagList,
+  tagSort,
+} from "@/lib/contract/repositories";
+import { getJson, nonEmpty, readParam, type SearchParamsLike, TAG_POINTERS_STALE_MS, withSearch } from "./client";
+import { queryKeys, type RepositoryListParams, type TagListParams } from "./keys";
+import { apiPaths } from "./paths";
+
+export const REPOSITORY_PAGE_SIZE = 500;
+
+export const TAG_PAGE_SIZE = 1000;
+
+/** Names read naturally A→Z; sizes, dates and counts are most useful biggest/newest first. */
+export function defaultRepositoryOrder(sort: RepositorySort): SortOrder {
+  return sort === "name" ? "asc" : "desc";
+}
+
+export function defaultTagOrder(sort: TagSort): SortOrder {
+  return sort === "name" ? "asc" : "desc";
+}
+
+export function repositoryListParams(input: Partial<RepositoryListParams> = {}): RepositoryListParams {
+  const sort = input.sort ?? "name";
+  return {
+    q: nonEmpty(input.q),
+    namespace: nonEmpty(input.namespace)?.replace(/^\/+|\/+$/g, "") || undefined,
+    sort,
+    order: input.order ?? defaultRepositoryOrder(sort),
+  };
+}
+
+export function tagListParams(input: Partial<TagListParams> = {}): TagListParams {
+  const sort = input.sort ?? "semver";
+  return { q: nonEmpty(input.q), sort, order: input.order ?? defaultTagOrder(sort), artifacts: input.artifacts ?? "nested" };
+}
+
+export function repositoryListParamsFromSearch(sp: SearchParamsLike): RepositoryListParams {
+  return repositoryListParams({
+    q: readParam(sp, "q"),
+    namespace: readParam(sp, "namespace"),
+    sort: repositorySort.safeParse(readParam(sp, "sort")).data,
+    order: sortOrder.safeParse(readParam(sp, "order")).data,
+  });
+}
+
+export function tagListParamsFromSearch(sp: SearchParamsLike): TagListParams {
+  return tagListParams({
+    q: readParam(sp, "q"),
+    sort: tagSort.safeParse(readParam(sp, "sort")).data,
+    order: sortOrder.safeParse(readParam(sp, "order")).data,
+    artifacts: readParam(sp, "artifacts") === "rows" ? "rows" : undefined,
+  });
+}
+
+/** The service-layer query for one page of a repository list. */
+export function repositoryListQueryFor(params: RepositoryListParams, cursor: string | null): RepositoryListQuery {
+  return { ...params, limit: REPOSITORY_PAGE_SIZE, cursor: cursor ?? undefined };
+}
+
+export function tagListQueryFor(params: TagListParams, cursor: string | null): TagListQuery {
+  return { ...params, limit: TAG_PAGE_SIZE, cursor: cursor ?? undefined };
+}
+
+/** "a/b/c" → ["", "a", "a/b"]: the prefixes whose children are listed to show namespace "a/b/c" in the tree. */
+export function namespaceAncestors(namespace: string | undefined): string[] {
+  if (!namespace) return [""];
+  const parts = namespace.split("/");
+  return parts.map((_, i) => parts.slice(0, i).join("/"));
+}
+
+export type RepositoryListLoader = (query: RepositoryListQuery, signal?: AbortSignal) => Promise<RepositoryList>;
+
+export type NamespaceLoader = (prefix: string, cursor: string | null, signal?: AbortSignal) => Promise<NamespaceList>;
+
+export type TagListLoader = (repository: string, query: TagListQuery, signal?: AbortSignal) => Promise<TagList>;
+
+export const fetchRepositories: RepositoryListLoader = (query, signal) =>
+  getJson(withSearch(apiPaths.repositories, query), repositoryList, signal);
+
+export const fetchNamespaces: NamespaceLoader = (prefix, cursor, signal) =>
+  getJson(withSearch(apiPaths.namespaces, { prefix, cursor: cursor ?? undefined }), namespaceList, signal);
+
+export const fetchTags: TagListLoader = (repository, query, signal) =>
+  getJson(withSearch(apiPaths.tags(repository), query), tagList, signal);
+
+export function repositoryListOptions(params: RepositoryListParams, load: RepositoryListLoader = fetchRepositories) {
+  return infiniteQueryOptions({
+    queryKey: queryKeys.repositories(params),
+    queryFn: ({ pageParam, signal }) => load(repositoryListQueryFor(params, pageParam), signal),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last: RepositoryList) => last.nextCursor,
+    staleTime: TAG_POINTERS_STALE_MS,
+  });
+}
+
+/** One level of the namespace tree, in pages (a namespace may hold thousands of children). */
+export function namespaceOptions(prefix: string, load: NamespaceLoader = fetchNamespaces) {
+  return infiniteQueryOptions({
+    queryKey: queryKeys.namespaces(prefix),
+    queryFn: ({ pageParam, signal }) => load(prefix, pageParam, signal),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last: NamespaceList) => last.nextCursor,
+    staleTime: 60_000,
+  });
+}
+
+/** How often an open tags page asks for changes. */
+export const TAG_LIVE_REFRESH_MS = 5_000;
+
+export function tagListOptions(repository: string, params: TagListParams, load: TagListLoader = fetchTags) {
+  return infiniteQueryOptions({
+    queryKey: queryKeys.tags(repository, params),
+    queryFn: ({ pageParam, signal }) => load(repository, tagListQueryFor(params, pageParam), signal),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last: TagList) => last.nextCursor,
+    staleTime: TAG_POINTERS_STALE_MS,
+    // registry notifications reach the cache within a second: an open tags page follows them
+    // (paused while the tab is hidden)
+    refetchInterval: TAG_LIVE_REFRESH_MS,
+  });
+}
