@@ -15,8 +15,9 @@ import { focusRing } from "@/components/ui/cn";
 import { BoxIcon } from "@/components/ui/icons";
 import { can } from "@/lib/auth/permissions";
 import { pageCaller } from "@/lib/http/page";
-import { makeServerQueryClient, prefetchMe, prefetchSyncStatus } from "@/lib/queries/server";
+import { makeServerQueryClient, prefetchMe } from "@/lib/queries/server";
 import { Providers } from "./providers";
+import { WithSyncStatus } from "./sync-status";
 import "./globals.css";
 
 // Offline builds: the variable Inter shipped in node_modules, not Google Fonts.
@@ -33,14 +34,15 @@ export const metadata: Metadata = {
 };
 
 export default async function RootLayout({ children }: { children: ReactNode }) {
-  // Every page reads live data; the sync status in the header is rendered with it, not after it.
+  // Every page reads live data.
   await connection();
   // proxy.ts sets x-nonce with the page's Content-Security-Policy: without it the theme script would be blocked
   const nonce = (await headers()).get("x-nonce") ?? undefined;
   const queryClient = makeServerQueryClient();
-  // signed out (login, first-run setup): no navigation, nothing of the registry
+  // signed out (login, first-run setup): no navigation, nothing of the registry. The page asks for the same
+  // caller (resolved once per request); who is signed in comes with it, the sync status streams in beside the page.
   const caller = await pageCaller();
-  if (caller) await Promise.all([prefetchSyncStatus(queryClient, caller), prefetchMe(queryClient, caller)]);
+  if (caller) await prefetchMe(queryClient, caller);
 
   return (
     <html lang="en" className={inter.variable} suppressHydrationWarning>
@@ -76,13 +78,21 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
                   </nav>
                 )}
                 <div className="ml-auto flex min-w-0 items-center gap-3">
-                  {caller && <SyncIndicator />}
+                  {caller && (
+                    <WithSyncStatus caller={caller} fallback={<SyncIndicator />}>
+                      <SyncIndicator />
+                    </WithSyncStatus>
+                  )}
                   <ThemeToggle />
                   {caller && <UserMenu />}
                 </div>
               </div>
             </header>
-            {caller && <RegistryBanner />}
+            {caller && (
+              <WithSyncStatus caller={caller} fallback={null}>
+                <RegistryBanner />
+              </WithSyncStatus>
+            )}
             <main id="main" tabIndex={-1} className="mx-auto w-full max-w-7xl px-4 py-6 outline-none sm:px-6">
               {children}
             </main>

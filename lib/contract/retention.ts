@@ -1,7 +1,6 @@
-// Retention policies, their runs and previews, and the requests that make them (lib/services/retention/). Client-safe:
-// zod and types only.
+// Retention policies, their runs and previews (lib/services/retention/). Client-safe: zod and types only. The requests
+// that make them are in retention-requests.ts.
 import { z } from "zod";
-import { retentionPolicySchema } from "../retention/policy";
 
 export const retentionRunSummary = z.object({
   id: z.number().int(),
@@ -53,36 +52,3 @@ export const retentionPreview = z.object({
 export type RetentionPreview = z.infer<typeof retentionPreview>;
 export const retentionRunList = z.object({ items: z.array(retentionRunSummary) });
 export type RetentionRunSummary = z.infer<typeof retentionRunSummary>;
-
-// ---- requests ----------------------------------------------------------------------------------
-
-const shape = retentionPolicySchema.shape;
-
-/** A new policy. Strict: a misspelt rule must not silently turn into "no such rule" on a policy that deletes. */
-export const createRetentionPolicyBody = retentionPolicySchema.extend({ enabled: shape.enabled.default(true) }).strict();
-export type CreateRetentionPolicyBody = z.infer<typeof createRetentionPolicyBody>;
-
-/** A partial change; null clears an optional rule (or the schedule). */
-export const updateRetentionPolicyBody = z
-  .object({
-    name: shape.name.optional(),
-    repositoryGlob: shape.repositoryGlob.optional(),
-    keepLatest: shape.keepLatest.unwrap().nullable().optional(),
-    keepTagPattern: shape.keepTagPattern.unwrap().nullable().optional(),
-    deleteOlderThanDays: shape.deleteOlderThanDays.unwrap().nullable().optional(),
-    keepPulledWithinDays: shape.keepPulledWithinDays.unwrap().nullable().optional(),
-    schedule: shape.schedule,
-    enabled: shape.enabled.optional(),
-  })
-  .strict();
-export type UpdateRetentionPolicyBody = z.infer<typeof updateRetentionPolicyBody>;
-
-/** The rules of a policy being edited (name, schedule and enabled may come along and are ignored). */
-export const retentionPreviewBody = retentionPolicySchema
-  .extend({ name: shape.name.optional(), enabled: shape.enabled.optional() })
-  .strict();
-export type RetentionPreviewBody = z.infer<typeof retentionPreviewBody>;
-
-export const retentionRunBody = z.object({ dryRun: z.boolean() }).strict();
-
-export const retentionRunsQuery = z.object({ limit: z.coerce.number().int().min(1).max(100).default(20) });

@@ -24,6 +24,13 @@ export const REPOSITORY_PAGE_SIZE = 500;
 
 export const TAG_PAGE_SIZE = 1000;
 
+/**
+ * The first page of a list is small: it is what the server renders into the page, and a screen shows about 20 rows.
+ * Its size is what the page costs to send, parse and hydrate (1,000 tags made the page's HTML 1 MB); the list loads
+ * the bigger pages behind it while the user scrolls.
+ */
+export const FIRST_PAGE_SIZE = 100;
+
 /** Names read naturally A→Z; sizes, dates and counts are most useful biggest/newest first. */
 export function defaultRepositoryOrder(sort: RepositorySort): SortOrder {
   return sort === "name" ? "asc" : "desc";
@@ -68,11 +75,11 @@ export function tagListParamsFromSearch(sp: SearchParamsLike): TagListParams {
 
 /** The service-layer query for one page of a repository list. */
 export function repositoryListQueryFor(params: RepositoryListParams, cursor: string | null): RepositoryListQuery {
-  return { ...params, limit: REPOSITORY_PAGE_SIZE, cursor: cursor ?? undefined };
+  return { ...params, limit: cursor ? REPOSITORY_PAGE_SIZE : FIRST_PAGE_SIZE, cursor: cursor ?? undefined };
 }
 
 export function tagListQueryFor(params: TagListParams, cursor: string | null): TagListQuery {
-  return { ...params, limit: TAG_PAGE_SIZE, cursor: cursor ?? undefined };
+  return { ...params, limit: cursor ? TAG_PAGE_SIZE : FIRST_PAGE_SIZE, cursor: cursor ?? undefined };
 }
 
 /** "a/b/c" → ["", "a", "a/b"]: the prefixes whose children are listed to show namespace "a/b/c" in the tree. */

@@ -3,6 +3,7 @@
 import "server-only";
 import { QueryClient } from "@tanstack/react-query";
 import { notFound } from "next/navigation";
+import { cache } from "react";
 import type { Caller } from "@/lib/auth/caller";
 import { auditListQuery } from "@/lib/contract/audit";
 import { AppError } from "@/lib/errors";
@@ -31,6 +32,9 @@ import {
   type UserListLoader,
 } from "./index";
 
+/** The sync status, read once per server render however many parts of the page show it. */
+const syncStatusOnce = cache((caller: Caller) => getSyncStatus(caller));
+
 /** The API's loaders, run in-process as this caller (the services check the caller's permissions). */
 export function serviceLoaders(caller: Caller) {
   return {
@@ -38,7 +42,7 @@ export function serviceLoaders(caller: Caller) {
     namespaces: ((prefix, cursor) => listNamespaces(caller, { prefix, cursor: cursor ?? undefined })) satisfies NamespaceLoader,
     tags: ((repository, query) => listTags(caller, repository, query)) satisfies TagListLoader,
     manifest: ((repository, reference) => getManifestDetail(caller, repository, reference)) satisfies ManifestLoader,
-    sync: (() => getSyncStatus(caller)) satisfies SyncStatusLoader,
+    sync: (() => syncStatusOnce(caller)) satisfies SyncStatusLoader,
     me: (() => Promise.resolve(getMe(caller))) satisfies MeLoader,
     users: (() => listUsers(caller)) satisfies UserListLoader,
     myTokens: (() => listTokens(caller)) satisfies TokenListLoader,

@@ -14,7 +14,7 @@ export {
   retentionRunsQuery,
   type UpdateRetentionPolicyBody,
   updateRetentionPolicyBody,
-} from "../../contract/retention";
+} from "../../contract/retention-requests";
 
 // ---- views ----------------------------------------------------------------------------------
 

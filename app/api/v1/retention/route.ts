@@ -1,4 +1,4 @@
-import { createRetentionPolicyBody } from "@/lib/contract/retention";
+import { createRetentionPolicyBody } from "@/lib/contract/retention-requests";
 import { json, route } from "@/lib/http/route";
 import { createPolicy, listPolicies } from "@/lib/services/retention";
 

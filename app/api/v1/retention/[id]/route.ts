@@ -1,4 +1,4 @@
-import { updateRetentionPolicyBody } from "@/lib/contract/retention";
+import { updateRetentionPolicyBody } from "@/lib/contract/retention-requests";
 import { idParam, route } from "@/lib/http/route";
 import { deletePolicy, getPolicy, updatePolicy } from "@/lib/services/retention";
 

@@ -1,4 +1,4 @@
-import { retentionPreviewBody } from "@/lib/contract/retention";
+import { retentionPreviewBody } from "@/lib/contract/retention-requests";
 import { route } from "@/lib/http/route";
 import { previewPolicy } from "@/lib/services/retention";
 

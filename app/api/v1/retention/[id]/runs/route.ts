@@ -1,4 +1,4 @@
-import { retentionRunBody, retentionRunsQuery } from "@/lib/contract/retention";
+import { retentionRunBody, retentionRunsQuery } from "@/lib/contract/retention-requests";
 import { idParam, json, route } from "@/lib/http/route";
 import { listRuns, startRetentionRun } from "@/lib/services/retention";
 
