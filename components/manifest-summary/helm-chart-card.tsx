@@ -1,3 +1,4 @@
+import type { ReactNode } from "react";
 import { Badge, BadgeList } from "@/components/ui/badge";
 import { TitledCard } from "@/components/ui/card";
 import { ExternalText } from "@/components/ui/external-text";
@@ -34,15 +35,7 @@ export function HelmChartCard({ chart }: { chart: HelmChart }) {
     items.push({
       key: "sources",
       label: "Sources",
-      value: (
-        <ul className="space-y-0.5">
-          {chart.sources.map((s) => (
-            <li key={s}>
-              <ExternalText value={s} />
-            </li>
-          ))}
-        </ul>
-      ),
+      value: <StackedList items={chart.sources.map((s) => ({ key: s, content: <ExternalText value={s} /> }))} />,
     });
   }
   if (chart.keywords.length > 0) {
@@ -57,20 +50,23 @@ export function HelmChartCard({ chart }: { chart: HelmChart }) {
       key: "maintainers",
       label: "Maintainers",
       value: (
-        <ul className="space-y-0.5">
-          {chart.maintainers.map((m) => (
-            <li key={`${m.name}-${m.email ?? ""}`}>
-              {m.name}
-              {m.email ? <span className={muted}> &lt;{m.email}&gt;</span> : null}
-              {m.url ? (
-                <>
-                  {" "}
-                  <ExternalText value={m.url} />
-                </>
-              ) : null}
-            </li>
-          ))}
-        </ul>
+        <StackedList
+          items={chart.maintainers.map((m) => ({
+            key: `${m.name}-${m.email ?? ""}`,
+            content: (
+              <>
+                {m.name}
+                {m.email ? <span className={muted}> &lt;{m.email}&gt;</span> : null}
+                {m.url ? (
+                  <>
+                    {" "}
+                    <ExternalText value={m.url} />
+                  </>
+                ) : null}
+              </>
+            ),
+          }))}
+        />
       ),
     });
   }
@@ -95,5 +91,16 @@ export function HelmChartCard({ chart }: { chart: HelmChart }) {
     <TitledCard id="helm-chart" title="Helm chart">
       <KeyValueList items={items} />
     </TitledCard>
+  );
+}
+
+/** One entry per line (a chart's sources, its maintainers). */
+function StackedList({ items }: { items: { key: string; content: ReactNode }[] }) {
+  return (
+    <ul className="space-y-0.5">
+      {items.map((item) => (
+        <li key={item.key}>{item.content}</li>
+      ))}
+    </ul>
   );
 }

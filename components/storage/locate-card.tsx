@@ -19,6 +19,9 @@ import { storageLocationOptions } from "@/lib/queries";
 
 const muted = "text-zinc-600 dark:text-zinc-400";
 
+/** Digests and repository names are typed or pasted as they are: no spelling fixes, no autofill. */
+const referenceInput = { spellCheck: false, autoComplete: "off" } as const;
+
 export function LocateCard() {
   const searchParams = useSearchParams();
   const urlDigest = searchParams.get("digest") ?? "";
@@ -50,27 +53,20 @@ function Locate({ urlDigest, urlRepository }: { urlDigest: string; urlRepository
   return (
     <TitledCard id="storage-locate" title="Find on disk">
       <form onSubmit={submit} className="flex flex-wrap items-start gap-3" noValidate>
-        <TextField
-          label="Digest"
-          className="min-w-80 flex-[3]"
-          value={digest}
-          onChange={(e) => setDigest(e.target.value)}
-          placeholder="sha256:…"
-          spellCheck={false}
-          autoComplete="off"
-          error={digestError}
-        />
-        <TextField
-          label="Repository (optional)"
-          className="min-w-48 flex-[2]"
-          value={repository}
-          onChange={(e) => setRepository(e.target.value)}
-          placeholder="team/app"
-          spellCheck={false}
-          autoComplete="off"
-          error={repositoryError}
-          hint="With a repository, also the manifest's revision link and the tags that point at it."
-        />
+        {[
+          { label: "Digest", className: "min-w-80 flex-[3]", value: digest, set: setDigest, placeholder: "sha256:…", error: digestError },
+          {
+            label: "Repository (optional)",
+            className: "min-w-48 flex-[2]",
+            value: repository,
+            set: setRepository,
+            placeholder: "team/app",
+            error: repositoryError,
+            hint: "With a repository, also the manifest's revision link and the tags that point at it.",
+          },
+        ].map(({ set, ...field }) => (
+          <TextField key={field.label} {...field} onChange={(e) => set(e.target.value)} {...referenceInput} />
+        ))}
         <Button type="submit" variant="primary" className="mt-6">
           Find
         </Button>
