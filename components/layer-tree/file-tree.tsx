@@ -180,7 +180,10 @@ export function FileTree({
       ) : (
         <div
           ref={scrollRef}
-          className="overflow-auto rounded-xl border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900"
+          // focusable, so the keyboard can scroll it when no row has a button (a layer of files only)
+          // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard (WCAG 2.1.1)
+          tabIndex={0}
+          className={cn("overflow-auto rounded-xl border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900", focusRing)}
           style={{ maxHeight: "min(36rem, calc(100dvh - 12rem))" }}
         >
           <div role="table" aria-label={tableLabel(viewLabel)} aria-rowcount={rows.length + 1} style={{ minWidth: 720 }}>
