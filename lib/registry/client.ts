@@ -19,7 +19,7 @@ import { discard } from "./body";
 import { type ForwardRequest, forward } from "./forward";
 import { catalog, listTags, type RegistryWarning } from "./listing";
 import { deleteManifest, type FetchedManifest, getManifest, headManifest, type ManifestHead, referrers } from "./manifests";
-import { positiveInt, type RegistryRequestEvent, RegistryTransport } from "./transport";
+import { positiveInt, RegistryTransport, type TransportOptions } from "./transport";
 
 export type { ForwardRequest } from "./forward";
 export type { RegistryWarning } from "./listing";
@@ -34,29 +34,11 @@ const DEFAULTS = {
   catalogPageSize: 1000,
 } as const;
 
-export type RegistryClientOptions = {
-  /** http(s)://host[:port]; only the origin is used (the API lives at /v2/). Userinfo, if any, is used as Basic credentials. */
-  baseUrl: string;
-  username?: string;
-  password?: string;
-  /** PEM bundle trusted for the registry's TLS certificate, besides the public roots (read once, at creation). */
-  caFile?: string;
-  insecureTls?: boolean;
-  /**
-   * Origins ("https://auth.example.com") a bearer token realm may live on besides the registry's own origin
-   * (REGISTRY_TOKEN_REALMS). A realm anywhere else is refused without being contacted.
-   */
-  allowedTokenRealms?: readonly string[];
-  timeoutMs?: number;
-  retries?: number;
+/** The transport's options (see transport.ts), plus the limits and the warnings of the API calls. */
+export type RegistryClientOptions = TransportOptions & {
   maxManifestBytes?: number;
   maxBlobJsonBytes?: number;
   catalogPageSize?: number;
-  /**
-   * Called once per HTTP exchange (each attempt, each redirect hop and each token request) when headers arrive
-   * or it fails. Never carries credentials or tokens.
-   */
-  onRequest?: (e: RegistryRequestEvent) => void;
   /** Called for each repository name or tag dropped from a listing. */
   onWarning?: (w: RegistryWarning) => void;
 };

@@ -30,16 +30,26 @@ const MAX_TOKEN_REPLY_BYTES = 1024 * 1024;
 
 export type RegistryRequestEvent = { method: string; path: string; status: number | null; durationMs: number };
 
-/** The transport's part of RegistryClientOptions (see client.ts for what each means). */
+/** The transport's part of RegistryClientOptions. */
 export type TransportOptions = {
+  /** http(s)://host[:port]; only the origin is used (the API lives at /v2/). Userinfo, if any, is used as Basic credentials. */
   baseUrl: string;
   username?: string;
   password?: string;
+  /** PEM bundle trusted for the registry's TLS certificate, besides the public roots (read once, at creation). */
   caFile?: string;
   insecureTls?: boolean;
+  /**
+   * Origins ("https://auth.example.com") a bearer token realm may live on besides the registry's own origin
+   * (REGISTRY_TOKEN_REALMS). A realm anywhere else is refused without being contacted.
+   */
   allowedTokenRealms?: readonly string[];
   timeoutMs?: number;
   retries?: number;
+  /**
+   * Called once per HTTP exchange (each attempt, each redirect hop and each token request) when headers arrive
+   * or it fails. Never carries credentials or tokens.
+   */
   onRequest?: (e: RegistryRequestEvent) => void;
 };
 
