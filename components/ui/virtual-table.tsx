@@ -4,17 +4,21 @@
 "use client";
 
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { type CSSProperties, type MouseEvent, type ReactNode, useEffect, useRef } from "react";
+import { type CSSProperties, type MouseEvent, type ReactNode, useEffect, useRef, useState } from "react";
 import { cn } from "./cn";
 
 export type VirtualColumn<T> = {
   id: string;
   header: ReactNode;
-  cell: (row: T) => ReactNode;
+  /** `index`: the row's place in the whole list (0 is the first row). */
+  cell: (row: T, index: number) => ReactNode;
   /** Extra classes for both header and cells (alignment, hiding on small screens). */
   className?: string;
   ariaSort?: "ascending" | "descending" | "none";
 };
+
+/** How close (in rows) the rendered rows come to the end of the loaded ones before the next page is asked for. */
+const NEAR_END = 10;
 
 /**
  * A table that renders only the rows in view, so thousands of rows scroll smoothly. Built from
@@ -51,11 +55,15 @@ export function VirtualTable<T>({
   className?: string;
 }) {
   const scrollRef = useRef<HTMLDivElement>(null);
+  // The server renders the first screen and nothing below it: every row is HTML the browser parses and lays out
+  // before its first paint. Once hydrated, rows beyond the edges are kept ready for scrolling.
+  const [hydrated, setHydrated] = useState(false);
+  useEffect(() => setHydrated(true), []);
   const virtualizer = useVirtualizer({
     count: rows.length,
     getScrollElement: () => scrollRef.current,
     estimateSize: () => rowHeight,
-    overscan: 12,
+    overscan: hydrated ? 12 : 0,
     // Lets the server render the first screen of rows instead of an empty body.
     initialRect: { width: minWidth, height: 720 },
   });
@@ -66,8 +74,10 @@ export function VirtualTable<T>({
   useEffect(() => {
     nearEnd.current = onNearEnd;
   });
+  // Rendered rows (the screen and the overscan below it) reaching within NEAR_END rows of the end: the first page
+  // alone does not trigger this, so the next page is fetched once the user scrolls, not while the page first paints.
   useEffect(() => {
-    if (rows.length > 0 && lastIndex >= rows.length - 25) nearEnd.current?.();
+    if (rows.length > 0 && lastIndex >= rows.length - NEAR_END) nearEnd.current?.();
   }, [lastIndex, rows.length]);
 
   const grid: CSSProperties = { gridTemplateColumns };
@@ -120,7 +130,7 @@ export function VirtualTable<T>({
               >
                 {columns.map((c) => (
                   <div key={c.id} role="cell" className={cn("min-w-0", c.className)}>
-                    {c.cell(row)}
+                    {c.cell(row, item.index)}
                   </div>
                 ))}
               </div>

@@ -29,7 +29,7 @@ export const TAG_PAGE_SIZE = 1000;
  * Its size is what the page costs to send, parse and hydrate (1,000 tags made the page's HTML 1 MB); the list loads
  * the bigger pages behind it while the user scrolls.
  */
-export const FIRST_PAGE_SIZE = 100;
+export const FIRST_PAGE_SIZE = 50;
 
 /** Names read naturally A→Z; sizes, dates and counts are most useful biggest/newest first. */
 export function defaultRepositoryOrder(sort: RepositorySort): SortOrder {

@@ -17,6 +17,19 @@ const ADMIN = { username: "bench", password: "bench admin password" };
 const TAGS = 3000;
 const RUNS = 20;
 
+/**
+ * In the page: when the first row's tag link (elementtiming="first-tag-row" in TagTable) was painted, by the
+ * browser's Element Timing, in ms from the document's time origin. A string, not a function: the bench's own
+ * transpiler must not rewrite the browser's `performance`.
+ */
+const FIRST_ROW_PAINTED = `new Promise((resolve) => {
+  new PerformanceObserver((list) => {
+    const row = list.getEntries().find((e) => e.identifier === "first-tag-row");
+    if (row) resolve(row.renderTime || row.loadTime);
+  }).observe({ type: "element", buffered: true });
+  setTimeout(() => resolve(Number.NaN), 5000);
+})`;
+
 const percentile = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? Number.NaN;
@@ -96,9 +109,14 @@ export async function paintBench(): Promise<void> {
     const page = await context.newPage();
     const rows: { measure: string; value: string; note: string }[] = [];
     for (const repository of ["paint/app", "paint/one"]) {
+      const rowPainted: number[] = [];
       const firstRow: number[] = [];
       const fcp: number[] = [];
+      const inApp: number[] = [];
       for (let i = 0; i < RUNS + 5; i++) {
+        // each navigation starts from a settled page: the last one's prefetches and background queries are
+        // done, as when a user opens a repository (back to back, they would queue on the server)
+        await page.waitForLoadState("networkidle");
         const t = performance.now();
         await page.goto(`${BASE}/repositories/${repository}`, { waitUntil: "commit" });
         await page
@@ -107,24 +125,47 @@ export async function paintBench(): Promise<void> {
           .nth(1)
           .waitFor();
         const shown = performance.now() - t;
+        const painted = (await page.evaluate(FIRST_ROW_PAINTED)) as number;
         // a string, not a function: the bench's own transpiler must not rewrite the browser's `performance`
         const paint = (await page.evaluate(`performance.getEntriesByName("first-contentful-paint")[0]?.startTime ?? Number.NaN`)) as number;
         // the first five warm the server's and the browser's caches
         if (i >= 5) {
+          rowPainted.push(painted);
           firstRow.push(shown);
           fcp.push(paint);
         }
       }
+      // The same page reached as users mostly reach it: a click on its link in the repository list (a client-side
+      // navigation: the page's data comes as a React Server Components payload, the scripts are already running).
+      for (let i = 0; i < RUNS + 5; i++) {
+        await page.goto(`${BASE}/repositories`, { waitUntil: "load" });
+        await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
+        await page.waitForLoadState("networkidle");
+        const link = page.getByRole("link", { name: repository, exact: true }).first();
+        const clickedAt = (await link.evaluate(`(el) => { const t = performance.now(); el.click(); return t; }`)) as number;
+        const painted = (await page.evaluate(FIRST_ROW_PAINTED)) as number;
+        if (i >= 5) inApp.push(painted - clickedAt);
+      }
       const label = repository === "paint/app" ? `${TAGS} tags` : "one tag";
       rows.push({
-        measure: `tags page, ${label}: navigation → first row shown`,
-        value: `p95 ${Math.round(percentile(firstRow, 95))} ms`,
-        note: `p50 ${Math.round(percentile(firstRow, 50))} ms over ${RUNS} full page loads`,
+        measure: `tags page, ${label}: navigation → first row painted`,
+        value: `p95 ${Math.round(percentile(rowPainted, 95))} ms`,
+        note: `p50 ${Math.round(percentile(rowPainted, 50))} ms over ${RUNS} full page loads (the browser's Element Timing)`,
+      });
+      rows.push({
+        measure: `tags page, ${label}: click in the repository list → first row painted`,
+        value: `p95 ${Math.round(percentile(inApp, 95))} ms`,
+        note: `p50 ${Math.round(percentile(inApp, 50))} ms over ${RUNS} client-side navigations (Element Timing)`,
       });
       rows.push({
         measure: `tags page, ${label}: first contentful paint`,
         value: `p95 ${Math.round(percentile(fcp, 95))} ms`,
-        note: `p50 ${Math.round(percentile(fcp, 50))} ms (the browser's own measure)`,
+        note: `p50 ${Math.round(percentile(fcp, 50))} ms over the full page loads (the browser's own measure)`,
+      });
+      rows.push({
+        measure: `tags page, ${label}: navigation → first row found by Playwright`,
+        value: `p95 ${Math.round(percentile(firstRow, 95))} ms`,
+        note: `p50 ${Math.round(percentile(firstRow, 50))} ms: its polling waits for the page's scripts, so this includes hydration`,
       });
     }
     await browser.close();

@@ -62,3 +62,32 @@ test("open a repository, sort its tags by created, open the newest tag", async (
   await expect(page.getByText(newest.digest).first()).toBeVisible();
   expect(errors).toEqual([]);
 });
+
+test("a long tag list loads as the user scrolls, not all at once", async ({ page }) => {
+  const errors = watchServerErrors(page);
+  // 1,200 tags: the server renders the first page (50), the next pages (1,000) load as the user scrolls
+  const cursors: string[] = [];
+  page.on("request", (r) => {
+    const url = new URL(r.url());
+    const cursor = url.searchParams.get("cursor");
+    // the first page comes with the HTML (a live refresh may ask for it again)
+    if (url.pathname === "/api/v1/repositories/e2e/many-tags/tags" && cursor) cursors.push(cursor);
+  });
+  await page.goto("/repositories/e2e/many-tags?sort=name&order=asc");
+  const table = page.getByRole("table", { name: "Tags of e2e/many-tags" });
+  await expect(table.getByRole("row").nth(1)).toContainText("build-0000");
+  await expect(page.getByText("50 of 1,200 tags loaded; scroll for more")).toBeVisible();
+  expect(cursors).toEqual([]);
+
+  // scrolling to the end of what is loaded fetches the rest
+  const scroller = page.locator("div.overflow-auto", { has: table });
+  const last = table.getByRole("link", { name: "build-1199", exact: true });
+  await expect(async () => {
+    await scroller.evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
+    await expect(last).toBeVisible({ timeout: 1_000 });
+  }).toPass({ timeout: 20_000 });
+  await expect(page.getByText(/tags loaded/)).toHaveCount(0);
+  expect(new Set(cursors).size).toBe(2);
+  await expectAccessible(page);
+  expect(errors).toEqual([]);
+});

@@ -73,6 +73,12 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       }));
     await pusher.pushImage("e2e/delete-me", ["a", "b"], await image("a".repeat(4000)));
     await pusher.pushImage("e2e/delete-me", ["c"], await image("c".repeat(5000)));
+    // the browse spec's long tag list: more tags than the first page and the one behind it, loaded as the user scrolls
+    await pusher.pushImage(
+      "e2e/many-tags",
+      Array.from({ length: 1200 }, (_, i) => `build-${String(i).padStart(4, "0")}`),
+      await image("m".repeat(2500)),
+    );
     // the hostile-names spec: names that climb out of the root, and a newline that must not pass for a space
     // (a raw tar: makeLayer would strip the leading "/")
     const hostileTar = await makeTar([

@@ -17,9 +17,8 @@ import {
 } from "@/lib/queries";
 import { makeServerQueryClient, notFoundIfMissing, serviceLoaders } from "@/lib/queries/server";
 import { compareImages } from "@/lib/services/layers";
-import { CompareClient } from "./compare-client";
-import { ManifestClient } from "./manifest-client";
 import { RepositoryClient } from "./repository-client";
+import { CompareClient, ManifestClient } from "./views";
 
 export const dynamic = "force-dynamic";
 

@@ -3,7 +3,7 @@
 import { keepPreviousData, useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useSearchParams } from "next/navigation";
-import { useEffect, useState } from "react";
+import { useCallback, useEffect, useState } from "react";
 import { DeleteDialog } from "@/components/deletions/delete-dialog";
 import { RepositoryBreadcrumbs } from "@/components/repository-list/repository-breadcrumbs";
 import { TagTable } from "@/components/tag-table/tag-table";
@@ -47,9 +47,10 @@ export function RepositoryClient({ name, pullHost }: { name: string; pullHost: s
   const list = useInfiniteQuery({ ...tagListOptions(name, params), placeholderData: keepPreviousData });
   const { data: me } = useQuery(meOptions());
 
-  // Sorting happens on the server over all tags, so pages are fetched back to back until complete.
+  // The server sorts and pages (keyset): the next page loads when the rows in view come near the end of what is
+  // loaded, so a repository of 100,000 tags costs what the user scrolls through, not the whole list.
   const { hasNextPage, isFetchingNextPage, isError, fetchNextPage, isPlaceholderData } = list;
-  useEffect(() => {
+  const loadMore = useCallback(() => {
     if (hasNextPage && !isFetchingNextPage && !isError && !isPlaceholderData) void fetchNextPage();
   }, [hasNextPage, isFetchingNextPage, isError, isPlaceholderData, fetchNextPage]);
 
@@ -196,11 +197,14 @@ export function RepositoryClient({ name, pullHost }: { name: string; pullHost: s
               params={params}
               pullHost={pullHost}
               selection={canDelete ? { selected, onToggle: toggle } : undefined}
+              onNearEnd={loadMore}
             />
             <p className="text-xs text-zinc-600 dark:text-zinc-400" aria-live="polite">
-              {complete ? pluralize(total, "tag") : `Loaded ${formatCount(tags.length)} of ${formatCount(total)} tags…`}
+              {complete
+                ? pluralize(total, "tag")
+                : `${formatCount(tags.length)} of ${formatCount(total)} tags loaded${isFetchingNextPage ? ", loading more…" : "; scroll for more"}`}
             </p>
-            {list.isError ? <ErrorState title="Couldn't load all tags" error={list.error} onRetry={() => void fetchNextPage()} /> : null}
+            {list.isError ? <ErrorState title="Couldn't load more tags" error={list.error} onRetry={() => void fetchNextPage()} /> : null}
           </>
         )}
       </section>
