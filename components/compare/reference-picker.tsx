@@ -1,50 +1,85 @@
 "use client";
 
-import { useId } from "react";
+import { keepPreviousData, useInfiniteQuery } from "@tanstack/react-query";
+import { useEffect, useId, useState } from "react";
 import { cn, focusRing } from "@/components/ui/cn";
-import { shortDigest } from "@/lib/oci/reference";
-import { isDigestReference } from "@/lib/queries";
+import { flattenPages, tagListOptions, tagListParams } from "@/lib/queries";
 
 const fieldClass =
   "h-9 min-w-48 max-w-full rounded-md border border-zinc-300 bg-white px-2 text-sm text-zinc-900 dark:border-zinc-700 dark:bg-zinc-900 dark:text-zinc-100";
 
+/** How long typing pauses before the suggestions are asked for. */
+const SUGGEST_DELAY_MS = 200;
+
 /**
- * A tag of the repository, by name. A reference that is not a tag (a digest from a link, a tag
- * deleted since) stays selectable so the URL's choice is never silently replaced.
+ * A reference of the repository: a tag typed or picked from suggestions, or a digest. The suggestions are the first
+ * page of the repository's tags (by name) containing what is typed, filtered by the server: a repository of
+ * 100,000 tags costs one small page per pause in typing, never the whole list. The choice is taken on Enter, on
+ * leaving the field, or when a suggestion is picked.
  */
 export function ReferencePicker({
   label,
+  repository,
   value,
-  tags,
-  loading,
   onChange,
 }: {
   label: string;
+  repository: string;
   value: string;
-  tags: readonly string[];
-  loading: boolean;
   onChange: (reference: string) => void;
 }) {
   const id = useId();
-  const extra = value && !tags.includes(value) ? [value] : [];
+  const [draft, setDraft] = useState(value);
+  // back/forward, a swap or a deep link moves the URL's choice: the field follows
+  useEffect(() => setDraft(value), [value]);
+  const [q, setQ] = useState("");
+  useEffect(() => {
+    const timer = window.setTimeout(() => setQ(draft === value ? "" : draft.trim()), SUGGEST_DELAY_MS);
+    return () => window.clearTimeout(timer);
+  }, [draft, value]);
+  const suggestions = useInfiniteQuery({
+    ...tagListOptions(repository, tagListParams({ q, sort: "name" })),
+    placeholderData: keepPreviousData,
+    refetchInterval: false,
+  });
+  const names = flattenPages(suggestions.data).map((t) => t.name);
+
+  const commit = (reference: string) => {
+    const next = reference.trim();
+    if (next !== value) onChange(next);
+  };
+
   return (
     <div className="flex flex-col gap-1">
       <label htmlFor={id} className="font-medium text-sm text-zinc-700 dark:text-zinc-300">
         {label}
       </label>
-      <select id={id} value={value} onChange={(e) => onChange(e.target.value)} className={cn(fieldClass, focusRing)}>
-        <option value="">{loading && tags.length === 0 ? "Loading tags…" : "Choose a tag…"}</option>
-        {extra.map((r) => (
-          <option key={r} value={r}>
-            {isDigestReference(r) ? `@${shortDigest(r)}` : r}
-          </option>
+      <input
+        id={id}
+        type="text"
+        list={`${id}-tags`}
+        value={draft}
+        placeholder={suggestions.isPending ? "Loading tags…" : "Type or choose a tag…"}
+        autoComplete="off"
+        spellCheck={false}
+        onChange={(e) => {
+          setDraft(e.target.value);
+          // a suggestion picked from the list (or a value filled in whole) is a choice; typing is not, yet
+          const inputType = (e.nativeEvent as Partial<InputEvent>).inputType;
+          if (!inputType || inputType === "insertReplacementText") commit(e.target.value);
+        }}
+        onKeyDown={(e) => {
+          if (e.key === "Enter") commit(draft);
+          if (e.key === "Escape") setDraft(value);
+        }}
+        onBlur={() => commit(draft)}
+        className={cn(fieldClass, "font-mono", focusRing)}
+      />
+      <datalist id={`${id}-tags`} data-testid={`${label.toLowerCase()}-suggestions`}>
+        {names.map((t) => (
+          <option key={t} value={t} />
         ))}
-        {tags.map((t) => (
-          <option key={t} value={t}>
-            {t}
-          </option>
-        ))}
-      </select>
+      </datalist>
     </div>
   );
 }

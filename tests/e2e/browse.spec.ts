@@ -91,3 +91,29 @@ test("a long tag list loads as the user scrolls, not all at once", async ({ page
   await expectAccessible(page);
   expect(errors).toEqual([]);
 });
+
+test("the compare pickers suggest tags the server filtered, never the whole list", async ({ page }) => {
+  const errors = watchServerErrors(page);
+  const cursors: string[] = [];
+  page.on("request", (r) => {
+    const url = new URL(r.url());
+    const cursor = url.searchParams.get("cursor");
+    if (url.pathname === "/api/v1/repositories/e2e/many-tags/tags" && cursor) cursors.push(cursor);
+  });
+  await page.goto("/repositories/e2e/many-tags/compare");
+  const from = page.getByLabel("From", { exact: true });
+  // typing asks the server for tags containing the text: build-1190 … build-1199
+  await from.fill("build-119");
+  const suggestions = page.getByTestId("from-suggestions").locator("option");
+  await expect(suggestions).toHaveCount(10);
+  await expect(suggestions.first()).toHaveAttribute("value", "build-1190");
+  await expect(page).not.toHaveURL(/from=/);
+  // Enter takes what is typed
+  await from.fill("build-1199");
+  await from.press("Enter");
+  await expect(page).toHaveURL(/from=build-1199/);
+  await expect(from).toHaveValue("build-1199");
+  expect(cursors).toEqual([]);
+  await expectAccessible(page);
+  expect(errors).toEqual([]);
+});

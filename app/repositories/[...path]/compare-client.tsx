@@ -1,9 +1,9 @@
 "use client";
 
-import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useSearchParams } from "next/navigation";
-import { type ReactNode, useEffect, useMemo, useState } from "react";
+import { type ReactNode, useMemo, useState } from "react";
 import { ChangedFileTable, FileListTable } from "@/components/compare/file-change-table";
 import { IndexRequest, layerProblems } from "@/components/compare/index-request";
 import { LayerSummary } from "@/components/compare/layer-summary";
@@ -22,18 +22,13 @@ import { platformLabel } from "@/lib/oci/size";
 import {
   comparisonOptions,
   comparisonParams,
-  flattenPages,
   type ImageComparison,
   imageLayersOptions,
   indexComparisonOptions,
   isDigestReference,
+  manifestOptions,
   pageHrefs,
-  tagListOptions,
-  tagListParams,
 } from "@/lib/queries";
-
-/** Pickers list tags by name (the server page prefetches the same key). */
-const TAG_PARAMS = tagListParams({ sort: "name" });
 
 function referenceLabel(reference: string): string {
   return isDigestReference(reference) ? `@${shortDigest(reference)}` : reference;
@@ -49,23 +44,16 @@ export function CompareClient({ repository }: { repository: string }) {
   });
   const ready = params.from !== "" && params.to !== "";
 
-  const tagsQuery = useInfiniteQuery(tagListOptions(repository, TAG_PARAMS));
-  // every tag belongs in the pickers: pages are fetched back to back
-  const { hasNextPage, isFetchingNextPage, isError: tagsFailed, fetchNextPage } = tagsQuery;
-  useEffect(() => {
-    if (hasNextPage && !isFetchingNextPage && !tagsFailed) void fetchNextPage();
-  }, [hasNextPage, isFetchingNextPage, tagsFailed, fetchNextPage]);
-
-  const tagItems = useMemo(() => flattenPages(tagsQuery.data), [tagsQuery.data]);
-  const tags = useMemo(() => tagItems.map((t) => t.name), [tagItems]);
   // an index on either side: its platforms can be picked (the API resolves both sides with the same one)
+  const fromImage = useQuery({ ...manifestOptions(repository, params.from), enabled: params.from !== "" });
+  const toImage = useQuery({ ...manifestOptions(repository, params.to), enabled: params.to !== "" });
   const platforms = useMemo(() => {
     const labels = new Set<string>();
-    for (const t of tagItems) {
-      if ((t.name === params.from || t.name === params.to) && t.kind === "index") for (const p of t.platforms) labels.add(platformLabel(p));
+    for (const image of [fromImage.data, toImage.data]) {
+      if (image?.kind === "index") for (const p of image.platforms) labels.add(platformLabel(p));
     }
     return [...labels].sort();
-  }, [tagItems, params.from, params.to]);
+  }, [fromImage.data, toImage.data]);
 
   const queryClient = useQueryClient();
   // indexing was asked for these exact params: the layer status and the comparison poll until done
@@ -84,8 +72,6 @@ export function CompareClient({ repository }: { repository: string }) {
     setRequestedFor(paramsKey);
     indexing.mutate();
   };
-  // no tag list at all: the repository is missing or unreadable (error.tsx offers a retry)
-  if (tagsQuery.isError && !tagsQuery.data) throw tagsQuery.error;
 
   return (
     <>
@@ -101,13 +87,7 @@ export function CompareClient({ repository }: { repository: string }) {
       <div className="space-y-6">
         <Card aria-label="Images to compare" className="p-4">
           <div className="flex flex-wrap items-end gap-3">
-            <ReferencePicker
-              label="From"
-              value={params.from}
-              tags={tags}
-              loading={tagsQuery.isPending || Boolean(hasNextPage)}
-              onChange={(from) => update({ from }, "push")}
-            />
+            <ReferencePicker label="From" repository={repository} value={params.from} onChange={(from) => update({ from }, "push")} />
             <Button
               size="md"
               aria-label="Swap From and To"
@@ -117,22 +97,11 @@ export function CompareClient({ repository }: { repository: string }) {
             >
               <span aria-hidden="true">⇄</span>
             </Button>
-            <ReferencePicker
-              label="To"
-              value={params.to}
-              tags={tags}
-              loading={tagsQuery.isPending || Boolean(hasNextPage)}
-              onChange={(to) => update({ to }, "push")}
-            />
+            <ReferencePicker label="To" repository={repository} value={params.to} onChange={(to) => update({ to }, "push")} />
             {platforms.length > 1 || params.platform ? (
               <PlatformPicker value={params.platform ?? ""} platforms={platforms} onChange={(platform) => update({ platform }, "push")} />
             ) : null}
           </div>
-          {tagsQuery.isError ? (
-            <div className="mt-3">
-              <ErrorState title="Couldn't load all tags" error={tagsQuery.error} onRetry={() => void fetchNextPage()} />
-            </div>
-          ) : null}
         </Card>
 
         {!ready ? (

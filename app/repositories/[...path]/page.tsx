@@ -95,7 +95,7 @@ export default async function RepositoryPathPage({ params, searchParams }: { par
     const params = comparisonParams({ from: first(sp.from), to: first(sp.to), platform: first(sp.platform) });
     const name = target.name;
     await Promise.all([
-      // the From/To pickers list every tag by name
+      // the From/To pickers' first suggestions: tags by name
       queryClient.fetchInfiniteQuery(tagListOptions(name, tagListParams({ sort: "name" }), loaders.tags)).catch(notFoundIfMissing),
       // a failed comparison (an unknown reference, say) is left to the client, which shows it next to the pickers
       params.from && params.to
