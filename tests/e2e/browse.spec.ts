@@ -1,5 +1,5 @@
 import { expect, test } from "./fixtures";
-import { expectAccessible, screenshot, watchServerErrors } from "./helpers";
+import { expectAccessible, screenshot, watchServerErrors, watchTagPageCursors } from "./helpers";
 
 test.describe.configure({ mode: "serial" });
 
@@ -66,13 +66,7 @@ test("open a repository, sort its tags by created, open the newest tag", async (
 test("a long tag list loads as the user scrolls, not all at once", async ({ page }) => {
   const errors = watchServerErrors(page);
   // 1,200 tags: the server renders the first page (50), the next pages (1,000) load as the user scrolls
-  const cursors: string[] = [];
-  page.on("request", (r) => {
-    const url = new URL(r.url());
-    const cursor = url.searchParams.get("cursor");
-    // the first page comes with the HTML (a live refresh may ask for it again)
-    if (url.pathname === "/api/v1/repositories/e2e/many-tags/tags" && cursor) cursors.push(cursor);
-  });
+  const cursors = watchTagPageCursors(page, "e2e/many-tags");
   await page.goto("/repositories/e2e/many-tags?sort=name&order=asc");
   const table = page.getByRole("table", { name: "Tags of e2e/many-tags" });
   await expect(table.getByRole("row").nth(1)).toContainText("build-0000");
@@ -94,12 +88,7 @@ test("a long tag list loads as the user scrolls, not all at once", async ({ page
 
 test("the compare pickers suggest tags the server filtered, never the whole list", async ({ page }) => {
   const errors = watchServerErrors(page);
-  const cursors: string[] = [];
-  page.on("request", (r) => {
-    const url = new URL(r.url());
-    const cursor = url.searchParams.get("cursor");
-    if (url.pathname === "/api/v1/repositories/e2e/many-tags/tags" && cursor) cursors.push(cursor);
-  });
+  const cursors = watchTagPageCursors(page, "e2e/many-tags");
   await page.goto("/repositories/e2e/many-tags/compare");
   const from = page.getByLabel("From", { exact: true });
   // typing asks the server for tags containing the text: build-1190 … build-1199

@@ -25,3 +25,17 @@ export function watchServerErrors(page: Page): string[] {
   });
   return errors;
 }
+
+/**
+ * The cursors of the tag pages the page asks `repository` for, as they are requested. The first page has no cursor:
+ * it comes with the HTML (a live refresh may ask for it again), so only the pages after it are listed.
+ */
+export function watchTagPageCursors(page: Page, repository: string): string[] {
+  const cursors: string[] = [];
+  page.on("request", (r) => {
+    const url = new URL(r.url());
+    const cursor = url.searchParams.get("cursor");
+    if (url.pathname === `/api/v1/repositories/${repository}/tags` && cursor) cursors.push(cursor);
+  });
+  return cursors;
+}
