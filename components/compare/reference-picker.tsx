@@ -75,6 +75,11 @@ export function ReferencePicker({
         onBlur={() => commit(draft)}
         className={cn(fieldClass, "font-mono", focusRing)}
       />
+      {suggestions.isError ? (
+        <p role="alert" className="max-w-64 text-red-700 text-xs dark:text-red-300">
+          Couldn't load tag suggestions: {suggestions.error.message}
+        </p>
+      ) : null}
       <datalist id={`${id}-tags`} data-testid={`${label.toLowerCase()}-suggestions`}>
         {names.map((t) => (
           <option key={t} value={t} />
