@@ -33,14 +33,18 @@ export function formatBytes(n: number): string {
   return `${value.toFixed(1)} ${UNITS[unit]}`;
 }
 
+// One formatter for every call: `toLocaleString` builds a new one each time, about 0.2 ms in Chromium on this
+// machine, and the tags table calls it for every row it renders.
+const countFormat = new Intl.NumberFormat("en-US");
+
 /** The exact count for a tooltip: 4199668 → "4,199,668 bytes". */
 export function exactBytes(n: number): string {
-  return `${Math.round(n).toLocaleString("en-US")} ${n === 1 ? "byte" : "bytes"}`;
+  return `${countFormat.format(Math.round(n))} ${n === 1 ? "byte" : "bytes"}`;
 }
 
 /** "1 file", "2,950 files": a count with its noun, singular only for exactly one. */
 export function plural(count: number, singular: string, pluralForm = `${singular}s`): string {
-  return `${count.toLocaleString("en-US")} ${count === 1 ? singular : pluralForm}`;
+  return `${countFormat.format(count)} ${count === 1 ? singular : pluralForm}`;
 }
 
 /** "linux/arm64/v8"; the variant is left out when there is none. */
