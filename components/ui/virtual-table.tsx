@@ -55,15 +55,28 @@ export function VirtualTable<T>({
   className?: string;
 }) {
   const scrollRef = useRef<HTMLDivElement>(null);
-  // The server renders the first screen and nothing below it: every row is HTML the browser parses and lays out
-  // before its first paint. Once hydrated, rows beyond the edges are kept ready for scrolling.
-  const [hydrated, setHydrated] = useState(false);
-  useEffect(() => setHydrated(true), []);
+  // The first render (on the server, or in the browser after a client-side navigation) has the screen's rows and
+  // nothing below them: every row is DOM the browser builds, lays out and rasterizes before its first paint. Rows
+  // beyond the edges, kept ready for scrolling, come after that paint. Set from an effect alone they would not: the
+  // virtualizer's own re-render when it measures the table is synchronous, and React flushes pending effects first.
+  const [painted, setPainted] = useState(false);
+  useEffect(() => {
+    let timer: number | undefined;
+    // requestAnimationFrame runs just before the next frame is painted, a timeout set there just after it
+    const frame = window.requestAnimationFrame(() => {
+      timer = window.setTimeout(() => setPainted(true));
+    });
+    return () => {
+      window.cancelAnimationFrame(frame);
+      window.clearTimeout(timer);
+    };
+  }, []);
   const virtualizer = useVirtualizer({
     count: rows.length,
     getScrollElement: () => scrollRef.current,
     estimateSize: () => rowHeight,
-    overscan: hydrated ? 12 : 0,
+    // a few rows past each edge, so a wheel step shows rows already built; each one costs a few ms to build
+    overscan: painted ? 5 : 0,
     // Lets the server render the first screen of rows instead of an empty body.
     initialRect: { width: minWidth, height: 720 },
   });
