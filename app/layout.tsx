@@ -11,6 +11,7 @@ import { RegistryBanner } from "@/components/registry-banner/registry-banner";
 import { SyncIndicator } from "@/components/sync-indicator/sync-indicator";
 import { themeInitScript } from "@/components/theme-toggle/theme";
 import { ThemeToggle } from "@/components/theme-toggle/theme-toggle";
+import { Announcer } from "@/components/ui/announcer";
 import { focusRing } from "@/components/ui/cn";
 import { BoxIcon } from "@/components/ui/icons";
 import { can } from "@/lib/auth/permissions";
@@ -59,7 +60,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
             >
               Skip to content
             </a>
-            <header className="sticky top-0 z-20 border-zinc-200 border-b bg-white/90 backdrop-blur dark:border-zinc-800 dark:bg-zinc-950/90">
+            <header className="sticky top-0 z-20 border-zinc-200 border-b bg-white dark:border-zinc-800 dark:bg-zinc-950">
               <div className="mx-auto flex max-w-7xl flex-wrap items-center gap-x-4 gap-y-2 px-4 py-2.5 sm:px-6">
                 <Link
                   href="/"
@@ -95,6 +96,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
             )}
             <main id="main" tabIndex={-1} className="mx-auto w-full max-w-7xl px-4 py-6 outline-none sm:px-6">
               {children}
+              <Announcer />
             </main>
           </HydrationBoundary>
         </Providers>
