@@ -2,6 +2,7 @@
 
 import type { ReactNode } from "react";
 import { useEffect, useRef, useState } from "react";
+import { announce } from "./announcer";
 import { Button } from "./button";
 import { cn } from "./cn";
 import { CheckIcon, CopyIcon } from "./icons";
@@ -57,26 +58,22 @@ export function CopyButton({
   async function onClick() {
     const ok = await copyText(value);
     setState(ok ? "copied" : "failed");
+    announce(ok ? "Copied" : "Copy failed");
     window.clearTimeout(timer.current);
     timer.current = window.setTimeout(() => setState("idle"), 2000);
   }
 
   return (
-    <span className="inline-flex items-center">
-      <Button
-        variant={variant}
-        size={size}
-        aria-label={label}
-        title={state === "failed" ? "Copy failed: select the text and copy it manually" : label}
-        onClick={onClick}
-        className={cn(!children && "w-7 px-0", className)}
-      >
-        {state === "copied" ? <CheckIcon className="size-3.5 text-emerald-600 dark:text-emerald-400" /> : <CopyIcon className="size-3.5" />}
-        {children}
-      </Button>
-      <span role="status" aria-live="polite" className="sr-only">
-        {state === "copied" ? "Copied" : state === "failed" ? "Copy failed" : ""}
-      </span>
-    </span>
+    <Button
+      variant={variant}
+      size={size}
+      aria-label={label}
+      title={state === "failed" ? "Copy failed: select the text and copy it manually" : label}
+      onClick={onClick}
+      className={cn(!children && "w-7 px-0", className)}
+    >
+      {state === "copied" ? <CheckIcon className="size-3.5 text-emerald-600 dark:text-emerald-400" /> : <CopyIcon className="size-3.5" />}
+      {children}
+    </Button>
   );
 }

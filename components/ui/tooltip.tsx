@@ -5,7 +5,9 @@ import { cn, focusRing } from "./cn";
 
 /**
  * A focusable trigger whose description shows on hover and keyboard focus. The text stays in the
- * DOM (aria-describedby), so screen readers get it without hovering.
+ * DOM (aria-describedby), so screen readers get it without hovering. Hidden, it is `display: none`
+ * rather than invisible: a table shows one per row, and an invisible bubble is still laid out and
+ * its text shaped before the table's first paint. A description may refer to hidden content.
  */
 export function Tooltip({
   trigger,
@@ -28,7 +30,7 @@ export function Tooltip({
       <span
         id={id}
         role="tooltip"
-        className="invisible absolute top-full left-0 z-30 mt-1 w-max max-w-72 rounded-md bg-zinc-900 px-2.5 py-1.5 text-left text-white text-xs opacity-0 shadow-lg transition-opacity group-focus-within:visible group-focus-within:opacity-100 group-hover:visible group-hover:opacity-100 dark:bg-zinc-100 dark:text-zinc-900"
+        className="absolute top-full left-0 z-30 mt-1 hidden w-max max-w-72 rounded-md bg-zinc-900 px-2.5 py-1.5 text-left text-white text-xs shadow-lg group-focus-within:block group-hover:block dark:bg-zinc-100 dark:text-zinc-900"
       >
         {children}
       </span>

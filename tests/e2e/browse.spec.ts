@@ -63,6 +63,31 @@ test("open a repository, sort its tags by created, open the newest tag", async (
   expect(errors).toEqual([]);
 });
 
+test("a tag row copies its digest, says so to screen readers, and shows its shared-digest note on focus", async ({ page, context }) => {
+  const errors = watchServerErrors(page);
+  await context.grantPermissions(["clipboard-read", "clipboard-write"]);
+  await page.goto("/repositories/e2e/many-tags?sort=name&order=asc");
+  const row = page.getByRole("table", { name: "Tags of e2e/many-tags" }).getByRole("row").nth(1);
+  await expect(row).toContainText("build-0000");
+
+  // the rows' copy buttons share the page's one live region
+  await row.getByRole("button", { name: "Copy digest of build-0000" }).click();
+  await expect(page.getByTestId("announcer")).toHaveText("Copied");
+  const digest = await row.locator("code").getAttribute("title");
+  expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(digest);
+
+  // the note on a shared digest is not displayed until its badge is focused, and describes the badge all along
+  const badge = row.getByRole("button", { name: /^build-0000 shares its digest with \d+ other tags$/ });
+  const note = row.getByRole("tooltip");
+  await expect(note).toBeHidden();
+  await expect(badge).toHaveAccessibleDescription(/^Same digest as: .*Deleting by digest removes these too\.$/);
+  await badge.focus();
+  await expect(note).toBeVisible();
+  await expect(note).toContainText("Deleting by digest removes these too.");
+  expect(errors).toEqual([]);
+});
+
 test("a long tag list loads as the user scrolls, not all at once", async ({ page }) => {
   const errors = watchServerErrors(page);
   // 1,200 tags: the server renders the first page (50), the next pages (1,000) load as the user scrolls
