@@ -100,7 +100,8 @@ export function RepositoryClient({ name, pullHost }: { name: string; pullHost: s
         }
         actions={
           <>
-            <Link href={pageHrefs.compare(name)} className={buttonClass("secondary", "md")}>
+            {/* not prefetched, as the breadcrumbs: a render on the server while the browser paints this page */}
+            <Link href={pageHrefs.compare(name)} prefetch={false} className={buttonClass("secondary", "md")}>
               Compare tags
             </Link>
             {pullCommand ? (
