@@ -1,7 +1,8 @@
 // Pieces every part of the API contract shares. Client-safe: zod and types only.
 import { z } from "zod";
+import { SORT_ORDERS } from "./sorts";
 
-export const sortOrder = z.enum(["asc", "desc"]);
+export const sortOrder = z.enum(SORT_ORDERS);
 export type SortOrder = z.infer<typeof sortOrder>;
 
 /** Every error answer: `{ error: { code, message } }`. */

@@ -2,9 +2,10 @@
 import { z } from "zod";
 import { emptyToUndefined, limit, sortOrder } from "./common";
 import { manifestKind, platform, problem, relatedCounts, relatedTo } from "./images";
+import { REPOSITORY_SORTS, TAG_SORTS } from "./sorts";
 
-export const repositorySort = z.enum(["name", "updated", "size", "tags"]);
-export const tagSort = z.enum(["name", "semver", "created", "size"]);
+export const repositorySort = z.enum(REPOSITORY_SORTS);
+export const tagSort = z.enum(TAG_SORTS);
 export type RepositorySort = z.infer<typeof repositorySort>;
 export type TagSort = z.infer<typeof tagSort>;
 

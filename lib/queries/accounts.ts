@@ -2,28 +2,20 @@
 
 import { mutationOptions, type QueryClient, queryOptions } from "@tanstack/react-query";
 import type { z } from "zod";
-import {
-  type CreatedToken,
-  type changePasswordBody,
-  createdToken,
-  type createTokenBody,
-  type createUserBody,
-  type Me,
-  me,
-  type PasswordChanged,
-  passwordChanged,
-  type SetupStatus,
-  type setupBody,
-  setupStatus,
-  type TokenList,
-  tokenList,
-  type UpdatedUser,
-  type UserItem,
-  type UserList,
-  updatedUser,
-  type updateUserBody,
-  userItem,
-  userList,
+import type {
+  CreatedToken,
+  changePasswordBody,
+  createTokenBody,
+  createUserBody,
+  Me,
+  PasswordChanged,
+  SetupStatus,
+  setupBody,
+  TokenList,
+  UpdatedUser,
+  UserItem,
+  UserList,
+  updateUserBody,
 } from "@/lib/contract/accounts";
 import { getJson, parseJson, sendJson } from "./client";
 import { queryKeys } from "./keys";
@@ -37,13 +29,13 @@ export type TokenListLoader = (signal?: AbortSignal) => Promise<TokenList>;
 
 export type SetupStatusLoader = (signal?: AbortSignal) => Promise<SetupStatus>;
 
-export const fetchMe: MeLoader = (signal) => getJson(apiPaths.me, me, signal);
+export const fetchMe: MeLoader = (signal) => getJson(apiPaths.me, "me", signal);
 
-export const fetchUsers: UserListLoader = (signal) => getJson(apiPaths.users, userList, signal);
+export const fetchUsers: UserListLoader = (signal) => getJson(apiPaths.users, "userList", signal);
 
-export const fetchMyTokens: TokenListLoader = (signal) => getJson(apiPaths.myTokens, tokenList, signal);
+export const fetchMyTokens: TokenListLoader = (signal) => getJson(apiPaths.myTokens, "tokenList", signal);
 
-export const fetchSetupStatus: SetupStatusLoader = (signal) => getJson(apiPaths.setup, setupStatus, signal);
+export const fetchSetupStatus: SetupStatusLoader = (signal) => getJson(apiPaths.setup, "setupStatus", signal);
 
 // Request bodies as the browser sends them (the server applies the schemas' defaults).
 export type CreateUserInput = z.input<typeof createUserBody>;
@@ -57,21 +49,21 @@ export type CreateTokenInput = z.input<typeof createTokenBody>;
 export type SetupInput = z.input<typeof setupBody>;
 
 export async function postUser(body: CreateUserInput): Promise<UserItem> {
-  return parseJson(await sendJson(apiPaths.users, "POST", body), apiPaths.users, userItem);
+  return parseJson(await sendJson(apiPaths.users, "POST", body), apiPaths.users, "userItem");
 }
 
 /** A password reset in `body` also answers how many of the user's API tokens it revoked. */
 export async function patchUser(id: number, body: UpdateUserInput): Promise<UpdatedUser> {
-  return parseJson(await sendJson(apiPaths.user(id), "PATCH", body), apiPaths.user(id), updatedUser);
+  return parseJson(await sendJson(apiPaths.user(id), "PATCH", body), apiPaths.user(id), "updatedUser");
 }
 
 /** Every session of the user ends, this one too (the caller signs in again), and every API token is revoked. */
 export async function postPassword(body: ChangePasswordInput): Promise<PasswordChanged> {
-  return parseJson(await sendJson(apiPaths.myPassword, "POST", body), apiPaths.myPassword, passwordChanged);
+  return parseJson(await sendJson(apiPaths.myPassword, "POST", body), apiPaths.myPassword, "passwordChanged");
 }
 
 export const fetchUserTokens = (userId: number, signal?: AbortSignal): Promise<TokenList> =>
-  getJson(apiPaths.userTokens(userId), tokenList, signal);
+  getJson(apiPaths.userTokens(userId), "tokenList", signal);
 
 export async function deleteUserToken({ userId, tokenId }: { userId: number; tokenId: number }): Promise<void> {
   await sendJson(apiPaths.userToken(userId, tokenId), "DELETE");
@@ -79,7 +71,7 @@ export async function deleteUserToken({ userId, tokenId }: { userId: number; tok
 
 /** The response holds the token's secret: show it once, never cache it. */
 export async function postToken(body: CreateTokenInput): Promise<CreatedToken> {
-  return parseJson(await sendJson(apiPaths.myTokens, "POST", body), apiPaths.myTokens, createdToken);
+  return parseJson(await sendJson(apiPaths.myTokens, "POST", body), apiPaths.myTokens, "createdToken");
 }
 
 export async function deleteToken(id: number): Promise<void> {

@@ -1,7 +1,7 @@
 // The audit log.
 
 import { queryOptions } from "@tanstack/react-query";
-import { type AuditList, auditList } from "@/lib/contract/audit";
+import type { AuditList } from "@/lib/contract/audit";
 import { getJson, nonEmpty, withSearch } from "./client";
 import { type AuditListParams, queryKeys } from "./keys";
 import { apiPaths } from "./paths";
@@ -15,7 +15,7 @@ export const RECENT_SIGN_INS = auditListParams({ action: "login", limit: 20 });
 
 export type AuditListLoader = (query: AuditListParams & { cursor?: string }, signal?: AbortSignal) => Promise<AuditList>;
 
-export const fetchAudit: AuditListLoader = (query, signal) => getJson(withSearch(apiPaths.audit, query), auditList, signal);
+export const fetchAudit: AuditListLoader = (query, signal) => getJson(withSearch(apiPaths.audit, query), "auditList", signal);
 
 /** The first page of the audit log for these params (admins only). */
 export function auditListOptions(params: AuditListParams, load: AuditListLoader = fetchAudit) {

@@ -1,7 +1,7 @@
 // Deleting tags and manifests.
 
 import type { QueryClient } from "@tanstack/react-query";
-import { type DeletionPreview, type DeletionResult, deletionPreview, deletionResult } from "@/lib/contract/deletions";
+import type { DeletionPreview, DeletionResult } from "@/lib/contract/deletions";
 import { parseJson, sendJson } from "./client";
 import { queryKeys } from "./keys";
 import { apiPaths } from "./paths";
@@ -16,12 +16,12 @@ export type DeletionInput = {
 
 /** What a delete would remove; changes nothing. */
 export async function postDeletionPreview(body: DeletionInput): Promise<DeletionPreview> {
-  return parseJson(await sendJson(apiPaths.deletionPreview, "POST", body), apiPaths.deletionPreview, deletionPreview);
+  return parseJson(await sendJson(apiPaths.deletionPreview, "POST", body), apiPaths.deletionPreview, "deletionPreview");
 }
 
 /** Deletes once `confirmTags` equals the preview's tags (409 with a fresh preview otherwise). */
 export async function postDeletion(body: DeletionInput & { confirmTags: string[] }): Promise<DeletionResult> {
-  return parseJson(await sendJson(apiPaths.deletions, "POST", body), apiPaths.deletions, deletionResult);
+  return parseJson(await sendJson(apiPaths.deletions, "POST", body), apiPaths.deletions, "deletionResult");
 }
 
 /** After a delete every listing that may show the removed tags is stale. */

@@ -1,7 +1,7 @@
 // One image's manifest, its blob usage and its related artifacts.
 
 import { queryOptions } from "@tanstack/react-query";
-import { type ManifestDetail, manifestDetail, manifestUsage, relatedArtifacts } from "@/lib/contract/images";
+import type { ManifestDetail } from "@/lib/contract/images";
 import { getJson, isDigestReference, TAG_POINTERS_STALE_MS } from "./client";
 import { queryKeys } from "./keys";
 import { apiPaths } from "./paths";
@@ -9,7 +9,7 @@ import { apiPaths } from "./paths";
 export type ManifestLoader = (repository: string, reference: string, signal?: AbortSignal) => Promise<ManifestDetail>;
 
 export const fetchManifest: ManifestLoader = (repository, reference, signal) =>
-  getJson(apiPaths.manifest(repository, reference), manifestDetail, signal);
+  getJson(apiPaths.manifest(repository, reference), "manifestDetail", signal);
 
 export function manifestOptions(repository: string, reference: string, load: ManifestLoader = fetchManifest) {
   return queryOptions({
@@ -21,10 +21,10 @@ export function manifestOptions(repository: string, reference: string, load: Man
 }
 
 export const fetchManifestUsage = (repository: string, reference: string, signal?: AbortSignal) =>
-  getJson(apiPaths.manifestUsage(repository, reference), manifestUsage, signal);
+  getJson(apiPaths.manifestUsage(repository, reference), "manifestUsage", signal);
 
 export const fetchRelatedArtifacts = (repository: string, reference: string, signal?: AbortSignal) =>
-  getJson(apiPaths.manifestRelated(repository, reference), relatedArtifacts, signal);
+  getJson(apiPaths.manifestRelated(repository, reference), "relatedArtifacts", signal);
 
 /** Sharing changes whenever any tag moves, so this is never cached for long. */
 export function manifestUsageOptions(repository: string, reference: string) {

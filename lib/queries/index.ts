@@ -1,46 +1,31 @@
 // The client's view of the API, one module per domain: query keys and query options (the one place where the client
 // and the server agree on what a cached query is), loaders and mutations. Client-safe (server pages pass the service
 // function in as `load`, so both sides fill the same key). Responses are parsed with the contract's zod schemas
-// (lib/contract). This module re-exports every domain so `@/lib/queries` stays the one import for UI code.
+// (lib/contract), which load with the first request (`loadSchemas` in ./client). This module re-exports every
+// domain so `@/lib/queries` stays the one import for UI code.
 
-// contract types and schemas UI code has always imported from here
+// contract types UI code has always imported from here (types only: a schema here would put zod in every page)
 export type { SortOrder } from "@/lib/contract/common";
-export {
-  type ManifestUsage,
-  manifestUsage,
-  type RelatedArtifacts,
-  relatedArtifacts,
+export type {
+  ManifestUsage,
+  RelatedArtifacts,
 } from "@/lib/contract/images";
-export {
-  type ChangedFile,
-  type ComparedFile,
-  type FileChange,
-  type FileEntryType,
-  type FileItem,
-  type FileList,
-  type FindingSeverity,
-  fileChange,
-  fileEntryType,
-  fileItem,
-  fileList,
-  findingSeverity,
-  type ImageComparison,
-  type ImageEfficiency,
-  type ImageFinding,
-  type ImageFindings,
-  type ImageHistory,
-  type ImageLayer,
-  imageComparison,
-  imageEfficiency,
-  imageFinding,
-  imageFindings,
-  imageHistory,
-  imageLayer,
-  imageLayerList,
-  type LayerIndexRequest,
-  type LayerIndexStatus,
-  layerIndexRequest,
-  layerIndexStatus,
+export type {
+  ChangedFile,
+  ComparedFile,
+  FileChange,
+  FileEntryType,
+  FileItem,
+  FileList,
+  FindingSeverity,
+  ImageComparison,
+  ImageEfficiency,
+  ImageFinding,
+  ImageFindings,
+  ImageHistory,
+  ImageLayer,
+  LayerIndexRequest,
+  LayerIndexStatus,
 } from "@/lib/contract/layers";
 export type { RepositorySort, TagSort } from "@/lib/contract/repositories";
 export * from "./accounts";

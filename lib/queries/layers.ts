@@ -1,19 +1,7 @@
 // The layer file index ("Layers and files" on the manifest page) and image comparisons.
 
 import { infiniteQueryOptions, mutationOptions, type QueryClient, queryOptions } from "@tanstack/react-query";
-import {
-  type FileList,
-  fileList,
-  type ImageComparison,
-  type ImageLayer,
-  imageComparison,
-  imageEfficiency,
-  imageFindings,
-  imageHistory,
-  imageLayerList,
-  type LayerIndexRequest,
-  layerIndexRequest,
-} from "@/lib/contract/layers";
+import type { FileList, ImageComparison, ImageLayer, LayerIndexRequest } from "@/lib/contract/layers";
 import { getJson, isDigestReference, nonEmpty, parseJson, request, TAG_POINTERS_STALE_MS, withSearch } from "./client";
 import { type ComparisonParams, type FileDirectory, type FileView, queryKeys } from "./keys";
 import { apiPaths } from "./paths";
@@ -27,27 +15,27 @@ export type ComparisonLoader = (repository: string, params: ComparisonParams, si
 export type FilesQuery = FileDirectory & { platform: string | undefined; recursive: boolean; limit: number; cursor: string | undefined };
 
 export const fetchImageLayers = (repository: string, reference: string, platform: string | undefined, signal?: AbortSignal) =>
-  getJson(withSearch(apiPaths.manifestLayers(repository, reference), { platform }), imageLayerList, signal);
+  getJson(withSearch(apiPaths.manifestLayers(repository, reference), { platform }), "imageLayerList", signal);
 
 export const fetchFiles = (repository: string, reference: string, query: FilesQuery, signal?: AbortSignal) =>
-  getJson(withSearch(apiPaths.manifestFiles(repository, reference), { ...query, recursive: String(query.recursive) }), fileList, signal);
+  getJson(withSearch(apiPaths.manifestFiles(repository, reference), { ...query, recursive: String(query.recursive) }), "fileList", signal);
 
 export const fetchEfficiency = (repository: string, reference: string, platform: string | undefined, signal?: AbortSignal) =>
-  getJson(withSearch(apiPaths.manifestEfficiency(repository, reference), { platform }), imageEfficiency, signal);
+  getJson(withSearch(apiPaths.manifestEfficiency(repository, reference), { platform }), "imageEfficiency", signal);
 
 export const fetchHistory = (repository: string, reference: string, platform: string | undefined, signal?: AbortSignal) =>
-  getJson(withSearch(apiPaths.manifestHistory(repository, reference), { platform }), imageHistory, signal);
+  getJson(withSearch(apiPaths.manifestHistory(repository, reference), { platform }), "imageHistory", signal);
 
 export const fetchFindings = (repository: string, reference: string, platform: string | undefined, signal?: AbortSignal) =>
-  getJson(withSearch(apiPaths.manifestFindings(repository, reference), { platform }), imageFindings, signal);
+  getJson(withSearch(apiPaths.manifestFindings(repository, reference), { platform }), "imageFindings", signal);
 
 export const fetchComparison: ComparisonLoader = (repository, params, signal) =>
-  getJson(withSearch(apiPaths.compare(repository), params), imageComparison, signal);
+  getJson(withSearch(apiPaths.compare(repository), params), "imageComparison", signal);
 
 /** Queues every layer of the image that isn't indexed yet (202); any signed-in role may. */
 export async function postLayerIndex(repository: string, reference: string, platform: string | undefined): Promise<LayerIndexRequest> {
   const path = withSearch(apiPaths.manifestIndex(repository, reference), { platform });
-  return parseJson(await request(path, { method: "POST", cache: "no-store" }), path, layerIndexRequest);
+  return parseJson(await request(path, { method: "POST", cache: "no-store" }), path, "layerIndexRequest");
 }
 
 export const LAYER_INDEX_POLL_MS = 1_000;

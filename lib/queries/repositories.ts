@@ -2,20 +2,10 @@
 // identical keys), loaders and query options.
 
 import { infiniteQueryOptions } from "@tanstack/react-query";
-import { type SortOrder, sortOrder } from "@/lib/contract/common";
-import { type NamespaceList, namespaceList } from "@/lib/contract/namespaces";
-import {
-  type RepositoryList,
-  type RepositoryListQuery,
-  type RepositorySort,
-  repositoryList,
-  repositorySort,
-  type TagList,
-  type TagListQuery,
-  type TagSort,
-  tagList,
-  tagSort,
-} from "@/lib/contract/repositories";
+import type { SortOrder } from "@/lib/contract/common";
+import type { NamespaceList } from "@/lib/contract/namespaces";
+import type { RepositoryList, RepositoryListQuery, RepositorySort, TagList, TagListQuery, TagSort } from "@/lib/contract/repositories";
+import { oneOf, REPOSITORY_SORTS, SORT_ORDERS, TAG_SORTS } from "@/lib/contract/sorts";
 import { getJson, nonEmpty, readParam, type SearchParamsLike, TAG_POINTERS_STALE_MS, withSearch } from "./client";
 import { queryKeys, type RepositoryListParams, type TagListParams } from "./keys";
 import { apiPaths } from "./paths";
@@ -59,16 +49,16 @@ export function repositoryListParamsFromSearch(sp: SearchParamsLike): Repository
   return repositoryListParams({
     q: readParam(sp, "q"),
     namespace: readParam(sp, "namespace"),
-    sort: repositorySort.safeParse(readParam(sp, "sort")).data,
-    order: sortOrder.safeParse(readParam(sp, "order")).data,
+    sort: oneOf(REPOSITORY_SORTS, readParam(sp, "sort")),
+    order: oneOf(SORT_ORDERS, readParam(sp, "order")),
   });
 }
 
 export function tagListParamsFromSearch(sp: SearchParamsLike): TagListParams {
   return tagListParams({
     q: readParam(sp, "q"),
-    sort: tagSort.safeParse(readParam(sp, "sort")).data,
-    order: sortOrder.safeParse(readParam(sp, "order")).data,
+    sort: oneOf(TAG_SORTS, readParam(sp, "sort")),
+    order: oneOf(SORT_ORDERS, readParam(sp, "order")),
     artifacts: readParam(sp, "artifacts") === "rows" ? "rows" : undefined,
   });
 }
@@ -96,13 +86,13 @@ export type NamespaceLoader = (prefix: string, cursor: string | null, signal?: A
 export type TagListLoader = (repository: string, query: TagListQuery, signal?: AbortSignal) => Promise<TagList>;
 
 export const fetchRepositories: RepositoryListLoader = (query, signal) =>
-  getJson(withSearch(apiPaths.repositories, query), repositoryList, signal);
+  getJson(withSearch(apiPaths.repositories, query), "repositoryList", signal);
 
 export const fetchNamespaces: NamespaceLoader = (prefix, cursor, signal) =>
-  getJson(withSearch(apiPaths.namespaces, { prefix, cursor: cursor ?? undefined }), namespaceList, signal);
+  getJson(withSearch(apiPaths.namespaces, { prefix, cursor: cursor ?? undefined }), "namespaceList", signal);
 
 export const fetchTags: TagListLoader = (repository, query, signal) =>
-  getJson(withSearch(apiPaths.tags(repository), query), tagList, signal);
+  getJson(withSearch(apiPaths.tags(repository), query), "tagList", signal);
 
 export function repositoryListOptions(params: RepositoryListParams, load: RepositoryListLoader = fetchRepositories) {
   return infiniteQueryOptions({

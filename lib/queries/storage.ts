@@ -1,14 +1,13 @@
 // The storage view (REGISTRY_STORAGE_ROOT).
 
 import { queryOptions } from "@tanstack/react-query";
-import { queuedJob } from "@/lib/contract/gc";
-import { type StorageLocation, type StorageOverview, storageLocation, storageOverview } from "@/lib/contract/storage";
+import type { StorageLocation, StorageOverview } from "@/lib/contract/storage";
 import { GC_POLL_MS, getJson, isActive, parseJson, sendJson } from "./client";
 import { queryKeys } from "./keys";
 import { apiPaths } from "./paths";
 
 export function storageOptions(
-  load: (signal?: AbortSignal) => Promise<StorageOverview> = (signal) => getJson(apiPaths.storage, storageOverview, signal),
+  load: (signal?: AbortSignal) => Promise<StorageOverview> = (signal) => getJson(apiPaths.storage, "storageOverview", signal),
 ) {
   return queryOptions({
     queryKey: queryKeys.storage(),
@@ -23,14 +22,14 @@ export function storageOptions(
 
 /** 202 {id}: queues a storage scan (or returns the one queued or running). */
 export async function rescanStorage(): Promise<{ id: number }> {
-  return parseJson(await sendJson(apiPaths.storage, "POST"), apiPaths.storage, queuedJob);
+  return parseJson(await sendJson(apiPaths.storage, "POST"), apiPaths.storage, "queuedJob");
 }
 
 /** Where a blob (and, with a repository, a manifest) lives in the storage root. */
 export function storageLocationOptions(digest: string, repository: string | undefined) {
   return queryOptions({
     queryKey: queryKeys.storageLocation(digest, repository),
-    queryFn: ({ signal }): Promise<StorageLocation> => getJson(apiPaths.storageLocate(digest, repository), storageLocation, signal),
+    queryFn: ({ signal }): Promise<StorageLocation> => getJson(apiPaths.storageLocate(digest, repository), "storageLocation", signal),
     retry: false,
   });
 }

@@ -1,14 +1,14 @@
 // Sync status, starting a sync, and what a finished sync makes stale.
 
 import { mutationOptions, type QueryClient, queryOptions } from "@tanstack/react-query";
-import { type SyncStatus, syncStatus } from "@/lib/contract/sync";
+import type { SyncStatus } from "@/lib/contract/sync";
 import { ApiRequestError, getJson, isDigestReference, request } from "./client";
 import { queryKeys } from "./keys";
 import { apiPaths } from "./paths";
 
 export type SyncStatusLoader = (signal?: AbortSignal) => Promise<SyncStatus>;
 
-export const fetchSyncStatus: SyncStatusLoader = (signal) => getJson(apiPaths.sync, syncStatus, signal);
+export const fetchSyncStatus: SyncStatusLoader = (signal) => getJson(apiPaths.sync, "syncStatus", signal);
 
 /** Starts a sync run (202). A run already in progress answers 409, which is fine: it's running. */
 export async function triggerSync(): Promise<void> {
