@@ -50,6 +50,8 @@ export const queryKeys = {
   repositories: (params: RepositoryListParams) => ["repositories", params] as const,
   namespaces: (prefix: string) => ["namespaces", prefix] as const,
   tags: (repository: string, params: TagListParams) => ["tags", repository, params] as const,
+  /** A repository's tags version, which an open tags page polls (under its tags: a tag change refreshes it too). */
+  tagsVersion: (repository: string) => ["tags", repository, "version"] as const,
   manifest: (repository: string, reference: string) => ["manifests", repository, reference] as const,
   sync: () => ["sync"] as const,
   me: () => ["me"] as const,

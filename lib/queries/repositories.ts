@@ -1,7 +1,7 @@
 // Repositories, namespaces and tags: list parameters (normalized so that the server page and the client build
 // identical keys), loaders and query options.
 
-import { infiniteQueryOptions } from "@tanstack/react-query";
+import { infiniteQueryOptions, queryOptions } from "@tanstack/react-query";
 import type { SortOrder } from "@/lib/contract/common";
 import type { NamespaceList } from "@/lib/contract/namespaces";
 import type { RepositoryList, RepositoryListQuery, RepositorySort, TagList, TagListQuery, TagSort } from "@/lib/contract/repositories";
@@ -115,7 +115,7 @@ export function namespaceOptions(prefix: string, load: NamespaceLoader = fetchNa
   });
 }
 
-/** How often an open tags page asks for changes. */
+/** How often an open tags page asks whether its repository's tags changed. */
 export const TAG_LIVE_REFRESH_MS = 5_000;
 
 export function tagListOptions(repository: string, params: TagListParams, load: TagListLoader = fetchTags) {
@@ -125,8 +125,27 @@ export function tagListOptions(repository: string, params: TagListParams, load: 
     initialPageParam: null as string | null,
     getNextPageParam: (last: TagList) => last.nextCursor,
     staleTime: TAG_POINTERS_STALE_MS,
-    // registry notifications reach the cache within a second: an open tags page follows them
-    // (paused while the tab is hidden)
-    refetchInterval: TAG_LIVE_REFRESH_MS,
   });
+}
+
+/**
+ * The repository's tags version, polled by an open tags page (paused while the tab is hidden): registry
+ * notifications reach the cache within a second, and the page reloads its pages when the version moves past theirs
+ * (`tagsChangedSince`). Polling the list itself refetched every loaded page every five seconds: eleven requests
+ * after scrolling through 10,000 tags. This is one request for one tag.
+ */
+export function tagsVersionOptions(repository: string, load: TagListLoader = fetchTags) {
+  return queryOptions({
+    queryKey: queryKeys.tagsVersion(repository),
+    queryFn: async ({ signal }) =>
+      (await load(repository, { sort: "name", order: "asc", limit: 1, artifacts: "rows" }, signal)).repository.tagsVersion,
+    refetchInterval: TAG_LIVE_REFRESH_MS,
+    // seeded with the loaded pages' version, the first poll comes one interval after them
+    staleTime: TAG_LIVE_REFRESH_MS,
+  });
+}
+
+/** Whether the polled version is newer than the one the loaded pages were read at (never when either is unknown). */
+export function tagsChangedSince(loaded: string | undefined, polled: string | undefined): boolean {
+  return loaded !== undefined && polled !== undefined && BigInt(polled) > BigInt(loaded);
 }

@@ -298,6 +298,8 @@ export async function listTags(caller: Caller, repository: string, q: TagListQue
       tagCount: repo.tagCount,
       sizeBytes: Number(repo.sizeBytes),
       updatedAt: repo.updatedAt?.toISOString() ?? null,
+      // a string: a BigInt counter, compared for equality only
+      tagsVersion: repo.tagsVersion.toString(),
     },
     items,
     nextCursor: rows.length > q.limit && last ? encodeTagCursor(cursorAfter(last, q.sort)) : null,

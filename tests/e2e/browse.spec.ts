@@ -1,3 +1,5 @@
+import { MediaType } from "../fixtures/images";
+import { E2E } from "./accounts";
 import { expect, test } from "./fixtures";
 import { expectAccessible, screenshot, watchServerErrors, watchTagPageCursors } from "./helpers";
 
@@ -108,6 +110,59 @@ test("a long tag list loads as the user scrolls, not all at once", async ({ page
   await expect(page.getByText(/tags loaded/)).toHaveCount(0);
   expect(new Set(cursors).size).toBe(2);
   await expectAccessible(page);
+  expect(errors).toEqual([]);
+});
+
+test("an open tags page shows a pushed tag without a reload, and asks for its pages only when something changed", async ({ page }) => {
+  const errors = watchServerErrors(page);
+  // tag-list requests: the version probe (limit=1) every few seconds, pages only when they changed
+  const requests: string[] = [];
+  page.on("request", (r) => {
+    const url = new URL(r.url());
+    if (url.pathname === "/api/v1/repositories/e2e/live/tags") requests.push(url.searchParams.get("limit") ?? "");
+  });
+  await page.goto("/repositories/e2e/live");
+  const table = page.getByRole("table", { name: "Tags of e2e/live" });
+  await expect(table.getByRole("link", { name: "v1", exact: true })).toBeVisible();
+  await expect.poll(() => requests.filter((l) => l === "1").length, { timeout: 15_000 }).toBeGreaterThanOrEqual(2);
+  expect(requests.filter((l) => l !== "1")).toEqual([]);
+
+  // pushed to the registry, and notified the way the registry does (a webhook envelope)
+  const registry = process.env.E2E_REGISTRY_URL ?? "";
+  const manifest = await fetch(`${registry}/v2/e2e/live/manifests/v1`, {
+    headers: { accept: `${MediaType.ociManifest}, ${MediaType.dockerManifest}` },
+  });
+  const mediaType = manifest.headers.get("content-type") ?? "";
+  const body = Buffer.from(await manifest.arrayBuffer());
+  const digest = manifest.headers.get("docker-content-digest") ?? "";
+  const put = await fetch(`${registry}/v2/e2e/live/manifests/v2`, {
+    method: "PUT",
+    headers: { "content-type": mediaType },
+    body,
+  });
+  expect(put.status).toBe(201);
+  const notified = await page.request.post("/api/v1/webhooks/registry", {
+    headers: {
+      authorization: `Bearer ${E2E.secrets.LAYERSCOPE_WEBHOOK_SECRET}`,
+      "content-type": "application/vnd.docker.distribution.events.v1+json",
+    },
+    data: {
+      events: [
+        {
+          id: `e2e-live-${Date.now()}`,
+          timestamp: new Date().toISOString(),
+          action: "push",
+          target: { repository: "e2e/live", tag: "v2", digest, mediaType, size: body.length },
+          request: { useragent: "docker/27.0" },
+        },
+      ],
+    },
+  });
+  expect(notified.status()).toBe(202);
+  await expect(table.getByRole("link", { name: "v2", exact: true })).toBeVisible({ timeout: 15_000 });
+  await expect(page.getByText("2 tags", { exact: true }).first()).toBeVisible();
+  // the pages were asked for again because they changed, once
+  expect(requests.filter((l) => l !== "1")).toHaveLength(1);
   expect(errors).toEqual([]);
 });
 

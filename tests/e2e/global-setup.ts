@@ -79,6 +79,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       Array.from({ length: 1200 }, (_, i) => `build-${String(i).padStart(4, "0")}`),
       await image("m".repeat(2500)),
     );
+    // the browse spec's live tags page: one tag now, a second pushed while the page is open
+    await pusher.pushImage("e2e/live", ["v1"], await image("l".repeat(3000)));
     // the hostile-names spec: names that climb out of the root, and a newline that must not pass for a space
     // (a raw tar: makeLayer would strip the leading "/")
     const hostileTar = await makeTar([

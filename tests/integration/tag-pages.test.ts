@@ -319,3 +319,51 @@ describe("repository pages", () => {
     expect(filtered.total).toBe(10);
   });
 });
+
+// What an open tags page polls (tagsVersionOptions): it moves with every write to a repository's tags, whichever
+// path made it, and only then, so the page reloads its pages only when they changed.
+describe("the tags version", () => {
+  const VERSIONED = "pages/versioned";
+  const version = async (repository = VERSIONED) => {
+    const { listTags } = await import("@/lib/services/repositories");
+    return BigInt((await listTags(SYSTEM, repository, { sort: "name", limit: 1 })).repository.tagsVersion);
+  };
+  const image = (content: string) =>
+    makeLayer([{ path: "v.txt", content }]).then((layer) => ({
+      layers: [layer],
+      config: { architecture: "amd64", os: "linux", created: "2024-02-01T00:00:00Z" },
+    }));
+
+  it("moves when a sync adds or repoints tags, not when a sync finds nothing new", async () => {
+    const one = await image("one");
+    await pusher.pushImage(VERSIONED, ["a", "b"], one);
+    await syncCache();
+    const synced = await version();
+
+    await syncCache();
+    expect(await version()).toBe(synced);
+
+    await pusher.pushImage(VERSIONED, ["c"], one);
+    await syncCache();
+    const added = await version();
+    expect(added).toBeGreaterThan(synced);
+
+    await pusher.pushImage(VERSIONED, ["a"], await image("two"));
+    await syncCache();
+    expect(await version()).toBeGreaterThan(added);
+  });
+
+  it("moves once per statement that writes tags, for each repository it touched, and no other", async () => {
+    const other = await version("pages/app");
+    const before = await version();
+    const ids = `(SELECT id FROM repositories WHERE name = '${VERSIONED}')`;
+    await client.query(`UPDATE tags SET changed_at = now() WHERE repository_id = ${ids}`);
+    expect(await version()).toBe(before + 1n);
+    await client.query(`DELETE FROM tags WHERE repository_id = ${ids} AND name IN ('b', 'c')`);
+    expect(await version()).toBe(before + 2n);
+    // a statement that matches no row changes nothing
+    await client.query(`DELETE FROM tags WHERE repository_id = ${ids} AND name = 'never-there'`);
+    expect(await version()).toBe(before + 2n);
+    expect(await version("pages/app")).toBe(other);
+  });
+});
