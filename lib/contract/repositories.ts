@@ -53,7 +53,7 @@ export type TagItem = z.infer<typeof tagItem>;
 export const tagList = z.object({
   // the repository's own totals (its size counts each distinct blob once), and its tags version: a number that moves
   // whenever any of its tags is added, repointed or removed (an open tags page polls it to know its pages changed)
-  repository: repositoryItem.extend({ tagsVersion: z.string() }),
+  repository: repositoryItem.extend({ tagsVersion: z.string().regex(/^\d+$/) }),
   items: z.array(tagItem),
   nextCursor: z.string().nullable(),
   total: z.number().int(),

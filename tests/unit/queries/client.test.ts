@@ -8,7 +8,7 @@ const json = (body: unknown, status = 200) =>
   new Response(typeof body === "string" ? body : JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
 
 const tagPage = {
-  repository: { name: "team/app", tagCount: 0, sizeBytes: 0, updatedAt: null },
+  repository: { name: "team/app", tagCount: 0, sizeBytes: 0, updatedAt: null, tagsVersion: "0" },
   items: [],
   total: 0,
   nextCursor: null,
