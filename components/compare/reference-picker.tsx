@@ -40,7 +40,6 @@ export function ReferencePicker({
   const suggestions = useInfiniteQuery({
     ...tagListOptions(repository, tagListParams({ q, sort: "name" })),
     placeholderData: keepPreviousData,
-    refetchInterval: false,
   });
   const names = flattenPages(suggestions.data).map((t) => t.name);
 

@@ -298,7 +298,7 @@ export async function listTags(caller: Caller, repository: string, q: TagListQue
       tagCount: repo.tagCount,
       sizeBytes: Number(repo.sizeBytes),
       updatedAt: repo.updatedAt?.toISOString() ?? null,
-      // a string: a BigInt counter, compared for equality only
+      // a BigInt counter, sent as a decimal string (JSON numbers stop being exact at 2^53)
       tagsVersion: repo.tagsVersion.toString(),
     },
     items,

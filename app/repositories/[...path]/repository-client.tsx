@@ -1,6 +1,6 @@
 "use client";
 
-import { keepPreviousData, useInfiniteQuery, useQuery, useQueryClient } from "@tanstack/react-query";
+import { keepPreviousData, useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useSearchParams } from "next/navigation";
 import { useCallback, useEffect, useState } from "react";
@@ -25,7 +25,6 @@ import {
   flattenPages,
   meOptions,
   pageHrefs,
-  queryKeys,
   type TagSort,
   tagListOptions,
   tagListParamsFromSearch,
@@ -51,18 +50,13 @@ export function RepositoryClient({ name, pullHost }: { name: string; pullHost: s
   const { data: me } = useQuery(meOptions());
 
   // Live: the page polls the repository's tags version and reloads the pages it holds only when that moved.
-  const queryClient = useQueryClient();
   const loadedVersion = list.isPlaceholderData ? undefined : list.data?.pages[0]?.repository.tagsVersion;
   const { data: polledVersion } = useQuery({ ...tagsVersionOptions(name), initialData: loadedVersion });
-  const listKey = queryKeys.tags(name, params);
-  const listKeyHash = JSON.stringify(listKey);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: listKey is rebuilt each render; its hash stands for it
+  const { refetch } = list;
   useEffect(() => {
-    if (tagsChangedSince(loadedVersion, polledVersion)) {
-      // a refetch already under way is left to finish (it reads the new version) rather than restarted
-      void queryClient.invalidateQueries({ queryKey: listKey, exact: true }, { cancelRefetch: false });
-    }
-  }, [loadedVersion, polledVersion, queryClient, listKeyHash]);
+    // a refetch already under way is left to finish (it reads the new version) rather than restarted
+    if (tagsChangedSince(loadedVersion, polledVersion)) void refetch({ cancelRefetch: false });
+  }, [loadedVersion, polledVersion, refetch]);
 
   // The server sorts and pages (keyset): the next page loads when the rows in view come near the end of what is
   // loaded, so a repository of 100,000 tags costs what the user scrolls through, not the whole list.
