@@ -118,8 +118,13 @@ describe("registry notifications applied as events", () => {
     const pushed = await pusher.pushImage("events/brand-new", ["latest"], await image("new repo"));
     await expect.poll(() => tagDigest("events/brand-new", "latest"), { timeout: 15_000, interval: 100 }).toBe(pushed.digest);
     const { getDb } = await import("@/lib/db/client");
-    const repo = await getDb().repository.findUniqueOrThrow({ where: { name: "events/brand-new" } });
-    expect(repo.tagCount).toBe(1);
+    // the repository's totals are refreshed just after the batch's tags are committed (applyBatch)
+    await expect
+      .poll(async () => (await getDb().repository.findUniqueOrThrow({ where: { name: "events/brand-new" } })).tagCount, {
+        timeout: 5_000,
+        interval: 50,
+      })
+      .toBe(1);
   });
 
   it("Layerscope's own manifest reads are not recorded as pulls; a client's are", async () => {
