@@ -366,4 +366,32 @@ describe("the tags version", () => {
     expect(await version()).toBe(before + 2n);
     expect(await version("pages/app")).toBe(other);
   });
+
+  // Events and syncs write the tags, then refresh the repository's totals in a later statement. A page that reloaded
+  // in between holds the new tags with the old count, and reloads once more when the refresh changes the totals.
+  it("moves again when refreshing the totals changes them, and not when they were already right", async () => {
+    const { getDb } = await import("@/lib/db/client");
+    const { refreshRepositoryAggregates } = await import("@/lib/services/sync-engine/store");
+    const { rows } = await client.query<{ id: number }>("SELECT id FROM repositories WHERE name = $1", [VERSIONED]);
+    const id = rows[0]?.id as number;
+    await refreshRepositoryAggregates(getDb(), id);
+    const settled = await version();
+    await refreshRepositoryAggregates(getDb(), id);
+    expect(await version()).toBe(settled);
+
+    await client.query(
+      `INSERT INTO tags (repository_id, name, digest, changed_at)
+       SELECT repository_id, 'added-by-hand', digest, changed_at FROM tags WHERE repository_id = $1 AND name = 'a'`,
+      [id],
+    );
+    expect(await version()).toBe(settled + 1n);
+    const count = async () =>
+      (await client.query<{ tag_count: number }>("SELECT tag_count FROM repositories WHERE id = $1", [id])).rows[0]?.tag_count;
+    const stale = (await count()) as number;
+    await refreshRepositoryAggregates(getDb(), id);
+    expect(await count()).toBe(stale + 1);
+    expect(await version()).toBe(settled + 2n);
+    await refreshRepositoryAggregates(getDb(), id);
+    expect(await version()).toBe(settled + 2n);
+  });
 });

@@ -155,7 +155,7 @@ export async function storeManifest(db: Db, fetched: FetchedManifest, childSizes
 
 /**
  * Recompute a repository's denormalised tag count, size (distinct blobs), last update, and how
- * many of its tags point at each digest.
+ * many of its tags point at each digest. The tags version moves when the count, size or last update changed.
  */
 export async function refreshRepositoryAggregates(db: Db, repositoryId: number): Promise<void> {
   await db.$executeRaw`
@@ -182,11 +182,20 @@ export async function refreshRepositoryAggregates(db: Db, repositoryId: number):
     created AS (
       SELECT MAX(m.created_at) AS created FROM tags t JOIN manifests m ON m.digest = t.digest
       WHERE t.repository_id = ${repositoryId}
+    ),
+    counted AS (
+      SELECT COUNT(*)::int AS tag_count FROM tags WHERE repository_id = ${repositoryId}
     )
     UPDATE repositories SET
-      tag_count = (SELECT COUNT(*) FROM tags WHERE repository_id = ${repositoryId}),
+      tag_count = (SELECT tag_count FROM counted),
       size_bytes = (SELECT size_bytes FROM sized),
       updated_at = (SELECT created FROM created),
+      -- The tags answer carries these totals, and they are refreshed after the tags are written. A page that reloaded
+      -- in between has the new tags with the old totals: the version moves again so that it reloads once more.
+      tags_version = tags_version + CASE
+        WHEN (tag_count, size_bytes, updated_at) IS DISTINCT FROM
+             ((SELECT tag_count FROM counted), (SELECT size_bytes FROM sized), (SELECT created FROM created))
+        THEN 1 ELSE 0 END,
       last_synced_at = now(),
       last_error = NULL
     WHERE id = ${repositoryId}`;
