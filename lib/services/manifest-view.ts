@@ -16,63 +16,77 @@ export type ManifestView = {
   platforms: Platform[];
 };
 
-type ConfigRow = { digest: string; created: Date | null; os: string | null; architecture: string | null; variant: string | null };
+type ManifestRow = {
+  digest: string;
+  media_type: string;
+  kind: string;
+  size_bytes: bigint;
+  config_media_type: string | null;
+  annotations: unknown;
+  created: Date | null;
+  os: string | null;
+  architecture: string | null;
+  variant: string | null;
+};
+
+type ChildRow = {
+  index_digest: string;
+  child_digest: string;
+  os: string | null;
+  architecture: string | null;
+  variant: string | null;
+  attestation: boolean;
+  size_bytes: bigint | null;
+  created: Date | null;
+};
 
 export async function loadManifestViews(db: Db, digests: string[]): Promise<Map<string, ManifestView>> {
   const unique = [...new Set(digests)];
-  const manifests = await db.manifest.findMany({
-    where: { digest: { in: unique } },
-    select: { digest: true, mediaType: true, kind: true, sizeBytes: true, configDigest: true, configMediaType: true, annotations: true },
-  });
-  const children = await db.indexChild.findMany({
-    where: { indexDigest: { in: manifests.filter((m) => m.kind === "index").map((m) => m.digest) } },
-    orderBy: [{ indexDigest: "asc" }, { position: "asc" }],
-  });
-  const childManifests = await db.manifest.findMany({
-    where: { digest: { in: children.map((c) => c.childDigest) } },
-    select: { digest: true, sizeBytes: true, configDigest: true },
-  });
-  const configDigests = [...manifests, ...childManifests].map((m) => m.configDigest).filter((d): d is string => d !== null);
-  const configs = new Map<string, ConfigRow>(
-    (
-      await db.imageConfig.findMany({
-        where: { digest: { in: [...new Set(configDigests)] } },
-        select: { digest: true, created: true, os: true, architecture: true, variant: true },
-      })
-    ).map((c) => [c.digest, c]),
-  );
-  const childByDigest = new Map(childManifests.map((m) => [m.digest, m]));
+  // a page of tags asks for these on every load: each manifest with its config in one query, the platform images of
+  // indexes with theirs in a second one, only when there are indexes
+  const manifests = await db.$queryRaw<ManifestRow[]>`
+    SELECT m.digest, m.media_type, m.kind, m.size_bytes, m.config_media_type, m.annotations,
+           c.created, c.os, c.architecture, c.variant
+    FROM manifests m LEFT JOIN image_configs c ON c.digest = m.config_digest
+    WHERE m.digest = ANY(${unique}::text[])`;
+  const indexes = manifests.filter((m) => m.kind === "index").map((m) => m.digest);
+  const children =
+    indexes.length === 0
+      ? []
+      : await db.$queryRaw<ChildRow[]>`
+          SELECT ic.index_digest, ic.child_digest, ic.os, ic.architecture, ic.variant, ic.attestation,
+                 cm.size_bytes, cc.created
+          FROM index_children ic
+          LEFT JOIN manifests cm ON cm.digest = ic.child_digest
+          LEFT JOIN image_configs cc ON cc.digest = cm.config_digest
+          WHERE ic.index_digest = ANY(${indexes}::text[])
+          ORDER BY ic.index_digest, ic.position`;
 
   const views = new Map<string, ManifestView>();
   for (const m of manifests) {
-    const config = m.configDigest ? configs.get(m.configDigest) : undefined;
-    let createdAt = config?.created ?? annotationCreated(m.annotations);
+    let createdAt = m.created ?? annotationCreated(m.annotations);
     let platforms: Platform[] = [];
-    if (m.kind === "image" && config?.os && config.architecture) {
-      platforms = [
-        { os: config.os, architecture: config.architecture, variant: config.variant, digest: m.digest, sizeBytes: Number(m.sizeBytes) },
-      ];
+    if (m.kind === "image" && m.os && m.architecture) {
+      platforms = [{ os: m.os, architecture: m.architecture, variant: m.variant, digest: m.digest, sizeBytes: Number(m.size_bytes) }];
     } else if (m.kind === "index") {
       for (const c of children) {
-        if (c.indexDigest !== m.digest || c.attestation) continue;
-        const child = childByDigest.get(c.childDigest);
-        const childCreated = child?.configDigest ? configs.get(child.configDigest)?.created : null;
-        if (childCreated && (!createdAt || childCreated > createdAt)) createdAt = childCreated;
+        if (c.index_digest !== m.digest || c.attestation) continue;
+        if (c.created && (!createdAt || c.created > createdAt)) createdAt = c.created;
         platforms.push({
           os: c.os ?? "unknown",
           architecture: c.architecture ?? "unknown",
           variant: c.variant,
-          digest: c.childDigest,
-          sizeBytes: Number(child?.sizeBytes ?? 0n),
+          digest: c.child_digest,
+          sizeBytes: Number(c.size_bytes ?? 0n),
         });
       }
     }
     views.set(m.digest, {
       digest: m.digest,
-      mediaType: m.mediaType,
+      mediaType: m.media_type,
       kind: m.kind as ManifestView["kind"],
-      configMediaType: m.configMediaType,
-      sizeBytes: Number(m.sizeBytes),
+      configMediaType: m.config_media_type,
+      sizeBytes: Number(m.size_bytes),
       createdAt: createdAt?.toISOString() ?? null,
       platforms,
     });

@@ -243,7 +243,7 @@ export async function listTags(caller: Caller, repository: string, q: TagListQue
   const page = rows.slice(0, q.limit);
   const last = page[page.length - 1];
   const digests = [...new Set(page.map((t) => t.digest))];
-  const [views, siblings, total, related] = await Promise.all([
+  const [views, siblings, total, related, problems] = await Promise.all([
     loadManifestViews(db, digests),
     // tags sharing each digest: how many, and the first ones in natural order (a digest can carry thousands)
     digests.length === 0
@@ -270,8 +270,8 @@ export async function listTags(caller: Caller, repository: string, q: TagListQue
             Math.max(0, repo.tagCount - Number(r[0]?.count ?? 0n)),
           ),
     relatedCountsOf(db, repo, digests),
+    manifestProblems(db, digests),
   ]);
-  const problems = await manifestProblems(db, digests);
   const byDigest = new Map(siblings.map((s) => [s.digest, s]));
   const items: TagItem[] = page.map((t) => {
     const v = views.get(t.digest);
