@@ -2,7 +2,6 @@ import { dehydrate, HydrationBoundary } from "@tanstack/react-query";
 import type { Metadata } from "next";
 import localFont from "next/font/local";
 import { headers } from "next/headers";
-import Link from "next/link";
 import { connection } from "next/server";
 import type { ReactNode } from "react";
 import { NavLink } from "@/components/app-shell/nav-link";
@@ -14,6 +13,7 @@ import { ThemeToggle } from "@/components/theme-toggle/theme-toggle";
 import { Announcer } from "@/components/ui/announcer";
 import { focusRing } from "@/components/ui/cn";
 import { BoxIcon } from "@/components/ui/icons";
+import { IntentLink } from "@/components/ui/intent-link";
 import { can } from "@/lib/auth/permissions";
 import { pageCaller } from "@/lib/http/page";
 import { makeServerQueryClient, prefetchMe } from "@/lib/queries/server";
@@ -62,13 +62,13 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
             </a>
             <header className="sticky top-0 z-20 border-zinc-200 border-b bg-white dark:border-zinc-800 dark:bg-zinc-950">
               <div className="mx-auto flex max-w-7xl flex-wrap items-center gap-x-4 gap-y-2 px-4 py-2.5 sm:px-6">
-                <Link
+                <IntentLink
                   href="/"
                   className={`flex items-center gap-2 rounded-md font-semibold text-base text-zinc-900 dark:text-white ${focusRing}`}
                 >
                   <BoxIcon className="size-5 text-indigo-600 dark:text-indigo-400" />
                   Layerscope
-                </Link>
+                </IntentLink>
                 {caller && (
                   <nav aria-label="Main" className="order-last flex w-full flex-wrap items-center gap-1 md:order-none md:w-auto">
                     <NavLink href="/repositories">Repositories</NavLink>

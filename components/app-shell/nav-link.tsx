@@ -1,15 +1,15 @@
 "use client";
 
-import Link from "next/link";
 import { usePathname } from "next/navigation";
 import type { ReactNode } from "react";
 import { cn, focusRing } from "@/components/ui/cn";
+import { IntentLink } from "@/components/ui/intent-link";
 
 export function NavLink({ href, children }: { href: string; children: ReactNode }) {
   const pathname = usePathname();
   const active = pathname === href || pathname.startsWith(`${href}/`);
   return (
-    <Link
+    <IntentLink
       href={href}
       aria-current={active ? "page" : undefined}
       className={cn(
@@ -21,6 +21,6 @@ export function NavLink({ href, children }: { href: string; children: ReactNode 
       )}
     >
       {children}
-    </Link>
+    </IntentLink>
   );
 }

@@ -166,6 +166,29 @@ test("an open tags page shows a pushed tag without a reload, and asks for its pa
   expect(errors).toEqual([]);
 });
 
+test("the header's links are prefetched when reached for, not with every page", async ({ page }) => {
+  const errors = watchServerErrors(page);
+  const header = ["/", "/repositories", "/retention", "/gc", "/storage", "/audit"];
+  // Next asks for a page's server components with ?_rsc=, prefetches included
+  const rsc: string[] = [];
+  page.on("request", (r) => {
+    const url = new URL(r.url());
+    if (url.searchParams.has("_rsc")) rsc.push(url.pathname);
+  });
+  await page.goto("/repositories/e2e/live");
+  await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
+  await page.waitForLoadState("networkidle");
+  expect(rsc.filter((p) => header.includes(p))).toEqual([]);
+
+  const audit = page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Audit log" });
+  await audit.hover();
+  await expect.poll(() => rsc).toContain("/audit");
+  await audit.click();
+  await expect(page.getByRole("heading", { name: "Audit log" })).toBeVisible();
+  await expect(page).toHaveURL(/\/audit$/);
+  expect(errors).toEqual([]);
+});
+
 test("the compare pickers suggest tags the server filtered, never the whole list", async ({ page }) => {
   const errors = watchServerErrors(page);
   const cursors = watchTagPageCursors(page, "e2e/many-tags");
