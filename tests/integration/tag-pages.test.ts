@@ -15,6 +15,7 @@ import { closeServices } from "./teardown";
 let registry: RunningRegistry;
 let pusher: RegistryPusher;
 let client: pg.Client;
+let databaseUrl: string;
 
 // a tag per the distribution grammar, biased towards what registries hold: versions, prereleases, builds
 const tagChar = fc.constantFrom(..."abcXYZ0123456789_.-".split(""));
@@ -41,7 +42,7 @@ const validTag = (t: string) => /^[\w][\w.-]{0,127}$/.test(t);
 beforeAll(async () => {
   registry = await startRegistry();
   pusher = new RegistryPusher(registry.url);
-  const databaseUrl = await freshDatabase(inject("databaseUrl"), "tag_pages");
+  databaseUrl = await freshDatabase(inject("databaseUrl"), "tag_pages");
   client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   configureEnv({ REGISTRY_URL: registry.url, DATABASE_URL: databaseUrl, LOG_LEVEL: "error", LAYERSCOPE_WORKERS: "false" });
@@ -365,6 +366,38 @@ describe("the tags version", () => {
     await client.query(`DELETE FROM tags WHERE repository_id = ${ids} AND name = 'never-there'`);
     expect(await version()).toBe(before + 2n);
     expect(await version("pages/app")).toBe(other);
+  });
+
+  // Inserting a tag checks its repository (the foreign key takes FOR KEY SHARE on the row) before the trigger bumps
+  // the version. Two writers on one repository must then queue, not deadlock: each holds KEY SHARE when it bumps.
+  it("lets two writers of one repository's tags queue instead of deadlocking", async () => {
+    const { rows } = await client.query<{ id: number }>("SELECT id FROM repositories WHERE name = $1", [VERSIONED]);
+    const id = rows[0]?.id as number;
+    const before = await version();
+    const second = new pg.Client({ connectionString: databaseUrl });
+    await second.connect();
+    try {
+      await client.query("BEGIN");
+      await second.query("BEGIN");
+      await client.query("SELECT 1 FROM repositories WHERE id = $1 FOR KEY SHARE", [id]);
+      await second.query("SELECT 1 FROM repositories WHERE id = $1 FOR KEY SHARE", [id]);
+      const insert = (c: pg.Client, tag: string) =>
+        c.query(
+          `INSERT INTO tags (repository_id, name, digest, changed_at)
+           SELECT repository_id, $2, digest, changed_at FROM tags WHERE repository_id = $1 AND name = 'a'`,
+          [id, tag],
+        );
+      const first = insert(client, "writer-one");
+      const other = insert(second, "writer-two");
+      await first;
+      await client.query("COMMIT");
+      await other;
+      await second.query("COMMIT");
+    } finally {
+      await client.query("ROLLBACK").catch(() => {});
+      await second.end();
+    }
+    expect(await version()).toBe(before + 2n);
   });
 
   // Events and syncs write the tags, then refresh the repository's totals in a later statement. A page that reloaded
