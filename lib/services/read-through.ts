@@ -22,12 +22,15 @@ export async function readThroughManifest(repository: string, reference: string)
     await cache.ensureManifest(repository, fetched.digest, fetched);
     const ref = parseReference(reference);
     if (ref.kind === "tag") {
-      const repo = await db.repository.upsert({ where: { name: repository }, create: { name: repository }, update: {} });
-      await db.tag.upsert({
-        where: { repositoryId_name: { repositoryId: repo.id, name: ref.tag } },
-        create: { repositoryId: repo.id, name: ref.tag, digest: fetched.digest },
-        update: { digest: fetched.digest, changedAt: new Date() },
-      });
+      // Reads of one new repository run side by side (each of its tags, two people opening it): whichever inserts
+      // first wins, the others find its rows. Prisma's upsert reads, then inserts, and the loser of that race failed.
+      await db.repository.createMany({ data: [{ name: repository }], skipDuplicates: true });
+      const repo = await db.repository.findUniqueOrThrow({ where: { name: repository }, select: { id: true } });
+      await db.$executeRaw`
+        INSERT INTO tags (repository_id, name, digest, changed_at)
+        VALUES (${repo.id}, ${ref.tag}, ${fetched.digest}, (now() AT TIME ZONE 'UTC')::timestamp(3))
+        ON CONFLICT (repository_id, name) DO UPDATE SET digest = EXCLUDED.digest, changed_at = EXCLUDED.changed_at
+        WHERE tags.digest <> EXCLUDED.digest`;
       await refreshRepositoryAggregates(db, repo.id);
     }
     return fetched.digest;

@@ -45,6 +45,20 @@ describe("reading a repository through", () => {
     expect(await cachedTags("rt/new")).toEqual(["1.0", "latest"]);
   });
 
+  it("answers two readers of a new repository at once", async () => {
+    const pushed = await pusher.pushImage("rt/together", ["a", "b", "c", "d"], {
+      layers: [await makeLayer([{ path: "together", content: "t".repeat(300) }])],
+      config: { architecture: "amd64", os: "linux", created: "2024-03-03T00:00:00Z" },
+    });
+    const { listTags } = await import("@/lib/services/repositories");
+    const query = tagListQuery.parse({ sort: "name", order: "asc", limit: "50" });
+    const lists = await Promise.all([listTags(SYSTEM, "rt/together", query), listTags(SYSTEM, "rt/together", query)]);
+    for (const list of lists) {
+      expect(list.items.map((t) => [t.name, t.digest])).toEqual(["a", "b", "c", "d"].map((tag) => [tag, pushed.digest]));
+    }
+    expect(await cachedTags("rt/together")).toEqual(["a", "b", "c", "d"]);
+  });
+
   it("still answers 404 for a repository the registry does not have either", async () => {
     const { listTags } = await import("@/lib/services/repositories");
     await expect(
