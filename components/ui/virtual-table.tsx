@@ -20,6 +20,9 @@ export type VirtualColumn<T> = {
 /** How close (in rows) the rendered rows come to the end of the loaded ones before the next page is asked for. */
 const NEAR_END = 10;
 
+/** The table's height assumed before it is measured: the server renders the rows that fit in it. */
+const INITIAL_HEIGHT = 720;
+
 /**
  * A table that renders only the rows in view, so thousands of rows scroll smoothly. Built from
  * divs with ARIA table roles (a <table> can't hold absolutely positioned rows); aria-rowcount and
@@ -78,7 +81,7 @@ export function VirtualTable<T>({
     // a few rows past each edge, so a wheel step shows rows already built; each one costs a few ms to build
     overscan: painted ? 5 : 0,
     // Lets the server render the first screen of rows instead of an empty body.
-    initialRect: { width: minWidth, height: 720 },
+    initialRect: { width: minWidth, height: INITIAL_HEIGHT },
   });
   const items = virtualizer.getVirtualItems();
   const lastIndex = items.at(-1)?.index ?? -1;
@@ -94,6 +97,11 @@ export function VirtualTable<T>({
   }, [lastIndex, rows.length]);
 
   const grid: CSSProperties = { gridTemplateColumns };
+  // A box that scrolls its rows gets its own compositor layer, rasterized tile by tile on top of the page's: on the
+  // 3,000-tag page that was a third of the first frame's raster work. Until that frame is painted the box clips
+  // instead, so the rows are painted with the page; it scrolls from the next frame, by which time the rows beyond
+  // the edges exist to scroll to. The gutter keeps the scrollbar's room, so nothing moves when it appears.
+  const scrolls = painted || rows.length * rowHeight <= INITIAL_HEIGHT;
 
   function handleRowClick(e: MouseEvent<HTMLDivElement>, row: T) {
     if (!onRowClick) return;
@@ -106,7 +114,11 @@ export function VirtualTable<T>({
   return (
     <div
       ref={scrollRef}
-      className={cn("overflow-auto rounded-xl border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900", className)}
+      className={cn(
+        scrolls ? "overflow-auto" : "overflow-hidden [scrollbar-gutter:stable]",
+        "rounded-xl border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900",
+        className,
+      )}
       style={{ maxHeight }}
     >
       <div role="table" aria-label={label} aria-rowcount={(totalRows ?? rows.length) + 1} style={{ minWidth }}>

@@ -100,8 +100,15 @@ test("a long tag list loads as the user scrolls, not all at once", async ({ page
   await expect(page.getByText("50 of 1,200 tags loaded; scroll for more")).toBeVisible();
   expect(cursors).toEqual([]);
 
-  // scrolling to the end of what is loaded fetches the rest
+  // the table scrolls under the wheel (its box clips, without scrolling, only until its first paint)
   const scroller = page.locator("div.overflow-auto", { has: table });
+  await expect(async () => {
+    await table.hover();
+    await page.mouse.wheel(0, 440);
+    expect(await scroller.evaluate((el) => el.scrollTop)).toBeGreaterThan(0);
+  }).toPass({ timeout: 10_000 });
+
+  // scrolling to the end of what is loaded fetches the rest
   const last = table.getByRole("link", { name: "build-1199", exact: true });
   await expect(async () => {
     await scroller.evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
