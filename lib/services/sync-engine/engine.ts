@@ -145,7 +145,7 @@ export async function syncRegistry(opts: SyncOptions): Promise<SyncOutcome> {
   await opts.onProgress?.(counters);
   await reconcileRepositories(db, names);
 
-  async function syncRepository(repo: RepositoryRow): Promise<boolean> {
+  async function syncRepository(repo: RepositoryRow): Promise<void> {
     const fromDisk = opts.storage ? await opts.storage.tagDigests(repo.name) : null;
     let tagNames: string[];
     if (fromDisk) tagNames = [...fromDisk.keys()];
@@ -216,19 +216,12 @@ export async function syncRegistry(opts: SyncOptions): Promise<SyncOutcome> {
     }
     if (gone.length > 0) changed = true;
     rowsWritten += gone.length;
-    // an unchanged repository keeps its aggregates (a no-change resync of 20,000 repositories
-    // would otherwise recompute every one); its sync time is stamped in bulk below
-    // (one whose last sync failed or never finished is recomputed anyway)
+    // An unchanged repository's row is left as it is: a no-change resync of 20,000 repositories would otherwise
+    // recompute every one's totals, and stamping only its sync time still rewrote every row, so autovacuum went
+    // through the table after each periodic sync. One whose last sync failed or never finished is recomputed,
+    // which clears its error and stamps it.
     if (changed || repo.lastError !== null || repo.lastSyncedAt === null) await refreshRepositoryAggregates(db, repo.id);
-    return changed;
   }
-
-  const unchanged: number[] = [];
-  const stampUnchanged = async (force: boolean) => {
-    if (unchanged.length === 0 || (!force && unchanged.length < PAGE)) return;
-    const ids = unchanged.splice(0);
-    await db.repository.updateMany({ where: { id: { in: ids } }, data: { lastSyncedAt: new Date(), lastError: null } });
-  };
 
   // Once the registry stops answering, the remaining repositories are skipped (their cached
   // data stays as it was) instead of each waiting through its own retries.
@@ -239,10 +232,7 @@ export async function syncRegistry(opts: SyncOptions): Promise<SyncOutcome> {
       return;
     }
     try {
-      if (!(await syncRepository(repo))) {
-        unchanged.push(repo.id);
-        await stampUnchanged(false);
-      }
+      await syncRepository(repo);
     } catch (e) {
       const err = errorOf(repo.name, e);
       if (e instanceof RegistryError && (e.kind === "unreachable" || e.kind === "timeout")) {
@@ -317,7 +307,6 @@ export async function syncRegistry(opts: SyncOptions): Promise<SyncOutcome> {
       for (let repo = await nextRepository(); repo; repo = await nextRepository()) await runRepository(repo);
     }),
   );
-  await stampUnchanged(true);
   // A sync that rewrote much of the cache (the first one above all) leaves the planner's statistics
   // describing an empty table until autovacuum gets to it; meanwhile a tags page of a 100,000-tag
   // repository sorts every row (45 ms) instead of walking its index (0.1 ms). Refresh them now.
