@@ -98,9 +98,10 @@ export function VirtualTable<T>({
 
   const grid: CSSProperties = { gridTemplateColumns };
   // A box that scrolls its rows gets its own compositor layer, rasterized tile by tile on top of the page's: on the
-  // 3,000-tag page that was a third of the first frame's raster work. Until that frame is painted the box clips
-  // instead, so the rows are painted with the page; it scrolls from the next frame, by which time the rows beyond
-  // the edges exist to scroll to. The gutter keeps the scrollbar's room, so nothing moves when it appears.
+  // 3,000-tag page the first frame took 57 raster tasks (83 ms) with it, 30 (65 ms) without (one trace each). Until
+  // that frame is painted the box clips instead, so the rows are painted with the page; it scrolls from the next
+  // frame, by which time the rows beyond the edges exist to scroll to. The gutter keeps the scrollbar's room, so
+  // nothing moves when it appears.
   const scrolls = painted || rows.length * rowHeight <= INITIAL_HEIGHT;
 
   function handleRowClick(e: MouseEvent<HTMLDivElement>, row: T) {
